@@ -1,0 +1,75 @@
+"""Reading and writing frames: video files (PyAV) and image sequences (OpenImageIO).
+
+    reader = open_input("plates/shot.####.exr")   # or "clip.mp4"
+    reader.first, reader.last                     # frame numbers as on disk (video: 0-based)
+    pixels = reader.read(1001)                    # float32 HxWxC, integer files scaled to 0..1
+
+Readers share: first, last, width, height, pixel_format (PixelFormat), kind ("video" |
+"sequence"), name, fps (video: Fraction; sequence: None), read(n), missing(a, b), close().
+Every failure is an excolor.errors.InputError / OutputError that names the file and frame.
+"""
+from pathlib import Path
+
+from ..errors import InputError
+from .image import FORMATS, PixelFormat, read_image, write_image
+from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
+from .video import VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
+
+__all__ = [
+    "FORMATS",
+    "PixelFormat",
+    "SequencePattern",
+    "SequenceReader",
+    "SequenceWriter",
+    "VIDEO_EXTENSIONS",
+    "VideoOptions",
+    "VideoReader",
+    "VideoWriter",
+    "describe_kind",
+    "is_video_path",
+    "open_input",
+    "ranges_text",
+    "read_image",
+    "read_reference",
+    "write_image",
+]
+
+
+def describe_kind(path):
+    """"video", "sequence" or "image" for a path given on the command line (by its name)."""
+    if is_video_path(path):
+        return "video"
+    if SequencePattern.parse(path) is not None:
+        return "sequence"
+    return "image"
+
+
+def open_input(path):
+    """A reader for a video file or an image sequence (see module docstring)."""
+    kind = describe_kind(path)
+    if kind == "video":
+        return VideoReader(path)
+    if kind == "sequence":
+        return SequenceReader(SequencePattern.parse(path))
+    supported = ", ".join(VIDEO_EXTENSIONS)
+    raise InputError(
+        f"{path}: not a video ({supported}) nor an image sequence; name a sequence with a "
+        "frame-number field, e.g. plates/shot.%04d.exr or plates/shot.####.exr"
+    )
+
+
+def read_reference(path):
+    """A reference image as float32 HxWx3 (gray files repeated to 3 channels, alpha dropped).
+
+    Returns (pixels, PixelFormat). InputError names the file when it is missing or unreadable.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS and path.suffix.lower() not in (".bmp", ".webp", ".tga"):
+        raise InputError(
+            f"{path}: reference image type '{path.suffix}' is not supported; use one of "
+            f"{', '.join(sorted(FORMATS))}"
+        )
+    pixels, fmt = read_image(path, "reference image")
+    if pixels.shape[2] < 3:
+        pixels = pixels[..., :1].repeat(3, axis=2)
+    return pixels[..., :3], fmt

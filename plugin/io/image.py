@@ -1,0 +1,169 @@
+"""Single images through OpenImageIO: read as float32, write atomically in a chosen pixel format.
+
+Pixel values are handed to the node as they are in the file, normalised: integer files map
+0..max to 0..1 (8-bit /255, 16-bit /65535, 10-bit DPX likewise through OIIO), float and half
+files are passed through untouched (scene-linear EXR keeps values above 1). No colour
+conversion happens here: that is the node's OCIO step.
+"""
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, OutputError
+
+# File extension -> (OIIO format name, pixel types it stores, the type to fall back to).
+FORMATS = {
+    ".exr": ("openexr", ("half", "float"), "half"),
+    ".dpx": ("dpx", ("uint8", "uint16", "half", "float"), "uint16"),
+    ".tif": ("tiff", ("uint8", "uint16", "half", "float"), "uint16"),
+    ".tiff": ("tiff", ("uint8", "uint16", "half", "float"), "uint16"),
+    ".png": ("png", ("uint8", "uint16"), "uint16"),
+    ".jpg": ("jpeg", ("uint8",), "uint8"),
+    ".jpeg": ("jpeg", ("uint8",), "uint8"),
+}
+# Format attributes worth carrying from an input frame to an output frame of the same file type.
+_KEPT_ATTRIBUTES = ("compression", "oiio:BitsPerSample", "dpx:Packing", "Orientation")
+
+
+@dataclasses.dataclass(frozen=True)
+class PixelFormat:
+    """How an image is stored: pixel type ("uint8", "uint16", "half", "float"), channels.
+
+    `attributes` are (name, value) pairs such as EXR compression or DPX bit depth, copied to
+    outputs of the same file format (`source_format`, OIIO's name: "openexr", "png", ...).
+    """
+
+    dtype: str
+    channel_names: tuple
+    source_format: str = ""
+    attributes: tuple = ()
+
+    @property
+    def channels(self):
+        return len(self.channel_names)
+
+    def for_extension(self, extension):
+        """This format adapted to a file type: the same pixel type when it can hold it."""
+        _name, allowed, fallback = format_for(extension)
+        dtype = self.dtype if self.dtype in allowed else fallback
+        names = self.channel_names
+        if extension.lower() in (".jpg", ".jpeg") and len(names) > 3:
+            names = names[:3]  # JPEG holds no alpha
+        return dataclasses.replace(self, dtype=dtype, channel_names=names)
+
+
+def format_for(extension):
+    try:
+        return FORMATS[extension.lower()]
+    except KeyError:
+        raise InputError(
+            f"unsupported image type '{extension}'; excolor reads and writes "
+            f"{', '.join(sorted(FORMATS))}"
+        ) from None
+
+
+def _type_name(oiio_type):
+    name = str(oiio_type)
+    return {"uint8": "uint8", "uint16": "uint16", "half": "half", "float": "float"}.get(name, "float")
+
+
+def read_image(path, what="image"):
+    """Read one image file.
+
+    Returns (pixels float32 HxWxC, PixelFormat). Raises InputError naming the file (and `what`,
+    e.g. "frame 1012" or "reference") when it is missing, unreadable or truncated.
+    """
+    import OpenImageIO as oiio
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: {what} is missing (no such file)")
+    image = oiio.ImageInput.open(str(path))
+    if image is None:
+        reason = " ".join((oiio.geterror() or "unknown format").split())
+        raise InputError(f"{path}: {what} cannot be read ({reason})")
+    try:
+        spec = image.spec()
+        image_format_name = image.format_name()
+        dtype = _type_name(spec.format)
+        # Integers are read as stored and scaled here, the same way the video reader scales,
+        # so an 8-bit frame gives the same floats whichever container it came in.
+        stored = dtype if dtype in ("uint8", "uint16") else "float"
+        pixels = image.read_image(0, 0, 0, spec.nchannels, stored)
+        error = image.geterror()
+    finally:
+        image.close()
+    if pixels is None or error:
+        reason = " ".join((error or "no pixels").split())
+        raise InputError(f"{path}: {what} is corrupt or truncated ({reason})")
+    pixels = np.asarray(pixels).reshape(spec.height, spec.width, spec.nchannels)
+    if stored != "float":
+        pixels = pixels.astype(np.float32) / np.float32(255.0 if stored == "uint8" else 65535.0)
+    pixels = pixels.astype(np.float32, copy=False)
+    attributes = []
+    for name in _KEPT_ATTRIBUTES:
+        value = spec.getattribute(name)
+        if value is not None:
+            attributes.append((name, value))
+    fmt = PixelFormat(
+        dtype, tuple(spec.channelnames), image_format_name, tuple(attributes)
+    )
+    return pixels, fmt
+
+
+def write_image(path, pixels, fmt, temp_dir):
+    """Write `pixels` (float32 HxWxC) to `path` atomically: a temp file in `temp_dir`, then rename.
+
+    `temp_dir` must be on the same filesystem as `path` (the output's `.excolor/tmp`). The file
+    type follows `path`'s extension; `fmt` is adapted to it (see PixelFormat.for_extension).
+    An interruption removes the temp file, so no partial image is ever left at `path`.
+    """
+    import OpenImageIO as oiio
+
+    path = Path(path)
+    extension = path.suffix
+    oiio_name, _allowed, _fallback = format_for(extension)
+    fmt = fmt.for_extension(extension)
+    height, width = pixels.shape[:2]
+    pixels = np.ascontiguousarray(pixels[..., : fmt.channels], dtype=np.float32)
+    if pixels.shape[2] != fmt.channels:
+        raise ValueError(f"{path}: {pixels.shape[2]} channels given, format has {fmt.channels}")
+    spec = oiio.ImageSpec(width, height, fmt.channels, fmt.dtype)
+    spec.channelnames = fmt.channel_names
+    if "A" in fmt.channel_names:
+        spec.alpha_channel = fmt.channel_names.index("A")
+    if fmt.source_format == oiio_name:
+        # Compression, DPX bit depth and the like only mean the same within one file format.
+        for name, value in fmt.attributes:
+            spec.attribute(name, value)
+    temp_dir = Path(temp_dir)
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    temp = temp_dir / f"{path.name}.{os.getpid()}.partial"
+    output = oiio.ImageOutput.create(oiio_name)
+    if output is None:
+        raise OutputError(f"{path}: OpenImageIO cannot write {oiio_name} ({oiio.geterror()})")
+    try:
+        if not output.open(str(temp), spec):
+            raise OutputError(f"{path}: cannot write ({output.geterror()})")
+        # Integer files: round and clamp here so every writer quantises the same way.
+        if fmt.dtype in ("uint8", "uint16"):
+            scale = 255.0 if fmt.dtype == "uint8" else 65535.0
+            data = np.clip(np.rint(np.nan_to_num(pixels) * scale), 0, scale)
+            data = data.astype(np.uint8 if fmt.dtype == "uint8" else np.uint16)
+        elif fmt.dtype == "half":
+            data = pixels.astype(np.float16)
+        else:
+            data = pixels
+        ok = output.write_image(data)
+        output.close()
+        if not ok:
+            raise OutputError(f"{path}: writing failed ({output.geterror()})")
+        os.replace(temp, path)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error})") from error
+    finally:
+        if temp.exists():
+            temp.unlink()
+

@@ -1,0 +1,152 @@
+"""Image sequences: `name.%04d.ext` / `name.####.ext`, frame numbers as on disk.
+
+A SequencePattern turns a frame number into a path; a SequenceReader reads frames as float32
+(see excolor.io.image for the value conventions); a SequenceWriter writes each frame
+atomically. Gaps in a sequence are reported by frame and file, never silently skipped.
+"""
+import dataclasses
+import re
+from pathlib import Path
+
+from ..errors import InputError
+from .image import format_for, read_image, write_image
+
+_PRINTF = re.compile(r"%(0?)(\d*)d")
+_HASHES = re.compile(r"#+")
+
+
+@dataclasses.dataclass(frozen=True)
+class SequencePattern:
+    """`directory/prefix{frame:0{padding}d}suffix`; padding 0 means unpadded (`%d`)."""
+
+    directory: Path
+    prefix: str
+    padding: int
+    suffix: str
+
+    @classmethod
+    def parse(cls, path):
+        """The pattern in `path`, or None when the name holds no `%04d` / `####` field."""
+        path = Path(path)
+        name = path.name
+        matches = list(_PRINTF.finditer(name)) + list(_HASHES.finditer(name))
+        if not matches:
+            return None
+        if len(matches) > 1:
+            raise InputError(f"{path}: more than one frame-number field in the file name")
+        match = matches[0]
+        if match.re is _PRINTF:
+            padding = int(match.group(2) or 0)
+        else:
+            padding = len(match.group(0))
+        suffix = name[match.end():]
+        extension = suffix[suffix.rfind("."):] if "." in suffix else ""
+        format_for(extension)  # raises InputError naming the supported types
+        return cls(path.parent, name[: match.start()], padding, suffix)
+
+    @property
+    def extension(self):
+        return self.suffix[self.suffix.rfind("."):] if "." in self.suffix else ""
+
+    def path(self, frame):
+        return self.directory / f"{self.prefix}{frame:0{self.padding}d}{self.suffix}"
+
+    def display(self):
+        return str(self.directory / f"{self.prefix}{'#' * max(self.padding, 1)}{self.suffix}")
+
+    def scan(self):
+        """Sorted frame numbers of the files on disk that match the pattern."""
+        if not self.directory.is_dir():
+            return []
+        digits = r"\d{%d,}" % self.padding if self.padding else r"\d+"
+        regex = re.compile(re.escape(self.prefix) + f"(-?{digits})" + re.escape(self.suffix) + "$")
+        frames = []
+        for entry in self.directory.iterdir():
+            match = regex.match(entry.name)
+            if match and entry.is_file():
+                frames.append(int(match.group(1)))
+        return sorted(frames)
+
+
+def ranges_text(frames):
+    """[1,2,3,7,9,10] -> "1-3, 7, 9-10" (for messages)."""
+    frames = sorted(frames)
+    parts = []
+    start = previous = None
+    for frame in frames + [None]:
+        if start is None:
+            start = previous = frame
+        elif frame is not None and frame == previous + 1:
+            previous = frame
+        else:
+            parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+            start = previous = frame
+    return ", ".join(parts)
+
+
+class SequenceReader:
+    """Frames of an image sequence. `first`..`last` span the files on disk (inclusive).
+
+    Attributes: first, last, width, height, pixel_format (of the first frame), kind
+    ("sequence"), fps (None: a sequence has no rate of its own).
+    """
+
+    kind = "sequence"
+    fps = None
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self._on_disk = pattern.scan()
+        if not self._on_disk:
+            raise InputError(f"{pattern.display()}: no frames on disk match this sequence")
+        self.first, self.last = self._on_disk[0], self._on_disk[-1]
+        pixels, self.pixel_format = read_image(pattern.path(self.first), f"frame {self.first}")
+        self.height, self.width = pixels.shape[:2]
+
+    @property
+    def name(self):
+        return self.pattern.display()
+
+    def missing(self, first, last):
+        """Frame numbers in first..last (inclusive) with no file on disk."""
+        have = set(self._on_disk)
+        return [n for n in range(first, last + 1) if n not in have]
+
+    def read(self, frame):
+        """Frame `frame` as float32 HxWxC; InputError naming the file when missing or corrupt."""
+        path = self.pattern.path(frame)
+        if not self.first <= frame <= self.last:
+            raise InputError(
+                f"{path}: frame {frame} is outside the sequence {self.name} "
+                f"(frames {self.first}-{self.last} on disk)"
+            )
+        pixels, fmt = read_image(path, f"frame {frame} of {self.name}")
+        if pixels.shape[:2] != (self.height, self.width) or fmt.channels != self.pixel_format.channels:
+            raise InputError(
+                f"{path}: frame {frame} is {pixels.shape[1]}x{pixels.shape[0]} with "
+                f"{fmt.channels} channels, but frame {self.first} is {self.width}x{self.height} "
+                f"with {self.pixel_format.channels}"
+            )
+        return pixels
+
+    def close(self):
+        """Nothing held open between reads."""
+
+
+class SequenceWriter:
+    """Writes frames of `pattern` in `pixel_format` (adapted to the file type), atomically."""
+
+    def __init__(self, pattern, pixel_format, temp_dir):
+        self.pattern = pattern
+        self.pixel_format = pixel_format.for_extension(pattern.extension)
+        self.temp_dir = Path(temp_dir)
+
+    @property
+    def name(self):
+        return self.pattern.display()
+
+    def done(self, frame):
+        return self.pattern.path(frame).is_file()
+
+    def write(self, frame, pixels):
+        write_image(self.pattern.path(frame), pixels, self.pixel_format, self.temp_dir)
