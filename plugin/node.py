@@ -1,0 +1,323 @@
+"""ColorizeNode: the pull-based runtime node (ONNX Runtime + OpenColorIO, never torch).
+
+The host sets `source` (frame number -> float32 HxWxC plate in its working space) and `shots`,
+then asks `render(n)`. Internally each shot is split into runs (`excolor.runs`); a frame is the
+blend of one or two runs' results (`RunFrame`, chroma at network size), finished at the plate's
+full resolution. The lower-level API (`initial_state`, `step`, `compose`) is what batch and farm
+drivers use; `render` is built on it, so both give the same pixels. See docs/node-api.md.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+
+from .colour import lab_to_srgb, srgb_to_lab
+from .colour_management import ColourConverter
+from .errors import InputError, StateError
+from .modeldir import ModelDir, find_model
+from .references import L_OFFSET, ReferenceBank
+from .resample import pad_edge, resize
+from .runs import Keyframe, Run, Shot, contributions, plan_runs
+from .runtime import CPU_PROVIDER, CUDA_PROVIDER, GraphRuntime
+from .state import KeptCache, RunFrame, RunState, blend_frames
+from .upsample import GuidedChromaUpsampler
+
+__all__ = [
+    "ColorizeNode", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
+    "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames",
+]
+
+PINNED_STARTS = ("reference", "zeros")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkLayout:
+    """A plate at network size: scaled to content_h x content_w, edge-padded to net_h x net_w."""
+
+    net_h: int
+    net_w: int
+    content_h: int
+    content_w: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FrameResult:
+    """A finished frame: image (H,W,C) float32 like the plate; confidence (H,W) float32 0..1."""
+
+    frame: int
+    image: np.ndarray
+    confidence: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeStats:
+    steps: int
+    reference_encodes: int
+    reference_cache_hits: int
+    kept_bytes: int
+    kept_items: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Plate:
+    """One source frame prepared for the network (memoised for the frame last pulled)."""
+
+    frame: int
+    plate: np.ndarray  # (H,W,C) float32 as pulled, RGB sanitised
+    l_full: np.ndarray  # (H,W) L 0..100 of the display image
+    l_content: np.ndarray  # (content_h, content_w) L 0..100
+    frame_l: np.ndarray  # (1,1,net_h,net_w) centred L, edge-padded
+    layout: NetworkLayout
+
+
+class ColorizeNode:
+    """Exemplar-based colorization of shots of frames pulled from `source` (docs/node-api.md)."""
+
+    def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
+                 input_space=None, saturation=None, memory_budget_mb=512,
+                 pinned_start="reference"):
+        self.model = model if isinstance(model, ModelDir) else find_model(model)
+        manifest = self.model.manifest
+        rule = manifest.size_rule
+        self.network_long_side = rule.default_long_side if network_long_side is None else int(network_long_side)
+        if not rule.min_side <= self.network_long_side <= rule.max_side:
+            raise ValueError(
+                f"network_long_side {self.network_long_side} is outside this model's range "
+                f"{rule.min_side}..{rule.max_side}"
+            )
+        if pinned_start not in PINNED_STARTS:
+            raise ValueError(f"pinned_start must be one of {PINNED_STARTS}, got {pinned_start!r}")
+        if memory_budget_mb is None or memory_budget_mb < 0:
+            raise ValueError(f"memory_budget_mb must be >= 0, got {memory_budget_mb}")
+        self.pinned_start = pinned_start
+        self.saturation = float(manifest.saturation if saturation is None else saturation)
+        self._runtime = GraphRuntime(self.model, device)
+        self.device = self._runtime.device
+        providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
+        self._colour = ColourConverter(config=ocio_config, input_space=input_space)
+        self._upsampler = GuidedChromaUpsampler(providers=providers)
+        self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
+        self._kept = KeptCache(int(memory_budget_mb * 2**20))
+        self._source = None
+        self._shots = ()
+        self._runs = ()
+        self._plate = None
+        self._finished = None
+        self._steps = 0
+
+    # -- inputs --------------------------------------------------------------------------------
+    @property
+    def source(self):
+        return self._source
+
+    @source.setter
+    def source(self, source):
+        if source is not None and not callable(source):
+            raise ValueError(f"source must be a callable frame -> image, got {type(source).__name__}")
+        self._source = source
+        self.clear_cache()
+
+    @property
+    def shots(self):
+        return list(self._shots)
+
+    @shots.setter
+    def shots(self, shots):
+        shots = tuple(shots)
+        for shot in shots:
+            if not isinstance(shot, Shot):
+                raise ValueError(f"shots must be Shot objects, got {type(shot).__name__}")
+        ordered = sorted(shots, key=lambda s: s.first)
+        for before, after in zip(ordered, ordered[1:]):
+            if after.first <= before.last:
+                raise InputError(
+                    f"shots {before.first}-{before.last} and {after.first}-{after.last} overlap"
+                )
+        self._shots = shots
+        self._runs = tuple(plan_runs(shot, i) for i, shot in enumerate(shots))
+        self._references.forget_images()
+        self.clear_cache()
+
+    def clear_cache(self):
+        """Forget kept states and results (call when the source's pixels changed upstream)."""
+        self._kept.clear()
+        self._plate = None
+        self._finished = None
+
+    @property
+    def stats(self):
+        return NodeStats(self._steps, self._references.encodes, self._references.cache_hits,
+                         self._kept.bytes, len(self._kept))
+
+    # -- layout and plates ---------------------------------------------------------------------
+    def network_size(self, plate_height, plate_width):
+        """The NetworkLayout for a plate size (aspect kept, padded up to the model's multiples)."""
+        rule = self.model.manifest.size_rule
+        net_h, net_w = rule.fit(plate_height, plate_width, self.network_long_side)
+        scale = min(net_h / plate_height, net_w / plate_width)
+        content_h = min(net_h, max(1, round(plate_height * scale)))
+        content_w = min(net_w, max(1, round(plate_width * scale)))
+        return NetworkLayout(net_h, net_w, content_h, content_w)
+
+    def _pull(self, frame):
+        """The prepared plate for a frame (memoised for the last frame pulled)."""
+        if self._plate is not None and self._plate.frame == frame:
+            return self._plate
+        if self._source is None:
+            raise InputError("the node has no source: set node.source = callable(frame) -> image")
+        plate = self._source(frame)
+        if not isinstance(plate, np.ndarray) or plate.ndim != 3 or plate.shape[2] < 3:
+            raise InputError(
+                f"frame {frame}: the source gave {getattr(plate, 'shape', type(plate).__name__)}, "
+                "expected a float32 HxWxC array with C >= 3"
+            )
+        plate = plate.astype(np.float32, copy=True)
+        rgb = plate[..., :3]
+        if not np.isfinite(rgb).all():
+            bad = int((~np.isfinite(rgb)).any(axis=2).sum())
+            warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
+            plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
+        display = self._colour.to_display(plate[..., :3])
+        l_full = srgb_to_lab(display)[..., 0].astype(np.float32)
+        layout = self.network_size(*plate.shape[:2])
+        l_content = resize(l_full, layout.content_h, layout.content_w)
+        frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
+        self._plate = _Plate(frame, plate, l_full, l_content,
+                             np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
+        return self._plate
+
+    def shot_index(self, frame):
+        """Index in `shots` of the shot holding `frame`, or None."""
+        for index, shot in enumerate(self._shots):
+            if frame in shot:
+                return index
+        return None
+
+    def _shot_of(self, frame):
+        index = self.shot_index(frame)
+        if index is None:
+            ranges = ", ".join(f"{s.first}-{s.last}" for s in self._shots) or "none"
+            raise InputError(f"frame {frame} is in no shot (shots: {ranges})")
+        return index
+
+    # -- runs (batch / farm API) ---------------------------------------------------------------
+    def runs(self, shot_index):
+        """The runs of shot `shot_index` (forward and backward chains from its keyframes)."""
+        return self._runs[shot_index]
+
+    def contributions(self, frame):
+        """((Run, weight), ...) that make up `frame`: one run, or two blended by distance."""
+        return contributions(self._runs[self._shot_of(frame)], frame)
+
+    def _keyframe(self, run):
+        return self._shots[run.shot].keyframes[run.keyframe]
+
+    def initial_state(self, run):
+        """The state before a run's first frame: empty (L=50, ab=0), or, for a run starting at a
+        pinned keyframe with pinned_start='reference', the keyframe itself (propagation)."""
+        layout = self._pull(run.start).layout
+        if run.pinned and self.pinned_start == "reference":
+            previous = self._references.start_lab(self._keyframe(run), layout)
+        else:
+            previous = np.zeros((1, 3, layout.net_h, layout.net_w), np.float32)
+        return RunState(run.key, run.start - run.direction, self._runtime.to_device(previous))
+
+    def state_from_arrays(self, run, arrays, where=None):
+        """A RunState from `RunState.to_arrays()` output, checked against `run`."""
+        where = where or f"state of {run.key}"
+        state = RunState.from_arrays(arrays, where)
+        if state.run_key != run.key:
+            raise StateError(f"{where}: belongs to run {state.run_key}, not {run.key}")
+        if not (run.covers(state.frame) or state.frame == run.start - run.direction):
+            raise StateError(f"{where}: frame {state.frame} is outside run {run.key}")
+        return RunState(run.key, state.frame, self._runtime.to_device(state.previous_lab))
+
+    def step(self, run, state):
+        """Render the run's next frame: -> (RunFrame, RunState after that frame)."""
+        if state.run_key != run.key:
+            raise StateError(f"state of run {state.run_key} given to run {run.key}")
+        frame = state.frame + run.direction
+        if not run.covers(frame):
+            raise ValueError(f"run {run.key} has rendered its last frame {run.end}")
+        plate = self._pull(frame)
+        layout = plate.layout
+        if state.shape != (1, 3, layout.net_h, layout.net_w):
+            raise InputError(
+                f"frame {frame}: plate size {plate.plate.shape[1]}x{plate.plate.shape[0]} gives "
+                f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
+                f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)"
+            )
+        code = self._references.code(self._keyframe(run))
+        ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
+        self._steps += 1
+        crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
+        result = RunFrame(run.key, frame, np.ascontiguousarray(ab[crop], dtype=np.float32),
+                          np.ascontiguousarray(confidence[crop], dtype=np.float32))
+        return result, RunState(run.key, frame, previous)
+
+    def compose(self, frame, results):
+        """The finished frame from its runs' RunFrames ({run key: RunFrame}); pulls the plate."""
+        pairs = []
+        for run, weight in self.contributions(frame):
+            result = results.get(run.key)
+            if result is None:
+                raise StateError(f"frame {frame}: no result of run {run.key} to compose")
+            if result.frame != frame:
+                raise StateError(f"frame {frame}: the result of run {run.key} is for frame {result.frame}")
+            pairs.append((result, weight))
+        return self._finish(frame, blend_frames(pairs, frame))
+
+    def _finish(self, frame, blended):
+        plate = self._pull(frame)
+        if blended.ab.shape[1:] != plate.l_content.shape:
+            raise StateError(
+                f"frame {frame}: result at {blended.ab.shape[1:]} does not fit this plate's "
+                f"network content size {plate.l_content.shape}"
+            )
+        ab_low = blended.ab * np.float32(self.saturation)
+        ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
+        lab = np.concatenate([plate.l_full[..., None], np.moveaxis(ab_full, 0, -1)], axis=-1)
+        display = lab_to_srgb(lab.astype(np.float32))
+        image = plate.plate.copy()
+        image[..., :3] = self._colour.recombine(plate.plate[..., :3], display)
+        height, width = plate.l_full.shape
+        confidence = np.clip(resize(blended.confidence[0], height, width), 0.0, 1.0)
+        return FrameResult(frame, image, confidence)
+
+    # -- pull API (hosts) ----------------------------------------------------------------------
+    def _run_frame(self, run, frame):
+        """One run's RunFrame for `frame`, from the cache or replayed from its nearest kept state."""
+        cached = self._kept.get(("result", run.key, frame))
+        if cached is not None:
+            return cached
+        state = None
+        for kept_frame in range(frame - run.direction, run.start - 2 * run.direction, -run.direction):
+            state = self._kept.get(("state", run.key, kept_frame))
+            if state is not None:
+                break
+        if state is None:
+            state = self.initial_state(run)
+        while state.frame != frame:
+            result, state = self.step(run, state)
+            self._kept.put(("state", run.key, state.frame), state)
+            self._kept.put(("result", run.key, state.frame), result)
+        return result
+
+    def render_result(self, frame):
+        """FrameResult (image and confidence matte) for `frame`."""
+        frame = int(frame)
+        if self._finished is not None and self._finished.frame == frame:
+            return self._finished
+        results = {run.key: self._run_frame(run, frame) for run, _ in self.contributions(frame)}
+        self._finished = self.compose(frame, results)
+        return self._finished
+
+    def render(self, frame):
+        """The colorized frame: float32 HxWxC, same size and channels as the plate."""
+        return self.render_result(frame).image
+
+    def confidence(self, frame):
+        """The correspondence confidence matte for `frame`: float32 HxW in 0..1."""
+        return self.render_result(frame).confidence

@@ -1,0 +1,183 @@
+"""ONNX Runtime side of the node: provider choice, the three sessions, one network step.
+
+Sessions are created once per node. On CUDA the reference codes and the previous-frame state
+stay on the device as OrtValues and the graphs run through IO binding; only the small per-frame
+results (ab and confidence at network size) come back to the host. onnxruntime is imported
+inside `GraphRuntime.__init__` so that importing excolor stays fast.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .errors import ModelError, ProviderUnavailableError
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+CUDA_PROVIDER = "CUDAExecutionProvider"
+CPU_PROVIDER = "CPUExecutionProvider"
+# Manifest dtype names -> ONNX Runtime's type strings.
+ORT_TYPES = {"float32": "tensor(float)", "float16": "tensor(float16)", "int64": "tensor(int64)"}
+
+
+def choose_device(device, available):
+    """'cuda' or 'cpu' for a requested device and the providers this onnxruntime has."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == "cuda" and CUDA_PROVIDER not in available:
+        raise ProviderUnavailableError(
+            f"device 'cuda' asked for, but this onnxruntime offers only {', '.join(available)} "
+            "(install excolor[gpu] for onnxruntime-gpu, or use device='cpu')"
+        )
+    if device == "auto":
+        return "cuda" if CUDA_PROVIDER in available else "cpu"
+    return device
+
+
+def _check_io(name, session, spec, path):
+    """The graph's inputs/outputs must be the manifest's, by name, rank and dtype."""
+    for kind, actual, declared in (
+        ("input", session.get_inputs(), spec.inputs),
+        ("output", session.get_outputs(), spec.outputs),
+    ):
+        actual_by_name = {a.name: a for a in actual}
+        declared_names = [d.name for d in declared]
+        if sorted(actual_by_name) != sorted(declared_names):
+            raise ModelError(
+                f"{path}: {kind}s {sorted(actual_by_name)} differ from the manifest's "
+                f"{sorted(declared_names)} for the {name} graph"
+            )
+        for tensor in declared:
+            graph_tensor = actual_by_name[tensor.name]
+            expected_type = ORT_TYPES.get(tensor.dtype, tensor.dtype)
+            if graph_tensor.type != expected_type or len(graph_tensor.shape) != len(tensor.shape):
+                raise ModelError(
+                    f"{path}: {kind} '{tensor.name}' is {graph_tensor.type} rank "
+                    f"{len(graph_tensor.shape)}, the manifest says {tensor.dtype} rank "
+                    f"{len(tensor.shape)}"
+                )
+
+
+class GraphRuntime:
+    """The model's three graphs in ONNX Runtime sessions on one device.
+
+    model_dir: a verified `excolor.modeldir.ModelDir`; device: 'auto' | 'cpu' | 'cuda'.
+    """
+
+    def __init__(self, model_dir, device="auto"):
+        import onnxruntime as ort
+
+        self._ort = ort
+        self.model_dir = model_dir
+        self.device = choose_device(device, ort.get_available_providers())
+        providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # ORT's warnings about unused initializers are noise here
+        self.sessions = {}
+        for name, spec in model_dir.manifest.graphs.items():
+            path = model_dir.graph_path(name)
+            try:
+                session = ort.InferenceSession(str(path), options, providers=providers)
+            except (RuntimeError, ValueError) as error:  # ORT raises its own Fail/InvalidGraph
+                raise ModelError(f"{path}: ONNX Runtime cannot load the {name} graph ({error})") from error
+            _check_io(name, session, spec, path)
+            self.sessions[name] = session
+        self.reference_names = model_dir.manifest.graphs["reference"].output_names()
+        correspondence_inputs = model_dir.manifest.graphs["correspondence"].input_names()
+        unknown = [n for n in correspondence_inputs if n != "frame_l" and n not in self.reference_names]
+        if unknown:
+            raise ModelError(
+                f"{model_dir.path}: the correspondence graph needs inputs this node cannot feed: "
+                f"{', '.join(unknown)} (it feeds frame_l and the reference graph's outputs "
+                f"{', '.join(self.reference_names)})"
+            )
+        self._correspondence_inputs = correspondence_inputs
+        self._concat = self._make_concat() if self.device == "cuda" else None
+        log.info(
+            "excolor: ONNX Runtime on %s (%s), model %s",
+            self.device.upper(),
+            ", ".join(self.sessions["colorization"].get_providers()),
+            model_dir.path,
+        )
+
+    # -- device values -------------------------------------------------------------------------
+    def to_device(self, array):
+        """numpy -> the value a graph input takes here (an OrtValue on the GPU for CUDA)."""
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if self.device == "cuda":
+            return self._ort.OrtValue.ortvalue_from_numpy(array, "cuda", 0)
+        return array
+
+    def _run(self, name, feeds, output_names):
+        """Run one graph; returns outputs as numpy (CPU) or device OrtValues (CUDA)."""
+        session = self.sessions[name]
+        if self.device != "cuda":
+            return session.run(list(output_names), feeds)
+        binding = session.io_binding()
+        for key, value in feeds.items():
+            binding.bind_ortvalue_input(key, value)
+        for key in output_names:
+            binding.bind_output(key, "cuda")
+        session.run_with_iobinding(binding)
+        return binding.get_outputs()
+
+    def _make_concat(self):
+        """A one-node Concat graph so that the next previous-frame Lab is built on the GPU."""
+        try:
+            from onnx import TensorProto, helper
+        except ImportError:
+            log.info("excolor: onnx not installed, previous-frame Lab is assembled on the host")
+            return None
+        dims = ["batch", "height", "width"]
+        graph = helper.make_graph(
+            [helper.make_node("Concat", ["l", "ab"], ["lab"], axis=1)],
+            "excolor_previous_lab",
+            [helper.make_tensor_value_info("l", TensorProto.FLOAT, [dims[0], 1] + dims[1:]),
+             helper.make_tensor_value_info("ab", TensorProto.FLOAT, [dims[0], 2] + dims[1:])],
+            [helper.make_tensor_value_info("lab", TensorProto.FLOAT, [dims[0], 3] + dims[1:])],
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        return self._ort.InferenceSession(
+            model.SerializeToString(), providers=[CUDA_PROVIDER, CPU_PROVIDER]
+        )
+
+    # -- the network ---------------------------------------------------------------------------
+    def encode_reference(self, reference_lab):
+        """reference_lab (1,3,h,w) float32 centred Lab -> {output name: device value}."""
+        outputs = self._run("reference", {"reference_lab": self.to_device(reference_lab)},
+                            self.reference_names)
+        return dict(zip(self.reference_names, outputs))
+
+    def step(self, frame_l, reference, previous_lab):
+        """One frame through correspondence and colorization.
+
+        frame_l: (1,1,H,W) float32 centred L (L - 50) at the network size, numpy.
+        reference: `encode_reference`'s result; previous_lab: (1,3,H,W) device value.
+        Returns (ab (1,2,H,W) numpy, confidence (1,1,H,W) numpy, next previous_lab device value).
+        """
+        frame_value = self.to_device(frame_l)
+        feeds = {n: (frame_value if n == "frame_l" else reference[n])
+                 for n in self._correspondence_inputs}
+        warped_ab, confidence = self._run("correspondence", feeds, ("warped_ab", "confidence"))
+        (ab,) = self._run(
+            "colorization",
+            {"frame_l": frame_value, "warped_ab": warped_ab, "confidence": confidence,
+             "previous_lab": previous_lab},
+            ("ab",),
+        )
+        if self.device != "cuda":
+            return ab, confidence, np.concatenate([frame_l, ab], axis=1).astype(np.float32)
+        ab_host = ab.numpy()
+        if self._concat is None:
+            next_previous = self.to_device(np.concatenate([frame_l, ab_host], axis=1))
+        else:
+            binding = self._concat.io_binding()
+            binding.bind_ortvalue_input("l", frame_value)
+            binding.bind_ortvalue_input("ab", ab)
+            binding.bind_output("lab", "cuda")
+            self._concat.run_with_iobinding(binding)
+            next_previous = binding.get_outputs()[0]
+        return ab_host, confidence.numpy(), next_previous
