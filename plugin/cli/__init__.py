@@ -14,6 +14,7 @@ from ..errors import ExcolorError
 
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
+    ("shots", "shots"),
 )
 
 EXIT_CODES = """\

@@ -1,0 +1,139 @@
+"""`excolor shots INPUT -o SHOTS.json`: find the cuts, write a shot list with placeholders."""
+import argparse
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+HELP = """\
+Find the cuts in INPUT with PySceneDetect (content detector, luminance only, so gray plates
+work) and write SHOTS.json: one shot per cut-free stretch, frame numbers as on disk (0-based
+for a video), each with "reference": null. Fill in each shot's reference image (a path
+relative to SHOTS.json), then run 'excolor colorize INPUT OUTPUT --shots SHOTS.json'.
+
+examples:
+  excolor shots plates/reel1.%04d.exr -o reel1_shots.json
+  excolor shots clip.mp4 -o shots.json --threshold 20 --min-length 12
+
+then edit shots.json, e.g.:
+  {"shots": [{"start": 0, "end": 57, "reference": "keys/car.png"},
+             {"start": 58, "end": 119, "reference": [{"image": "keys/a.png", "frame": 60},
+                                                     {"image": "keys/b.png", "frame": 110}]}]}
+"""
+
+
+def add_parser(sub):
+    from . import EXIT_CODES
+
+    parser = sub.add_parser(
+        "shots",
+        help="detect cuts and write a SHOTS.json with a reference placeholder per shot",
+        description=HELP,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="video file or image sequence (name.%%04d.ext / name.####.ext)")
+    parser.add_argument("-o", "--output", metavar="SHOTS.json", required=True, help="shot list to write")
+    parser.add_argument("--threshold", type=float, default=27.0,
+                        help="cut threshold: mean luminance/edge change that makes a cut (default 27; lower finds more cuts)")
+    parser.add_argument("--min-length", type=int, default=15, metavar="FRAMES",
+                        help="shortest shot in frames (default 15)")
+    parser.add_argument("--frames", metavar="A-B", help="only look at frames A..B (inclusive)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing SHOTS.json")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def detect_cuts(reader, first, last, threshold=27.0, min_length=15, progress=None):
+    """Shots of frames first..last as [(start, end)] inclusive ranges, frame numbers as on disk.
+
+    Frames go to PySceneDetect's ContentDetector as 8-bit BGR (float frames through a 1/2.2
+    curve: a display-like view is what its thresholds were tuned on).
+    """
+    import numpy as np
+    from scenedetect import ContentDetector, FrameTimecode
+
+    from ..errors import UsageError
+
+    if min_length < 1:
+        raise UsageError(f"--min-length {min_length}: must be at least 1 frame")
+    fps = float(reader.fps) if reader.fps else 24.0
+    detector = ContentDetector(threshold=threshold, min_scene_len=min_length, luma_only=True)
+    float_input = reader.pixel_format.dtype in ("half", "float")
+    cuts = []
+    timecode = None
+    for index, frame in enumerate(range(first, last + 1)):
+        pixels = np.nan_to_num(reader.read(frame)[..., :3])
+        if pixels.shape[2] < 3:
+            pixels = pixels[..., :1].repeat(3, axis=2)
+        if float_input:
+            pixels = np.clip(pixels, 0.0, 1.0) ** (1 / 2.2)
+        bgr = np.ascontiguousarray(np.clip(np.rint(pixels[..., ::-1] * 255), 0, 255).astype(np.uint8))
+        timecode = FrameTimecode(index, fps)
+        cuts += detector.process_frame(timecode, bgr)
+        if progress is not None:
+            progress.update(1)
+    if timecode is not None:
+        cuts += detector.post_process(timecode)
+    starts = sorted({first + cut.frame_num for cut in cuts if 0 < cut.frame_num <= last - first})
+    bounds = [first] + starts + [last + 1]
+    return [(a, b - 1) for a, b in zip(bounds, bounds[1:])]
+
+
+def run(args):
+    import sys
+
+    from ..errors import OutputError
+    from ..io import open_input
+    from ..shotlist import parse_frame_range, write_shot_list
+
+    output = Path(args.output)
+    if output.exists() and not args.overwrite:
+        raise OutputError(f"{output}: exists; pass --overwrite to replace it")
+    if not output.parent.is_dir():
+        raise OutputError(f"{output}: folder {output.parent} does not exist")
+    reader = open_input(args.input)
+    try:
+        first, last = reader.first, reader.last
+        if args.frames:
+            first, last = parse_frame_range(args.frames)
+            if first < reader.first or last > reader.last:
+                from ..errors import UsageError
+
+                raise UsageError(
+                    f"--frames {first}-{last} reaches outside the input "
+                    f"(frames {reader.first}-{reader.last})"
+                )
+        missing = reader.missing(first, last)
+        if missing:
+            from ..errors import InputError
+            from ..io import ranges_text
+
+            raise InputError(f"{reader.name}: frames {ranges_text(missing)} are missing on disk")
+        progress = _progress(last - first + 1, "finding cuts")
+        try:
+            ranges = detect_cuts(reader, first, last, args.threshold, args.min_length, progress)
+        finally:
+            if progress is not None:
+                progress.close()
+    finally:
+        reader.close()
+    try:
+        write_shot_list(output, ranges)
+    except OSError as error:
+        raise OutputError(f"{output}: cannot write ({error})") from error
+    print(f"{output}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)
+    for start, end in ranges:
+        print(f"  {start}-{end}", file=sys.stderr)
+    return 0
+
+
+def _progress(total, label):
+    """A tqdm bar on a terminal, None when stderr is piped (logs and CI stay clean)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="frame", file=sys.stderr)

@@ -1,0 +1,196 @@
+"""SHOTS.json: which frames form a shot and which reference image(s) colour it.
+
+    {"shots": [
+      {"start": 1001, "end": 1096, "reference": "key_a.png", "reference_frame": 1001},
+      {"start": 1097, "end": 1180, "reference": [{"image": "key_b.png", "frame": 1100},
+                                                 {"image": "key_c.png", "frame": 1170}]},
+      {"start": 1181, "end": 1200, "reference": null}
+    ]}
+
+Ranges are inclusive frame numbers as on disk (0-based for a video). Reference paths are
+relative to the SHOTS.json file. `reference_frame` (optional) pins a single reference to the
+frame it is the coloured version of. `"reference": null` is the placeholder `excolor shots`
+writes; `colorize` refuses it, naming the shot. Every problem names the shot (its number in
+the file, 1-based, and its frames) and what is wrong.
+"""
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+from .errors import InputError, UsageError
+from .io.sequence import ranges_text
+
+_SHOT_KEYS = {"start", "end", "reference", "reference_frame", "name"}
+_KEYFRAME_KEYS = {"image", "frame"}
+_RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ShotEntry:
+    """One shot of a shot list: inclusive frames, and keyframes as (image Path, frame or None)."""
+
+    number: int  # 1-based position in the file, for messages
+    start: int
+    end: int
+    keyframes: tuple
+    name: str = ""
+
+    def describe(self):
+        label = f" '{self.name}'" if self.name else ""
+        return f"shot {self.number}{label} (frames {self.start}-{self.end})"
+
+
+def parse_frame_range(text):
+    """"A-B" -> (A, B), inclusive; a single "A" -> (A, A). UsageError when malformed."""
+    text = str(text)
+    match = _RANGE.match(text)
+    if match:
+        first, last = int(match.group(1)), int(match.group(2))
+    elif re.match(r"^\s*-?\d+\s*$", text):
+        first = last = int(text)
+    else:
+        raise UsageError(f"--frames '{text}': expected A-B, e.g. 1001-1096 (inclusive)")
+    if first > last:
+        raise UsageError(f"--frames {text}: first frame {first} is after last frame {last}")
+    return first, last
+
+
+def _integer(value, where, key):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{where}: '{key}' must be a whole frame number, got {value!r}")
+    return value
+
+
+def load_shot_list(path):
+    """Read SHOTS.json -> [ShotEntry]. Reference paths are resolved against the file's folder.
+
+    Raises InputError (file missing or not JSON) or UsageError (wrong structure, a
+    placeholder left unfilled, a keyframe outside its shot), each naming file and shot.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: shot list is missing (no such file)")
+    try:
+        data = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not valid JSON ({error})") from error
+    if not isinstance(data, dict) or not isinstance(data.get("shots"), list):
+        raise UsageError(f'{path}: expected {{"shots": [...]}} at the top level')
+    if not data["shots"]:
+        raise UsageError(f"{path}: the shot list is empty")
+    entries = []
+    for number, shot in enumerate(data["shots"], start=1):
+        where = f"{path}: shot {number}"
+        if not isinstance(shot, dict):
+            raise UsageError(f"{where}: expected an object with start, end and reference")
+        unknown = sorted(set(shot) - _SHOT_KEYS)
+        if unknown:
+            raise UsageError(
+                f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_SHOT_KEYS))}"
+            )
+        for key in ("start", "end", "reference"):
+            if key not in shot:
+                raise UsageError(f"{where}: missing '{key}'")
+        start = _integer(shot["start"], where, "start")
+        end = _integer(shot["end"], where, "end")
+        name = str(shot.get("name", ""))
+        where = f"{path}: {ShotEntry(number, start, end, (), name).describe()}"
+        if start > end:
+            raise UsageError(f"{where}: start {start} is after end {end}")
+        keyframes = _keyframes(shot, path.parent, where)
+        for image, frame in keyframes:
+            if frame is not None and not start <= frame <= end:
+                raise UsageError(
+                    f"{where}: keyframe {image.name} is pinned to frame {frame}, outside the shot"
+                )
+        pinned = [frame for _image, frame in keyframes if frame is not None]
+        if len(set(pinned)) != len(pinned):
+            raise UsageError(f"{where}: two keyframes are pinned to the same frame")
+        if len(keyframes) - len(pinned) > 1:
+            raise UsageError(
+                f"{where}: several keyframes without a frame; give each keyframe its \"frame\""
+            )
+        entries.append(ShotEntry(number, start, end, keyframes, name))
+    return entries
+
+
+def _keyframes(shot, folder, where):
+    reference = shot["reference"]
+    if reference is None:
+        raise UsageError(
+            f"{where}: reference is a placeholder (null); fill in the image that colours this "
+            'shot, e.g. "reference": "key.png" (a path relative to the shot list)'
+        )
+    if isinstance(reference, str):
+        frame = shot.get("reference_frame")
+        if frame is not None:
+            frame = _integer(frame, where, "reference_frame")
+        return ((folder / reference, frame),)
+    if "reference_frame" in shot:
+        raise UsageError(f"{where}: 'reference_frame' goes with a single reference; in a list give each keyframe its \"frame\"")
+    if not isinstance(reference, list) or not reference:
+        raise UsageError(f'{where}: reference must be a path, or a list of {{"image", "frame"}}')
+    keyframes = []
+    for item in reference:
+        if not isinstance(item, dict) or "image" not in item or set(item) - _KEYFRAME_KEYS:
+            raise UsageError(
+                f'{where}: each keyframe must be {{"image": "key.png", "frame": N}}, got {item!r}'
+            )
+        if item["image"] is None:
+            raise UsageError(f"{where}: a keyframe image is a placeholder (null); fill it in")
+        frame = item.get("frame")
+        if frame is not None:
+            frame = _integer(frame, where, "frame")
+        keyframes.append((folder / str(item["image"]), frame))
+    return tuple(keyframes)
+
+
+def single_shot(reference, first, last, reference_frame=None):
+    """`--reference IMAGE`: one shot spanning first..last."""
+    return [ShotEntry(1, first, last, ((Path(reference), reference_frame),))]
+
+
+def check_shots(entries, input_first, input_last, frames=None):
+    """Check shots against the input and the --frames range; return the uncovered frames text.
+
+    Overlapping shots or shots outside the input raise UsageError naming them. Returns a
+    message naming the frames in range that no shot covers ("" when every frame is covered).
+    """
+    if frames is not None:
+        first, last = frames
+        if first < input_first or last > input_last:
+            raise UsageError(
+                f"--frames {first}-{last} reaches outside the input (frames {input_first}-{input_last})"
+            )
+    else:
+        first, last = input_first, input_last
+    for entry in entries:
+        if entry.start < input_first or entry.end > input_last:
+            raise UsageError(
+                f"{entry.describe()} reaches outside the input (frames {input_first}-{input_last})"
+            )
+    ordered = sorted(entries, key=lambda e: e.start)
+    for before, after in zip(ordered, ordered[1:]):
+        if after.start <= before.end:
+            raise UsageError(
+                f"{before.describe()} and {after.describe()} overlap at frames "
+                f"{after.start}-{min(before.end, after.end)}"
+            )
+    covered = set()
+    for entry in entries:
+        covered.update(range(max(entry.start, first), min(entry.end, last) + 1))
+    uncovered = [n for n in range(first, last + 1) if n not in covered]
+    if not uncovered:
+        return ""
+    return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
+
+
+def write_shot_list(path, ranges):
+    """Write a SHOTS.json with one placeholder shot per (start, end) range (`excolor shots`)."""
+    shots = [{"start": int(a), "end": int(b), "reference": None} for a, b in ranges]
+    text = json.dumps({"shots": shots}, indent=2) + "\n"
+    path = Path(path)
+    temp = path.with_name(path.name + ".partial")
+    temp.write_text(text)
+    temp.replace(path)
