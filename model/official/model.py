@@ -102,6 +102,8 @@ class OfficialColorizer(ExemplarColorizer):
     architecture = ARCHITECTURE
     size_rule = SIZE_RULE
     reference_output_names = REFERENCE_OUTPUTS
+    # The authors multiply the predicted ab by 1.25 after inference; the node applies it.
+    saturation = 1.25
 
     def __init__(self, temperature=None, float64_stats=False):
         vgg = VGG19Features()

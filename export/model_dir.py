@@ -1,0 +1,133 @@
+"""Write a model directory (three ONNX graphs + manifest.json) for any ExemplarColorizer.
+
+The directory is built in a temporary sibling folder and renamed into place at the end, so a
+failed export leaves nothing half-made, and an existing directory is replaced only with force.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from excolor import __version__
+from excolor.errors import OutputError
+from excolor.modeldir import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
+                              load_model_dir, sha256_of, write_manifest)
+
+from .graphs import OPSET, PRECISION, export_mode, export_stage
+from .parity import measure_parity, parity_cases
+
+FRAME_AXES = ("height", "width")
+
+
+def input_contract(model):
+    """What a caller must feed the graphs, for the ONNX metadata (JSON-able dict)."""
+    rule = model.size_rule
+    return {
+        "architecture": model.architecture,
+        "layout": "NCHW float32, batch 1",
+        "colour_space": COLOUR_CONVENTION["space"],
+        "lab": "L centred (L - 50, range -50..50), ab raw (about -110..110)",
+        "size_rule": {"multiple_h": rule.multiple_h, "multiple_w": rule.multiple_w,
+                      "min_side": rule.min_side, "max_side": rule.max_side},
+        "temperature": model.temperature,
+        "opset": OPSET,
+    }
+
+
+def _axis_names(model):
+    names = {"reference_lab": ("reference_height", "reference_width")}
+    for tensor in ("frame_l", "warped_ab", "confidence", "previous_lab", "ab"):
+        names[tensor] = FRAME_AXES
+    return names
+
+
+def _write_graphs(model, folder, case, provenance):
+    """Export the three stages into `folder`; returns {graph: GraphSpec}."""
+    specs = model.stage_specs()
+    stages = model.stages()
+    reference = stages["reference"](case["reference_lab"])
+    warped_ab, confidence = stages["correspondence"](case["frame_l"], *reference)
+    samples = {
+        "reference": (case["reference_lab"],),
+        "correspondence": (case["frame_l"],) + tuple(reference),
+        "colorization": (case["frame_l"], warped_ab, confidence, case["previous_lab"]),
+    }
+    contract = input_contract(model)
+    graphs = {}
+    for name in GRAPH_NAMES:
+        file = f"{name}.onnx"
+        metadata = {
+            "excolor.graph": name,
+            "excolor.input_contract": contract,
+            "excolor.inputs": list(specs[name].inputs),
+            "excolor.outputs": list(specs[name].outputs),
+            "excolor.checkpoint_sha256": provenance.get("checkpoint_sha256", "unknown"),
+        }
+        inputs, outputs = export_stage(stages[name], specs[name], samples[name], folder / file,
+                                       metadata, _axis_names(model))
+        graphs[name] = GraphSpec(
+            file, sha256_of(folder / file),
+            tuple(TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in inputs),
+            tuple(TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in outputs),
+        )
+    return graphs
+
+
+def _sessions(folder):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    return {name: onnxruntime.InferenceSession(str(folder / f"{name}.onnx"), options,
+                                               providers=["CPUExecutionProvider"])
+            for name in GRAPH_NAMES}
+
+
+def export_model_dir(model, model_dir, *, parity_images, provenance, force=False,
+                     parity_long_side=None):
+    """Export `model` (an ExemplarColorizer) to `model_dir`; returns the loaded ModelDir.
+
+    parity_images: two or more (H,W,3) sRGB images in [0,1] (real photographs); consecutive
+    pairs serve as reference and frame, each sized by the model's size rule at its own aspect
+    with long side `parity_long_side` (default: the rule's default). The first pair also drives
+    the tracing. provenance: JSON-able dict stored in the manifest (its `checkpoint_sha256`, if
+    any, is also stamped into each graph). Raises OutputError if `model_dir` exists and not force.
+    """
+    model_dir = Path(model_dir)
+    if model_dir.exists() and not force:
+        raise OutputError(f"{model_dir}: already exists; pass --force (force=True) to replace it")
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    long_side = parity_long_side or model.size_rule.default_long_side
+    cases = parity_cases(model.size_rule, parity_images, long_side)
+    staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
+    try:
+        with export_mode(model):
+            graphs = _write_graphs(model, staging, cases[0], provenance)
+            parity = measure_parity(model, _sessions(staging), cases)
+        record = dict(provenance)
+        record.setdefault("excolor_version", __version__)
+        record["parity_inputs"] = (f"{len(cases)} reference/frame pairs of real photographs, "
+                                   f"long side {long_side}, stage by stage")
+        manifest = Manifest(
+            architecture=model.architecture, size_rule=model.size_rule,
+            temperature=model.temperature, saturation=float(getattr(model, "saturation", 1.0)),
+            opset=OPSET, precision=PRECISION, graphs=graphs, parity=parity, provenance=record,
+        )
+        write_manifest(staging, manifest)
+        load_model_dir(staging)  # what the node will do: refuse now rather than later
+        _replace(staging, model_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return load_model_dir(model_dir)
+
+
+def _replace(staging, model_dir):
+    """Move `staging` to `model_dir`, replacing an existing one only after the new one is whole."""
+    if not model_dir.exists():
+        os.replace(staging, model_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.old.", dir=model_dir.parent))
+    os.rmdir(old)
+    os.replace(model_dir, old)
+    os.replace(staging, model_dir)
+    shutil.rmtree(old, ignore_errors=True)
