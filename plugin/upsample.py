@@ -1,0 +1,235 @@
+"""Edge-aware upsampling of predicted chroma, guided by the full-resolution luminance, on ONNX Runtime.
+
+The network predicts ab at its own size; the plate is larger. Plain bilinear upsampling smears
+colour across edges. Here the guided filter's local linear model (He, Sun & Tang; the "fast" variant
+of He & Sun 2015 that fits at low resolution and applies at full resolution) carries the plate's
+edges into the chroma:
+
+    I = L / 100 - 0.5 (guide), p = ab / 100, both at low resolution, box means over (2r+1)^2:
+    A = box( cov(I, p) / (var(I) + eps) )      the local slope of chroma against luminance
+    b = p - A * I                               pointwise, so the low-res chroma keeps its detail
+    ab_full = 100 * (up(A) * I_full + up(b))    up = bilinear (half-pixel centres)
+
+Unlike the textbook filter, b is not box-averaged: averaging b blurs the chroma itself and, on
+photographs downsampled 4x, made the result worse than bilinear; with the slope alone smoothed the
+error at edges drops by 10-25% (see tests/test_upsample.py).
+
+The graph is built with onnx.helper when the upsampler is made and runs on the execution providers
+given (CPU here, CUDA where the node's graphs run on CUDA). Height and width are dynamic and
+radius/eps are graph inputs, so one session serves every size. No torch, no OpenCV.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError, ProviderUnavailableError, UsageError
+
+OPSET = 17
+# Default radius: one low-res pixel per 256 of the low-res short side (1 at usual network sizes).
+RADIUS_PER_PIXELS = 256
+INPUT_NAMES = ("l_full", "l_low", "ab_low", "radius", "eps")
+OUTPUT_NAME = "ab_full"
+
+
+@dataclass(frozen=True)
+class UpsampleSettings:
+    """radius: box radius in low-res pixels (None: from the low-res size, see `radius_for`).
+    eps: regularisation of the slope, in units of the guide's variance with L scaled to 0..1;
+    larger eps follows only stronger luminance edges (sqrt(eps) * 100 ~ the L contrast that counts).
+    """
+
+    radius: int | None = None
+    eps: float = 1e-3
+
+    def __post_init__(self):
+        if self.radius is not None and (not isinstance(self.radius, int) or self.radius < 1):
+            raise UsageError(f"upsampler radius must be an integer >= 1 or None, got {self.radius!r}")
+        if not self.eps > 0:
+            raise UsageError(f"upsampler eps must be > 0, got {self.eps!r}")
+
+
+def _box_axis(nodes, name: str, source: str, axis: int, radius: str) -> str:
+    """Append nodes computing the mean over a window of +-radius along `axis`, clipped at the borders.
+
+    Uses a zero-led cumulative sum S (S[k] = sum of the first k values): mean_i =
+    (S[min(i+r+1, n)] - S[max(i-r, 0)]) / (min(i+r+1, n) - max(i-r, 0)), exact for any radius.
+    """
+    from onnx import helper
+
+    def node(op, inputs, outputs, **attrs):
+        nodes.append(helper.make_node(op, inputs, outputs, name=f"{name}_{op}_{len(nodes)}", **attrs))
+
+    p = f"{name}_"
+    node("Shape", [source], [p + "n1"], start=axis, end=axis + 1)
+    node("Squeeze", [p + "n1"], [p + "n"])
+    node("CumSum", [source, "axis_" + str(axis)], [p + "sum"])
+    node("Slice", [source, "zero_1d", "one_1d", "axis_1d_" + str(axis)], [p + "first"])
+    node("Mul", [p + "first", "zero_f64"], [p + "lead"])
+    node("Concat", [p + "lead", p + "sum"], [p + "s"], axis=axis)
+    node("Range", ["zero_i64", p + "n", "one_i64"], [p + "idx"])
+    node("Add", [p + "idx", radius], [p + "idx_r"])
+    node("Add", [p + "idx_r", "one_i64"], [p + "hi_open"])
+    node("Min", [p + "hi_open", p + "n"], [p + "hi"])
+    node("Sub", [p + "idx", radius], [p + "lo_open"])
+    node("Max", [p + "lo_open", "zero_i64"], [p + "lo"])
+    node("Gather", [p + "s", p + "hi"], [p + "s_hi"], axis=axis)
+    node("Gather", [p + "s", p + "lo"], [p + "s_lo"], axis=axis)
+    node("Sub", [p + "s_hi", p + "s_lo"], [p + "window_sum"])
+    node("Sub", [p + "hi", p + "lo"], [p + "count_i"])
+    node("Cast", [p + "count_i"], [p + "count_1d"], to=11)  # float64
+    # Counts vary along `axis` only: shape them (n, 1) for the rows, (n,) broadcasts for columns.
+    if axis == 2:
+        node("Unsqueeze", [p + "count_1d", "axis_1d_1"], [p + "count"])
+    else:
+        node("Identity", [p + "count_1d"], [p + "count"])
+    node("Div", [p + "window_sum", p + "count"], [p + "mean"])
+    return p + "mean"
+
+
+def _box(nodes, name: str, source: str, radius: str) -> str:
+    """Mean over a (2r+1)^2 window clipped at the borders, separable (rows, then columns)."""
+    columns = _box_axis(nodes, name + "_w", source, 3, radius)
+    return _box_axis(nodes, name + "_h", columns, 2, radius)
+
+
+def build_graph():
+    """The upsampler as an onnx.ModelProto (opset 17).
+
+    Inputs: l_full (1, 1, H, W) float32 L 0..100; l_low (1, 1, h, w) float32; ab_low (1, 2, h, w)
+    float32; radius () int64 >= 1; eps () float32 > 0. Output: ab_full (1, 2, H, W) float32.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes: list = []
+
+    def node(op, inputs, outputs, **attrs):
+        nodes.append(helper.make_node(op, inputs, outputs, name=f"{op}_{len(nodes)}", **attrs))
+
+    def const(name, value, dtype):
+        tensor = numpy_helper.from_array(np.array(value, dtype=dtype), name)
+        nodes.append(helper.make_node("Constant", [], [name], name=f"const_{name}", value=tensor))
+
+    const("zero_i64", 0, np.int64)
+    const("one_i64", 1, np.int64)
+    const("zero_1d", [0], np.int64)
+    const("one_1d", [1], np.int64)
+    for axis in (2, 3):
+        const(f"axis_{axis}", axis, np.int64)
+    for axis in (1, 2, 3):
+        const(f"axis_1d_{axis}", [axis], np.int64)
+    const("zero_f64", 0.0, np.float64)
+    const("scale_f64", 0.01, np.float64)
+    const("half_f64", 0.5, np.float64)
+    const("scale_f32", 0.01, np.float32)
+    const("half_f32", 0.5, np.float32)
+    const("hundred_f32", 100.0, np.float32)
+    const("split_sizes", [1, 2, 2, 1], np.int64)
+    const("split_two", [2, 2], np.int64)
+
+    # Low-resolution statistics in float64: cumulative sums over a few hundred pixels lose too
+    # much in float32 where the guide is flat (var(I) ~ 0 next to eps).
+    node("Cast", ["l_low"], ["l_low64"], to=TensorProto.DOUBLE)
+    node("Mul", ["l_low64", "scale_f64"], ["l_low_scaled"])
+    node("Sub", ["l_low_scaled", "half_f64"], ["guide"])
+    node("Cast", ["ab_low"], ["ab_low64"], to=TensorProto.DOUBLE)
+    node("Mul", ["ab_low64", "scale_f64"], ["chroma"])
+    node("Cast", ["eps"], ["eps64"], to=TensorProto.DOUBLE)
+    node("Mul", ["guide", "chroma"], ["guide_chroma"])
+    node("Mul", ["guide", "guide"], ["guide_sq"])
+    # One box pass over all statistics: channels [I, p_a, p_b, I p_a, I p_b, I^2].
+    node("Concat", ["guide", "chroma", "guide_chroma", "guide_sq"], ["stats"], axis=1)
+    means = _box(nodes, "stats", "stats", "radius")
+    node("Split", [means, "split_sizes"], ["mean_i", "mean_p", "mean_ip", "mean_ii"], axis=1)
+    node("Mul", ["mean_i", "mean_p"], ["mi_mp"])
+    node("Sub", ["mean_ip", "mi_mp"], ["cov"])
+    node("Mul", ["mean_i", "mean_i"], ["mi_sq"])
+    node("Sub", ["mean_ii", "mi_sq"], ["var"])
+    node("Add", ["var", "eps64"], ["var_eps"])
+    node("Div", ["cov", "var_eps"], ["slope"])
+    smooth_slope = _box(nodes, "slope", "slope", "radius")
+    node("Mul", [smooth_slope, "guide"], ["slope_guide"])
+    node("Sub", ["chroma", "slope_guide"], ["offset"])
+    node("Concat", [smooth_slope, "offset"], ["coeffs64"], axis=1)
+    node("Cast", ["coeffs64"], ["coeffs"], to=TensorProto.FLOAT)
+    # Bilinear to the plate's size: (N, C) of the coefficients, (H, W) of l_full.
+    node("Shape", ["coeffs"], ["nc"], start=0, end=2)
+    node("Shape", ["l_full"], ["hw"], start=2, end=4)
+    node("Concat", ["nc", "hw"], ["sizes"], axis=0)
+    node(
+        "Resize", ["coeffs", "", "", "sizes"], ["coeffs_full"],
+        mode="linear", coordinate_transformation_mode="half_pixel",
+    )
+    node("Split", ["coeffs_full", "split_two"], ["slope_full", "offset_full"], axis=1)
+    node("Mul", ["l_full", "scale_f32"], ["l_full_scaled"])
+    node("Sub", ["l_full_scaled", "half_f32"], ["guide_full"])
+    node("Mul", ["slope_full", "guide_full"], ["fitted"])
+    node("Add", ["fitted", "offset_full"], ["chroma_full"])
+    node("Mul", ["chroma_full", "hundred_f32"], [OUTPUT_NAME])
+
+    float_input = lambda name, channels, h, w: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, h, w])
+    graph = helper.make_graph(
+        nodes,
+        "guided_chroma_upsampler",
+        [
+            float_input("l_full", 1, "height", "width"),
+            float_input("l_low", 1, "low_height", "low_width"),
+            float_input("ab_low", 2, "low_height", "low_width"),
+            helper.make_tensor_value_info("radius", TensorProto.INT64, []),
+            helper.make_tensor_value_info("eps", TensorProto.FLOAT, []),
+        ],
+        [float_input(OUTPUT_NAME, 2, "height", "width")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
+    model.ir_version = 8  # opset 17's IR, readable by every onnxruntime >= 1.14
+    return model
+
+
+class GuidedChromaUpsampler:
+    """ab at network size -> ab at plate size, edge-aware, on ONNX Runtime (see module doc).
+
+    providers: ONNX Runtime execution providers, as for the node's graphs (names or (name, options)).
+    The session is created once here and serves every size.
+    """
+
+    def __init__(self, providers=("CPUExecutionProvider",), settings: UpsampleSettings = UpsampleSettings(), session_options=None):
+        import onnx
+        import onnxruntime as ort
+
+        wanted = [p if isinstance(p, str) else p[0] for p in providers]
+        missing = [p for p in wanted if p not in ort.get_available_providers()]
+        if missing:
+            raise ProviderUnavailableError(
+                f"execution provider(s) {', '.join(missing)} not available in this onnxruntime; "
+                f"available: {', '.join(ort.get_available_providers())}"
+            )
+        self.settings = settings
+        model = build_graph()
+        onnx.checker.check_model(model, full_check=True)
+        self._session = ort.InferenceSession(model.SerializeToString(), sess_options=session_options, providers=list(providers))
+        self.providers = self._session.get_providers()
+
+    def radius_for(self, low_shape: tuple[int, int]) -> int:
+        """The box radius used at a low-res size (h, w): the setting, or one per 256 px of the short side."""
+        if self.settings.radius is not None:
+            return self.settings.radius
+        return max(1, round(min(low_shape) / RADIUS_PER_PIXELS))
+
+    def __call__(self, l_full: np.ndarray, l_low: np.ndarray, ab_low: np.ndarray) -> np.ndarray:
+        """l_full (H, W) L 0..100, l_low (h, w) the network's L, ab_low (2, h, w) -> ab_full (2, H, W) float32."""
+        l_full, l_low, ab_low = (np.asarray(a) for a in (l_full, l_low, ab_low))
+        if l_full.ndim != 2:
+            raise InputError(f"l_full must be (H, W) luminance, got shape {l_full.shape}")
+        if l_low.ndim != 2:
+            raise InputError(f"l_low must be (h, w) luminance, got shape {l_low.shape}")
+        if ab_low.shape != (2,) + l_low.shape:
+            raise InputError(f"ab_low must be (2, h, w) matching l_low {l_low.shape}, got shape {ab_low.shape}")
+        feeds = {
+            "l_full": np.ascontiguousarray(l_full, dtype=np.float32)[None, None],
+            "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
+            "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
+            "radius": np.array(self.radius_for(l_low.shape), dtype=np.int64),
+            "eps": np.array(self.settings.eps, dtype=np.float32),
+        }
+        return self._session.run([OUTPUT_NAME], feeds)[0][0]
