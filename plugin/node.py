@@ -77,7 +77,7 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference"):
+                 pinned_start="reference", input_kind="video"):
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -96,7 +96,8 @@ class ColorizeNode:
         self._runtime = GraphRuntime(self.model, device)
         self.device = self._runtime.device
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
-        self._colour = ColourConverter(config=ocio_config, input_space=input_space)
+        self._colour = ColourConverter(config=ocio_config, input_space=input_space,
+                                       input_kind=input_kind)
         self._upsampler = GuidedChromaUpsampler(providers=providers)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))

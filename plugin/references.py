@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .colour import srgb_to_lab
-from .errors import InputError
+from .io import read_reference
 from .resample import pad_edge, resize, resize_hwc
 
 log = logging.getLogger(__name__)
@@ -27,29 +27,6 @@ L_OFFSET = 50.0
 GRAY_CHROMA = 3.0
 # Distinct reference codes kept at once (each is a few MB of features).
 MAX_CODES = 32
-
-
-def read_image_file(path):
-    """(HxWx3 float32, is_float_file) from an image file via OpenImageIO; InputError if unreadable."""
-    import OpenImageIO as oiio
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"reference {path}: no such file")
-    image_input = oiio.ImageInput.open(str(path))
-    if image_input is None:
-        raise InputError(f"reference {path}: cannot be read as an image ({oiio.geterror()})")
-    try:
-        spec = image_input.spec()
-        pixels = image_input.read_image(0, 0, 0, spec.nchannels, "float")
-    finally:
-        image_input.close()
-    if pixels is None or pixels.ndim != 3:
-        raise InputError(f"reference {path}: could not decode its pixels ({oiio.geterror()})")
-    if spec.nchannels == 1 or spec.nchannels == 2:
-        pixels = np.repeat(pixels[..., :1], 3, axis=2)
-    is_float = spec.format.basetype in (oiio.FLOAT, oiio.HALF, oiio.DOUBLE)
-    return np.ascontiguousarray(pixels[..., :3], dtype=np.float32), is_float
 
 
 def centred_lab(display_rgb):
@@ -83,10 +60,13 @@ class ReferenceBank:
         if memo_key in self._display and self._display[memo_key][0] is keyframe.image:
             return self._display[memo_key][1:]
         if isinstance(keyframe.image, Path):
-            pixels, is_float = read_image_file(keyframe.image)
+            pixels, fmt = read_reference(keyframe.image)
             # Integer files (PNG, JPEG, 8/16-bit TIFF) hold display sRGB already; float files
             # (EXR) are in the working space like the plates.
-            display = self._colour.to_display(pixels) if is_float else np.clip(pixels, 0, 1)
+            if fmt.dtype in ("half", "float"):
+                display = self._colour.to_display(pixels)
+            else:
+                display = np.clip(pixels, 0.0, 1.0)
         else:
             pixels = np.asarray(keyframe.image, dtype=np.float32)[..., :3]
             if not np.isfinite(pixels).all():
