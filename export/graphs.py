@@ -59,6 +59,11 @@ def export_stage(stage, spec, sample_inputs, path, metadata, axis_names):
         do_constant_folding=True,
     )
     graph = onnx.load(str(path))
+    # The batch is fixed at 1 (inputs say so); outputs would otherwise carry a derived symbol.
+    for value in list(graph.graph.input) + list(graph.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) == 4 and dims[0].dim_param:
+            dims[0].dim_value = 1
     del graph.metadata_props[:]
     for key, value in sorted(metadata.items()):
         entry = graph.metadata_props.add()

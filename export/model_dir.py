@@ -38,6 +38,7 @@ def _axis_names(model):
     names = {"reference_lab": ("reference_height", "reference_width")}
     for tensor in ("frame_l", "warped_ab", "confidence", "previous_lab", "ab"):
         names[tensor] = FRAME_AXES
+    names.update(getattr(model, "onnx_axis_names", {}))
     return names
 
 

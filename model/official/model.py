@@ -102,6 +102,8 @@ class OfficialColorizer(ExemplarColorizer):
     architecture = ARCHITECTURE
     size_rule = SIZE_RULE
     reference_output_names = REFERENCE_OUTPUTS
+    # Both reference outputs are at 1/4 of the reference's size (symbols for the ONNX graphs).
+    onnx_axis_names = {name: ("reference_height/4", "reference_width/4") for name in REFERENCE_OUTPUTS}
     # The authors multiply the predicted ab by 1.25 after inference; the node applies it.
     saturation = 1.25
 

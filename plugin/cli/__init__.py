@@ -15,6 +15,9 @@ from ..errors import ExcolorError
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
     ("shots", "shots"),
+    ("import-official", "import_official"),
+    ("export", "export_lite"),
+    ("info", "info"),
 )
 
 EXIT_CODES = """\
