@@ -129,17 +129,25 @@ def gamut_limited(base: np.ndarray, chroma: np.ndarray, upper_bound: np.ndarray 
     base (H, W) is the gray level (all channels equal), chroma (H, W, 3) a luma-free offset; the
     range is >= 0, and <= 1 where `upper_bound` (H, W) bool is True. Where base itself is out of
     range (negative, or above 1 under a bound), k = 0: the pixel stays gray at its luma.
-    Returns (H, W, 3) float64.
+    Returns (H, W, 3) in chroma's dtype.
     """
-    limit = np.ones(base.shape, dtype=np.float64)
+    # All channels share the gray level, so the binding constraints come from the most negative
+    # and the most positive offsets alone.
+    lowest = np.minimum(np.minimum(chroma[..., 0], chroma[..., 1]), chroma[..., 2])
     with np.errstate(divide="ignore", invalid="ignore"):
-        below = np.where(chroma < 0, base[..., None] / -chroma, np.inf).min(axis=-1)
-        limit = np.minimum(limit, below)
+        k = np.where(lowest < 0, base / -lowest, np.inf)
         if upper_bound is not None:
-            above = np.where(chroma > 0, (1.0 - base[..., None]) / chroma, np.inf).min(axis=-1)
-            limit = np.where(upper_bound, np.minimum(limit, above), limit)
-    k = np.clip(np.nan_to_num(limit, nan=0.0), 0.0, 1.0)
-    return base[..., None] + k[..., None] * chroma
+            highest = np.maximum(np.maximum(chroma[..., 0], chroma[..., 1]), chroma[..., 2])
+            k = np.where(upper_bound & (highest > 0), np.minimum(k, (1.0 - base) / highest), k)
+    k = np.clip(np.nan_to_num(k, nan=0.0, posinf=1.0), 0.0, 1.0).astype(chroma.dtype)
+    out = base[..., None] + k[..., None] * chroma
+    # k puts the limiting channel exactly on the bound; float rounding can leave it an ulp
+    # beyond (e.g. -1e-6 beside a channel of 16). Snap those residues, nothing more: a pixel whose
+    # gray level is itself out of range (k = 0) keeps it, so its luma stays the plate's.
+    np.maximum(out, 0.0, out=out, where=base[..., None] >= 0)
+    if upper_bound is not None:
+        np.minimum(out, 1.0, out=out, where=(upper_bound & (base <= 1.0))[..., None])
+    return out
 
 
 class ColourConverter:
@@ -232,8 +240,10 @@ class ColourConverter:
         return image
 
     def _apply(self, processor, image: np.ndarray) -> np.ndarray:
-        out = np.ascontiguousarray(image, dtype=np.float32).copy()
-        processor.applyRGB(out)
+        """A float32 copy of image (H, W, 3) with the processor applied (skipped when it is a no-op)."""
+        out = np.array(image, dtype=np.float32, order="C", copy=True)
+        if not processor.isNoOp():
+            processor.applyRGB(out)
         return out
 
     def to_display(self, rgb_working: np.ndarray) -> np.ndarray:
@@ -272,21 +282,24 @@ class ColourConverter:
             raise InputError(f"plate {plate.shape} and colorized image {colorized.shape} differ in size")
         if saturation < 0:
             raise UsageError(f"saturation must be >= 0, got {saturation}")
-        weights = self.luma_coefficients
-        weight_sum = float(weights.sum())
-        colour = self._apply(self._from_model, colorized).astype(np.float64)
-        luma_plate = self.luma(plate)
+        # float32 throughout (4K frames): the luma identity below holds to a few float32 ulps.
+        weights = self.luma_coefficients.astype(np.float32)
+        weight_sum = np.float32(self.luma_coefficients.sum())
+        colour = self._apply(self._from_model, colorized)
+        luma_plate = np.ascontiguousarray(plate, dtype=np.float32) @ weights
         luma_colour = colour @ weights
-        chroma = colour - (luma_colour / weight_sum)[..., None]
+        chroma = colour
+        chroma -= (luma_colour / weight_sum)[..., None]
         if self.linear:
-            scale = np.maximum(luma_plate, 0.0) / np.maximum(luma_colour, MIN_DISPLAY_LUMA)
+            scale = np.maximum(luma_plate, 0.0) / np.maximum(luma_colour, np.float32(MIN_DISPLAY_LUMA))
             chroma *= scale[..., None]
-        chroma *= saturation
+        if saturation != 1.0:
+            chroma *= np.float32(saturation)
         # Remove what luma the offset still carries (rounding), so the sum below is exact.
         chroma -= ((chroma @ weights) / weight_sum)[..., None]
         base = luma_plate / weight_sum
         upper = (luma_plate <= 1.0) if self.display_referred else None
-        return gamut_limited(base, chroma, upper).astype(np.float32)
+        return gamut_limited(base, chroma, upper)
 
     def __repr__(self) -> str:
         return (

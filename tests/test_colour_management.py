@@ -13,7 +13,7 @@ from excolor.errors import InputError, UsageError
 DATA = Path(__file__).parent / "data"
 HDR_FILES = ["hdr_courtyard.exr", "hdr_sunset.exr"]
 # Luma must match to float precision: float32 output, so a few ulps of the largest channel.
-LUMA_RTOL = 2e-6
+LUMA_RTOL = 1e-6
 
 
 def read_exr(name: str) -> np.ndarray:
@@ -82,7 +82,7 @@ def test_display_referred_video_stays_in_range_without_per_channel_clipping():
     k = (got * wanted).sum(-1) / np.maximum(norm, 1e-12)
     strong = norm > 1e-4
     assert np.abs(got - k[..., None] * wanted)[strong].max() < 1e-5
-    assert k[strong].min() >= -1e-6 and k[strong].max() <= 1 + 1e-6
+    assert k[strong].min() >= -1e-5 and k[strong].max() <= 1 + 1e-5
     limited = strong & (k < 0.999)
     assert limited.mean() > 0.05, "the boost must drive pixels out of gamut for this test to mean anything"
     # Where chroma was reduced, it was reduced only as far as needed: a channel sits on 0 or 1.
