@@ -1,13 +1,16 @@
 """GuidedChromaUpsampler: edge-aware chroma upsampling on ONNX Runtime, checked on real photos."""
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 import skimage.data
 
-from excolor.colour import srgb_to_lab
+from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.colour_management import ColourConverter
 from excolor.errors import InputError, ProviderUnavailableError, UsageError
 from excolor.upsample import GuidedChromaUpsampler, UpsampleSettings
 
@@ -143,3 +146,29 @@ def test_runs_without_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_full_chroma_path_on_a_real_hdr_plate(upsampler):
+    """The node's colour path end to end: plate -> display -> (network size) -> upsample -> recombine."""
+    path = str(Path(__file__).parent / "data" / "hdr_courtyard.exr")
+    truth = np.ascontiguousarray(oiio.ImageBuf(path).get_pixels(oiio.FLOAT)[..., :3])
+    converter = ColourConverter(input_kind="scene_linear")
+    luma = converter.luma(truth)
+    plate = np.repeat(luma[..., None], 3, axis=-1).astype(np.float32)  # the black-and-white plate
+    lab_full = srgb_to_lab(converter.to_display(plate))
+    # Stand-in for the network: the true colour's ab, seen at a quarter of the size.
+    l_low, _ = downsample(lab_full, (40, 80))
+    _, ab_low = downsample(srgb_to_lab(converter.to_display(truth)), (40, 80))
+    ab_full = upsampler(lab_full[..., 0], l_low, ab_low)
+    colorized = lab_to_srgb(np.concatenate([lab_full[..., :1], ab_full.transpose(1, 2, 0)], axis=-1))
+    out = converter.recombine(plate, colorized)
+    assert out.shape == truth.shape and out.min() >= 0
+    assert np.abs(converter.luma(out) - luma).max() <= 1e-6 * np.abs(out).max()
+    # The colour is the truth's, HDR sky (luma > 1.5) included: relative error per pixel against
+    # the gray plate's (measured: 0.12 vs 0.68 overall, 0.19 vs 0.86 in the sky).
+    def error(image):
+        return np.abs(image - truth).max(axis=-1) / np.maximum(luma, 0.05)
+
+    sky = luma > 1.5
+    assert np.median(error(out)) < 0.25 * np.median(error(plate))
+    assert np.median(error(out)[sky]) < 0.3 * np.median(error(plate)[sky])
