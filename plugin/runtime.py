@@ -64,9 +64,11 @@ class GraphRuntime:
     """The model's three graphs in ONNX Runtime sessions on one device.
 
     model_dir: a verified `excolor.modeldir.ModelDir`; device: 'auto' | 'cpu' | 'cuda'.
+    io_binding: run through IO binding with values kept as OrtValues on the device; None means
+    on CUDA only (on the CPU plain numpy feeds cost nothing; tests set it to cover the path).
     """
 
-    def __init__(self, model_dir, device="auto"):
+    def __init__(self, model_dir, device="auto", io_binding=None):
         import onnxruntime as ort
 
         self._ort = ort
@@ -94,7 +96,8 @@ class GraphRuntime:
                 f"{', '.join(self.reference_names)})"
             )
         self._correspondence_inputs = correspondence_inputs
-        self._concat = self._make_concat() if self.device == "cuda" else None
+        self._bound = self.device == "cuda" if io_binding is None else bool(io_binding)
+        self._concat = self._make_concat(providers) if self._bound else None
         log.info(
             "excolor: ONNX Runtime on %s (%s), model %s",
             self.device.upper(),
@@ -106,24 +109,24 @@ class GraphRuntime:
     def to_device(self, array):
         """numpy -> the value a graph input takes here (an OrtValue on the GPU for CUDA)."""
         array = np.ascontiguousarray(array, dtype=np.float32)
-        if self.device == "cuda":
-            return self._ort.OrtValue.ortvalue_from_numpy(array, "cuda", 0)
+        if self._bound:
+            return self._ort.OrtValue.ortvalue_from_numpy(array, self.device, 0)
         return array
 
     def _run(self, name, feeds, output_names):
         """Run one graph; returns outputs as numpy (CPU) or device OrtValues (CUDA)."""
         session = self.sessions[name]
-        if self.device != "cuda":
+        if not self._bound:
             return session.run(list(output_names), feeds)
         binding = session.io_binding()
         for key, value in feeds.items():
             binding.bind_ortvalue_input(key, value)
         for key in output_names:
-            binding.bind_output(key, "cuda")
+            binding.bind_output(key, self.device)
         session.run_with_iobinding(binding)
         return binding.get_outputs()
 
-    def _make_concat(self):
+    def _make_concat(self, providers):
         """A one-node Concat graph so that the next previous-frame Lab is built on the GPU."""
         try:
             from onnx import TensorProto, helper
@@ -140,9 +143,7 @@ class GraphRuntime:
         )
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8
-        return self._ort.InferenceSession(
-            model.SerializeToString(), providers=[CUDA_PROVIDER, CPU_PROVIDER]
-        )
+        return self._ort.InferenceSession(model.SerializeToString(), providers=providers)
 
     # -- the network ---------------------------------------------------------------------------
     def encode_reference(self, reference_lab):
@@ -168,7 +169,7 @@ class GraphRuntime:
              "previous_lab": previous_lab},
             ("ab",),
         )
-        if self.device != "cuda":
+        if not self._bound:
             return ab, confidence, np.concatenate([frame_l, ab], axis=1).astype(np.float32)
         ab_host = ab.numpy()
         if self._concat is None:
@@ -177,7 +178,7 @@ class GraphRuntime:
             binding = self._concat.io_binding()
             binding.bind_ortvalue_input("l", frame_value)
             binding.bind_ortvalue_input("ab", ab)
-            binding.bind_output("lab", "cuda")
+            binding.bind_output("lab", self.device)
             self._concat.run_with_iobinding(binding)
             next_previous = binding.get_outputs()[0]
         return ab_host, confidence.numpy(), next_previous

@@ -10,6 +10,14 @@ CLIP_FRAMES = 14
 LONG_SIDE = 64
 
 
+def shared_test_model(tmp_path_factory):
+    """The test model dir, exported once per pytest session (shared by the node test modules)."""
+    folder = tmp_path_factory.getbasetemp() / "node-lite64"
+    if not (folder / "manifest.json").is_file():
+        export_test_model(folder)
+    return folder
+
+
 def export_test_model(folder):
     """Export a seeded lite model (network long side 64) to `folder`; returns the path."""
     import torch

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from node_support import carphone_frames, colour_photo, export_test_model
+from node_support import carphone_frames, colour_photo, shared_test_model
 
 from excolor.errors import InputError, ModelError, ProviderUnavailableError, StateError
 from excolor.node import ColorizeNode, Keyframe, RunFrame, RunState, Shot, blend_frames
@@ -12,7 +12,7 @@ from excolor.node import ColorizeNode, Keyframe, RunFrame, RunState, Shot, blend
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    return export_test_model(tmp_path_factory.mktemp("models") / "lite64")
+    return shared_test_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +74,16 @@ def test_scrubbing_replays_the_right_run_and_equals_sequential(model_dir, frames
 
 
 def test_memory_budget_bounds_kept_states_and_scrubbing_stays_exact(model_dir, frames, reference):
-    shots = [Shot(0, 11, [Keyframe(reference)])]
+    shots = [Shot(0, 7, [Keyframe(reference)])]
     expected = make_node(model_dir, frames, shots)
-    truth = {n: expected.render(n) for n in range(12)}
+    truth = {n: expected.render(n) for n in range(8)}
     per_state = 4 * 3 * 64 * 56  # previous Lab at the 64x56 network size (144x176 plate)
     budget_mb = 5 * per_state / 2**20
     node = make_node(model_dir, frames, shots, memory_budget_mb=budget_mb)
-    for n in (11, 3, 10, 0, 7):
+    for n in (7, 2, 6, 0, 5):
         np.testing.assert_array_equal(node.render(n), truth[n])
         assert 0 < node.stats.kept_bytes <= budget_mb * 2**20
-    assert node.stats.steps > 12  # evicted states were replayed, from the run's own start
+    assert node.stats.steps > 8  # evicted states were replayed, from the run's own start
 
 
 def test_new_shot_starts_clean(model_dir, frames, reference):
@@ -252,3 +252,18 @@ def test_node_renders_without_torch(model_dir, frames, reference, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "rendered (144, 176, 3) cpu" in done.stdout
+
+
+def test_pinned_keyframe_starts_from_the_reference_unless_told_otherwise(model_dir, frames):
+    key = frames[3]  # the true colours of the frame the keyframe is pinned to
+    shots = [Shot(3, 4, [Keyframe(key, frame=3)])]
+    propagating = make_node(model_dir, frames, shots)
+    zeros = make_node(model_dir, frames, shots, pinned_start="zeros")
+    run = propagating.runs(0)[0]
+    start = propagating.initial_state(run).previous_lab
+    # L of the start state is the plate's own L: the reference is the pinned frame in colour.
+    _, first_frame_state = propagating.step(run, propagating.initial_state(run))
+    np.testing.assert_allclose(start[:, :1], first_frame_state.previous_lab[:, :1], atol=1e-3)
+    assert np.abs(start[:, 1:]).mean() > 1.0  # with its colour
+    assert not zeros.initial_state(run).previous_lab.any()
+    assert np.abs(propagating.render(3) - zeros.render(3)).max() > 1e-3
