@@ -65,7 +65,11 @@ def roll_off(values: np.ndarray, knee: float) -> np.ndarray:
 
 
 def input_kind_for(path: str | Path) -> str:
-    """The input kind a file suggests: "scene_linear" for EXR/HDR/PFM, otherwise "video"."""
+    """The input kind a file suggests: "scene_linear" for EXR/HDR/PFM, otherwise "video".
+
+    Only a default: DPX/Cineon scans are often log-encoded, and some EXRs are ACEScg; those need
+    an explicit input_space.
+    """
     return "scene_linear" if Path(path).suffix.lower() in SCENE_LINEAR_SUFFIXES else "video"
 
 
