@@ -136,7 +136,8 @@ def load_state_strict(model, state_dict, path):
 def load_checkpoint(path, with_payload=False):
     """Rebuild a LiteColorizer (eval mode, CPU) from a checkpoint file.
 
-    Returns the model, or (model, payload) when `with_payload` (the trainer resumes from it).
+    The training record is attached as `model.train_info` (export copies it into the manifest's
+    provenance). Returns the model, or (model, payload) when `with_payload` (for resuming).
     """
     payload = read_payload(path)
     try:
@@ -145,5 +146,7 @@ def load_checkpoint(path, with_payload=False):
         raise CheckpointError(f"{path}: bad lite config in checkpoint: {error}") from error
     model = LiteColorizer(config)
     load_state_strict(model, payload["state_dict"], path)
+    training = payload.get("training")
+    model.train_info = dict(training) if isinstance(training, dict) else {}
     model.eval()
     return (model, payload) if with_payload else model
