@@ -151,7 +151,7 @@ def _photometric(rng, config: PseudoVideoConfig):
         if amplitude > 0:
             rgb = rgb * np.float32(1.0 + amplitude * math.sin(omega * t + phase))
         if sigma > 0:
-            rgb = rgb + noise_rng.normal(0.0, sigma, size=rgb.shape).astype(np.float32)
+            rgb = rgb + np.float32(sigma) * noise_rng.standard_normal(rgb.shape, dtype=np.float32)
         return rgb
 
     return apply

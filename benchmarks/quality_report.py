@@ -1,0 +1,174 @@
+"""Writing the quality benchmark's results: table (quality.md), raw numbers (quality.json),
+per-frame PSNR plots along each shot (the paper's Fig. 7) and contact sheets."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DISTANCE_BINS = ((0, 9), (10, 29), (30, 59), (60, 10**6))
+SHEET_COLUMNS = 6
+SHEET_CELL_WIDTH = 192
+
+
+def _mean(values):
+    values = [v for v in values if np.isfinite(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def summarise(clip, protocol, method, bucket):
+    rows = bucket["rows"]
+    by_distance = {}
+    for lo, hi in DISTANCE_BINS:
+        inside = [r["psnr"] for r in rows if lo <= r["distance"] <= hi]
+        if inside:
+            by_distance[f"{lo}-{hi if hi < 10**6 else ''}"] = _mean(inside)
+    warp, truth_warp = _mean(bucket["warp"]), _mean(bucket["truth_warp"])
+    colour, truth_colour = _mean([r["colorfulness"] for r in rows]), _mean([r["truth_colorfulness"] for r in rows])
+    return {
+        "clip": clip, "protocol": protocol, "method": method, "frames": len(rows),
+        "psnr": _mean([r["psnr"] for r in rows]),
+        "ab_mae": _mean([r["ab_mae"] for r in rows]),
+        "warp_error": warp, "truth_warp_error": truth_warp,
+        "warp_ratio": warp / truth_warp if truth_warp > 0 else float("nan"),
+        "colorfulness": colour, "truth_colorfulness": truth_colour,
+        "colorfulness_ratio": colour / truth_colour if truth_colour > 0 else float("nan"),
+        "seconds_per_frame": bucket["seconds"] / max(1, len(bucket["outputs"])),
+        "psnr_by_distance": by_distance,
+        "per_frame": [{k: r[k] for k in ("frame", "shot", "distance", "psnr", "ab_mae")} for r in rows],
+    }
+
+
+def _git(*args):
+    try:
+        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def model_record(model_dir):
+    manifest = Path(model_dir) / "manifest.json"
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    data = json.loads(manifest.read_text())
+    return {"dir": str(model_dir), "manifest_sha256": digest,
+            "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name)}
+
+
+def header(args, models, wall):
+    import onnxruntime
+
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "tree": "dirty" if _git("status", "--porcelain", "--", str(Path(__file__).parent)) else "clean",
+        "machine": f"{platform.machine()} {os.cpu_count()} CPU threads, {platform.system()}, "
+                   f"onnxruntime {onnxruntime.__version__}",
+        "device": args.device,
+        "quick": bool(args.quick),
+        "models": {k: model_record(v) for k, v in models.items()},
+        "wall_seconds": round(wall, 1),
+    }
+
+
+def _fmt(value, digits=2):
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def markdown(head, results):
+    lines = ["# Quality benchmark (issue 5 §3)", ""]
+    lines.append(f"- date: {head['date']}; commit {head['commit']} (benchmarks/ {head['tree']})")
+    lines.append(f"- machine: {head['machine']}; node device {head['device']}; wall {head['wall_seconds']} s")
+    for key, rec in head["models"].items():
+        lines.append(f"- {key}: `{rec['dir']}` ({rec['architecture']}), manifest sha256 {rec['manifest_sha256'][:16]}")
+    if not head["models"]:
+        lines.append("- models: none (baselines only)")
+    if head["quick"]:
+        lines.append("- QUICK MODE: a few tiny frames; the numbers mean nothing")
+    lines += ["", "Input: gray clip (true L); scored against the true colour. Long side 448 unless quick.",
+              "Warp error and colorfulness in brackets: the truth's own figure on the same frames.", "",
+              "| clip | protocol | method | frames | PSNR dB | ab MAE | warp err (truth) | colorfulness (truth) | s/frame |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(
+            f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | {r['frames']} | {_fmt(r['psnr'])} | "
+            f"{_fmt(r['ab_mae'])} | {_fmt(r['warp_error'])} ({_fmt(r['truth_warp_error'])}) | "
+            f"{_fmt(r['colorfulness'], 1)} ({_fmt(r['truth_colorfulness'], 1)}) | {_fmt(r['seconds_per_frame'], 3)} |"
+        )
+    lines += ["", "## PSNR by distance from the reference frame (frames)", "",
+              "| clip | protocol | method | " + " | ".join(f"{lo}-{hi if hi < 10**6 else ''}" for lo, hi in DISTANCE_BINS) + " |",
+              "|---|---|---|" + "---:|" * len(DISTANCE_BINS)]
+    for r in results:
+        cells = [_fmt(r["psnr_by_distance"].get(f"{lo}-{hi if hi < 10**6 else ''}")) for lo, hi in DISTANCE_BINS]
+        lines.append(f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | " + " | ".join(cells) + " |")
+    lines += ["", "Plots: `quality_psnr_<clip>_<protocol>.png`; contact sheets: `quality_sheet_<clip>_<protocol>.jpg`", ""]
+    return "\n".join(lines)
+
+
+def plot_psnr(path, clip_name, protocol, results, shots):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mine = [r for r in results if r["clip"] == clip_name and r["protocol"] == protocol]
+    count = len(shots)
+    columns = min(3, count)
+    rows = (count + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.2 * rows), squeeze=False)
+    for index, shot in enumerate(shots):
+        axis = axes[index // columns][index % columns]
+        for r in mine:
+            points = [(p["frame"], p["psnr"]) for p in r["per_frame"] if p["shot"] == index]
+            if points:
+                xs, ys = zip(*sorted(points))
+                axis.plot(xs, ys, label=r["method"], linewidth=1.2)
+        axis.set_title(f"shot {index}: frames {shot[0]}-{shot[1]}", fontsize=9)
+        axis.set_xlabel("frame")
+        axis.set_ylabel("PSNR dB")
+        axis.grid(alpha=0.3)
+    for index in range(count, rows * columns):
+        axes[index // columns][index % columns].axis("off")
+    axes[0][0].legend(fontsize=8)
+    figure.suptitle(f"{clip_name} — protocol {protocol}: per-frame PSNR along each shot")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def contact_sheet(path, clip, outputs):
+    """Rows: truth, gray input, then each method; columns: frames spread over the clip."""
+    scored = sorted(set.intersection(*(set(o) for o in outputs.values()))) if outputs else []
+    if not scored:
+        return
+    picks = [scored[round(i)] for i in np.linspace(0, len(scored) - 1, min(SHEET_COLUMNS, len(scored)))]
+    height = round(clip.truth.shape[1] * SHEET_CELL_WIDTH / clip.truth.shape[2])
+    rows = [("truth", clip.truth), ("gray input", clip.gray)] + [(m, o) for m, o in outputs.items()]
+    strips = []
+    for label, images in rows:
+        cells = [cv2.resize(np.clip(images[n], 0, 1), (SHEET_CELL_WIDTH, height), interpolation=cv2.INTER_AREA) for n in picks]
+        strip = (np.concatenate(cells, axis=1) * 255 + 0.5).astype(np.uint8)
+        cv2.putText(strip, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
+        cv2.putText(strip, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+        strips.append(strip)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(strips, axis=0), cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_JPEG_QUALITY, 88])
+
+
+def write_all(args, results, sheets, models, wall):
+    out = Path(args.out)
+    head = header(args, models, wall)
+    (out / "quality.md").write_text(markdown(head, results))
+    (out / "quality.json").write_text(json.dumps({"header": head, "results": results}, indent=1))
+    for (clip_name, protocol), (clip, outputs) in sheets.items():
+        stem = f"{clip_name.split('.')[0]}_{protocol}"
+        if any(r["clip"] == clip_name and r["protocol"] == protocol for r in results):
+            plot_psnr(out / f"quality_psnr_{stem}.png", clip_name, protocol, results, clip.shots)
+            contact_sheet(out / f"quality_sheet_{stem}.jpg", clip, outputs)
