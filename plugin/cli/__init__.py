@@ -14,6 +14,7 @@ from ..errors import ExcolorError
 
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
+    ("colorize", "colorize"),
     ("shots", "shots"),
     ("import-official", "import_official"),
     ("export", "export_lite"),

@@ -1,0 +1,247 @@
+"""Batch and farm rendering: drive a ColorizeNode's runs over a frame range, resumably.
+
+The node's runs (excolor.runs) are the unit of work: each run is stepped in its direction from
+its initial state, or from a saved state (`.excolor/`, excolor.workspace). A frame made by one
+run is composed and written at once; a frame two runs blend is written by whichever run passes
+it second, the first run's result waiting in `.excolor/`. States are saved every `state_every`
+frames and at the last frame a run renders in this chunk (and when interrupted), so
+
+- a rerun after a kill replays from the latest state and skips finished frames; replays are
+  deterministic, so the output equals a one-go run byte for byte;
+- `--frames A-B` (a farm chunk) continues a forward run from its state at A-1 and a backward
+  run from its state at B+1, or reports the chunk it waits for (exit code 6).
+"""
+import dataclasses
+import logging
+from pathlib import Path
+
+from .errors import StateError
+from .runs import BACKWARD, FORWARD
+
+log = logging.getLogger(__name__)
+
+DIRECTIONS = {"both": (FORWARD, BACKWARD), "forward": (FORWARD,), "backward": (BACKWARD,)}
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchReport:
+    """What one batch did: frames written, frames already done, runs that wait for a chunk."""
+
+    written: tuple
+    already_done: tuple
+    waiting: tuple  # messages, one per run that could not start
+
+
+class SequenceTarget:
+    """Frames written as image files (OUTPUT is an image sequence)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def exists(self, frame):
+        return self.writer.done(frame)
+
+    def write(self, frame, image):
+        self.writer.write(frame, image)
+
+
+class Batch:
+    """Renders the frames `first..last` of a node's shots into `target`, using `workspace`.
+
+    node: a ColorizeNode with `source` and `shots` set. target: has exists(frame) and
+    write(frame, image HxWxC float32). on_frame: optional callable(FrameResult) (previews).
+    progress: optional object with update(n) (a tqdm bar).
+    """
+
+    def __init__(self, node, target, workspace, first, last, state_every=10,
+                 direction="both", progress=None, on_frame=None):
+        if state_every < 1:
+            raise ValueError(f"state_every must be >= 1, got {state_every}")
+        self.node = node
+        self.target = target
+        self.workspace = workspace
+        self.first, self.last = first, last
+        self.state_every = state_every
+        self.directions = DIRECTIONS[direction]
+        self.progress = progress
+        self.on_frame = on_frame
+        self._written = []
+        self._done = []
+        self._waiting = []
+
+    def runs(self):
+        """The runs that cross first..last in the chosen directions, shot by shot."""
+        for index, shot in enumerate(self.node.shots):
+            if shot.last < self.first or shot.first > self.last:
+                continue
+            for run in self.node.runs(index):
+                if run.direction in self.directions:
+                    yield run
+
+    def frames_to_write(self):
+        """Frames in range that some selected run delivers and that are not done yet."""
+        frames = set()
+        for run in self.runs():
+            frames.update(f for f in self._chunk(run) if self._contributes(run, f))
+        return sorted(f for f in frames if not self.is_done(f))
+
+    def is_done(self, frame):
+        return self.workspace.is_done(frame) and self.target.exists(frame)
+
+    def run(self):
+        for run in self.runs():
+            self._render_run(run)
+        return BatchReport(tuple(self._written), tuple(sorted(set(self._done))), tuple(self._waiting))
+
+    # -- one run -------------------------------------------------------------------------------
+    def _chunk(self, run):
+        return [f for f in run.frames() if self.first <= f <= self.last]
+
+    def _contributes(self, run, frame):
+        return any(r.key == run.key for r, _ in self.node.contributions(frame))
+
+    def _render_run(self, run):
+        frames = self._chunk(run)
+        if not frames:
+            return
+        last = frames[-1]
+        needed = []
+        for frame in frames:
+            if not self._contributes(run, frame):
+                continue
+            if self.is_done(frame):
+                self._done.append(frame)
+            elif not self.workspace.waiting_path(run.key, frame).is_file():
+                needed.append(frame)
+        saved = set(self.workspace.state_frames(run.key))
+        if not needed and (last == run.end or last in saved):
+            return  # nothing to write and the next chunk's state is there
+        state = self._start_state(run, frames, needed, saved)
+        if state is None:
+            return
+        needed = set(needed)
+        safe = state  # the latest state whose frame is fully delivered
+        try:
+            while state.frame != last:
+                result, state = self.node.step(run, state)
+                frame = state.frame
+                if frame in needed:
+                    self._deliver(run, frame, result)
+                safe = state
+                if self._position(run, frame) % self.state_every == 0 or frame == last:
+                    self.workspace.save_state(state)
+        except KeyboardInterrupt:
+            # Keep what was done: the next run resumes right after the last delivered frame.
+            if safe.frame != run.start - run.direction:
+                self.workspace.save_state(safe)
+            raise
+
+    @staticmethod
+    def _position(run, frame):
+        """How far along the run a frame is: 0 at its start, -1 for the state before it."""
+        return (frame - run.start) * run.direction
+
+    def _start_state(self, run, frames, needed, saved):
+        """The state to step from: the latest saved one that precedes every needed frame."""
+        limit = self._position(run, needed[0] if needed else frames[-1] + run.direction) - 1
+        floor = self._position(run, frames[0]) - 1
+        usable = [f for f in saved if floor <= self._position(run, f) <= limit]
+        if usable:
+            best = max(usable, key=lambda f: self._position(run, f))
+            log.debug("run %s resumes from its state at frame %d", run.key, best)
+            return self.workspace.load_state(self.node, run, best)
+        if frames[0] == run.start:
+            return self.node.initial_state(run)
+        before = frames[0] - run.direction
+        name = "forward" if run.direction == FORWARD else "backward"
+        self._waiting.append(
+            f"run {run.key} ({name}, frames {run.start}-{run.end}) has no saved state at frame "
+            f"{before}: this chunk waits for the chunk that renders frame {before} "
+            f"(expected {self.workspace.state_path(run.key, before)})"
+        )
+        return None
+
+    def _deliver(self, run, frame, result):
+        pairs = self.node.contributions(frame)
+        if len(pairs) == 1:
+            self._write(frame, self.node.compose(frame, {run.key: result}))
+            return
+        other = next(r for r, _ in pairs if r.key != run.key)
+        # Save first, then look for the other run's result: of two processes passing the
+        # same frame at once, the one that looks last is sure to find both.
+        self.workspace.save_waiting(result)
+        theirs = self.workspace.load_waiting(other.key, frame)
+        if theirs is None:
+            return
+        self._write(frame, self.node.compose(frame, {run.key: result, other.key: theirs}))
+        self.workspace.drop_waiting(run.key, frame)
+        self.workspace.drop_waiting(other.key, frame)
+
+    def _write(self, frame, frame_result):
+        self.target.write(frame, frame_result.image)
+        self.workspace.mark_done(frame)
+        self._written.append(frame)
+        if self.on_frame is not None:
+            self.on_frame(frame_result)
+        if self.progress is not None:
+            self.progress.update(1)
+
+
+def waiting_error(report, chunk):
+    """The StateError for a chunk some of whose runs wait for other chunks."""
+    return StateError(f"chunk {chunk}: " + "; ".join(report.waiting))
+
+
+def output_name(path):
+    """The folder name in `.excolor/` for an output path or sequence pattern."""
+    return Path(str(path).replace("%", "pct")).name
+
+
+class VideoFramesTarget:
+    """A video OUTPUT's frames, kept losslessly in `.excolor/<name>/frames/` until encoded.
+
+    PNG at the video's bit depth (8, or 16 for deeper pixel formats), so encoding a resumed
+    batch reads exactly the pixels a one-go batch would have encoded.
+    """
+
+    def __init__(self, workspace, deep=False):
+        from .io import PixelFormat, SequencePattern, SequenceWriter
+
+        folder = workspace.root / "frames"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.pattern = SequencePattern(folder, "frame.", 6, ".png")
+        fmt = PixelFormat("uint16" if deep else "uint8", ("R", "G", "B"), "png")
+        self.writer = SequenceWriter(self.pattern, fmt, workspace.tmp)
+
+    def exists(self, frame):
+        return self.writer.done(frame)
+
+    def write(self, frame, image):
+        self.writer.write(frame, image[..., :3])
+
+    def read(self, frame):
+        from .io import read_image
+
+        return read_image(self.pattern.path(frame), f"cached frame {frame}")[0]
+
+    def clear(self):
+        for path in self.pattern.directory.iterdir():
+            if path.is_file():
+                path.unlink()
+
+
+def encode_video(reader, frames_target, video_writer, first, last, covered):
+    """Encode frames first..last in order: rendered frames from the cache, the input's own
+    frames where no shot covers them (a video keeps its length and timing). Aborts the
+    writer (no partial file) on any error or interrupt."""
+    try:
+        for frame in range(first, last + 1):
+            if frame in covered:
+                image = frames_target.read(frame)
+            else:
+                image = reader.read(frame)
+            video_writer.write(frame, image)
+        video_writer.finish()
+    except BaseException:
+        video_writer.abort()
+        raise

@@ -1,0 +1,127 @@
+"""`excolor colorize INPUT OUTPUT --reference IMG | --shots SHOTS.json`: the batch/farm command.
+
+This module parses and explains; the work is in excolor.colorize_job (setup, checks) and
+excolor.batch (stepping the runs, states, resuming).
+"""
+import argparse
+
+HELP = """\
+Colorize a gray (or faded) shot from colored reference images. INPUT and OUTPUT are video
+files (.mp4 .mov .mkv ...) or image sequences named with a frame field, name.%04d.ext or
+name.####.ext (EXR half/float, DPX, TIFF, PNG 8/16-bit, JPEG); frame numbers are as on disk,
+0-based for a video. Only chroma changes: luminance, alpha and extra channels are kept, and an
+image sequence keeps its bit depth and channels.
+
+examples:
+  # one shot, one reference (the true colour of frame 0 of the clip):
+  excolor colorize plugin/samples/carphone.mp4 carphone_colorized.mp4 \\
+      --reference plugin/samples/carphone_reference.png --preview carphone_sheet.png
+
+  # several shots, each with its own reference(s), written as a 16-bit PNG sequence:
+  excolor shots plates/reel1.####.exr -o shots.json      # then fill in the references
+  excolor colorize plates/reel1.####.exr out/reel1.####.exr --shots shots.json
+
+  # a reference pinned to the frame it is the coloured version of (runs go both ways):
+  excolor colorize in.%04d.png out.%04d.png --reference key_1050.png --reference-frame 1050
+
+  # a render farm: chunks of one shot, each continuing from the state the previous chunk saved
+  excolor colorize in.####.exr out.####.exr --shots shots.json --frames 1001-1050
+  excolor colorize in.####.exr out.####.exr --shots shots.json --frames 1051-1100
+
+  # scene-linear ACES plates with the studio's OCIO config:
+  excolor colorize in.####.exr out.####.exr --reference key.exr \\
+      --ocio-config /studio/config.ocio --input-space ACEScg
+
+resuming and safety:
+  Each frame is written atomically. Progress is kept in OUTPUT's folder under .excolor/ (run
+  states, stamped with a fingerprint of the model, reference images and settings), so running
+  the same command again after a crash or Ctrl-C finishes the job, and the result equals an
+  uninterrupted run byte for byte. If the model, a reference or a setting changed, the rerun
+  stops and names the change; --overwrite renders again. With --frames A-B a forward run
+  continues from its state at A-1 and a backward run from its state at B+1; if that state is
+  not there yet the chunk does what it can and exits with code 6, naming the chunk it waits for.
+  A video OUTPUT is written to a temporary file and renamed when complete; frames that no shot
+  covers are copied from INPUT into a video, and left out of an image sequence.
+"""
+
+
+def add_parser(sub):
+    from . import EXIT_CODES
+
+    parser = sub.add_parser(
+        "colorize",
+        help="colorize a video or image sequence from reference image(s)",
+        description=HELP,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="video file or image sequence to colorize")
+    parser.add_argument("output", metavar="OUTPUT", help="video file or image sequence to write")
+    what = parser.add_argument_group("references (one of)")
+    source = what.add_mutually_exclusive_group()
+    source.add_argument("--reference", metavar="IMG", help="one colored reference for the whole input (or --frames)")
+    source.add_argument("--shots", metavar="SHOTS.json",
+                        help='shot list: {"shots": [{"start": A, "end": B, "reference": "key.png"}, ...]} '
+                             "(see 'excolor shots')")
+    what.add_argument("--reference-frame", type=int, metavar="N",
+                      help="with --reference: the frame the reference is the coloured version of")
+    frames = parser.add_argument_group("frames and farm chunks")
+    frames.add_argument("--frames", metavar="A-B", help="render only frames A..B (inclusive); a farm chunk")
+    frames.add_argument("--direction", choices=("both", "forward", "backward"), default="both",
+                        help="render only forward or only backward runs (two chains of farm chunks "
+                             "where keyframes meet; default both)")
+    frames.add_argument("--state-every", type=int, default=10, metavar="N",
+                        help="save each run's state every N frames (default 10) and at its last frame")
+    model = parser.add_argument_group("model and device")
+    model.add_argument("--model", metavar="NAME|DIR", help="model name or directory (default: the packaged model)")
+    model.add_argument("--network-size", type=int, metavar="N", help="long side of the network's working size in pixels")
+    model.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="ONNX Runtime device (default auto: CUDA when available)")
+    colour = parser.add_argument_group("colour")
+    colour.add_argument("--ocio-config", metavar="FILE", help="OCIO config (default: OCIO's built-in CG config)")
+    colour.add_argument("--input-space", metavar="NAME",
+                        help="INPUT's colourspace in that config (default: sRGB for integer files and "
+                             "video, Linear Rec.709 for EXR/float)")
+    colour.add_argument("--saturation", type=float, metavar="X",
+                        help="chroma gain (default from the model's manifest, usually 1.0)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--preview", metavar="SHEET.png",
+                     help="also write a contact sheet: input / output / confidence at the first, middle "
+                          "and last frame of each shot")
+    out.add_argument("--overwrite", action="store_true",
+                     help="replace existing output frames and state made with other inputs")
+    out.add_argument("--codec", default="libx264", help="video OUTPUT codec (FFmpeg name, default libx264)")
+    out.add_argument("--crf", type=int, default=18, help="video OUTPUT quality, lower is better (default 18)")
+    out.add_argument("--pix-fmt", metavar="FMT",
+                     help="video OUTPUT pixel format (default yuv420p, yuv444p for odd sizes)")
+    out.add_argument("--fps", type=float, help="video OUTPUT frame rate when INPUT is a sequence (default 24)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    from ..colorize_job import JobOptions, colorize
+
+    options = JobOptions(
+        input=args.input,
+        output=args.output,
+        reference=args.reference,
+        reference_frame=args.reference_frame,
+        shots=args.shots,
+        frames=args.frames,
+        direction=args.direction,
+        state_every=args.state_every,
+        model=args.model,
+        network_size=args.network_size,
+        device=args.device,
+        ocio_config=args.ocio_config,
+        input_space=args.input_space,
+        saturation=args.saturation,
+        preview=args.preview,
+        overwrite=args.overwrite,
+        codec=args.codec,
+        crf=args.crf,
+        pix_fmt=args.pix_fmt,
+        fps=args.fps,
+    )
+    return colorize(options)

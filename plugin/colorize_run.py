@@ -1,0 +1,188 @@
+"""The rendering half of `excolor colorize`: node, fingerprint, `.excolor/`, batch, video, sheet."""
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
+from .colorize_job import _say, output_dir_and_name
+from .errors import OutputError, UsageError
+from .workspace import Workspace, file_sha256
+
+log = logging.getLogger(__name__)
+
+
+def _make_node(options, reader, entries):
+    from .node import ColorizeNode, Keyframe, Shot
+
+    kind = "scene_linear" if reader.pixel_format.dtype in ("half", "float") else "video"
+    try:
+        node = ColorizeNode(
+            model=options.model, device=options.device, network_long_side=options.network_size,
+            ocio_config=options.ocio_config, input_space=options.input_space,
+            saturation=options.saturation, input_kind=kind,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    node.source = reader.read
+    try:
+        node.shots = [
+            Shot(e.start, e.end, [Keyframe(image, frame) for image, frame in e.keyframes])
+            for e in entries
+        ]
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    return node, kind
+
+
+def fingerprint(node, reader, entries, references, options):
+    """What the output's pixels depend on, as JSON-able data (see excolor.workspace)."""
+    shots = {}
+    for entry in entries:
+        shots[f"shot {entry.number} (frames {entry.start}-{entry.end})"] = [
+            {"image": Path(image).name, "frame": frame, "sha256": references[image]}
+            for image, frame in entry.keyframes
+        ]
+    config = options.ocio_config
+    return {
+        "model": node.model.sha256(),
+        "shots": shots,
+        "settings": {
+            "network long side": node.network_long_side,
+            "saturation": node.saturation,
+            "ocio config": file_sha256(config) if config and Path(config).is_file() else (config or "built-in"),
+            "input space": options.input_space or "default",
+            "pinned start": node.pinned_start,
+        },
+        "input size": [reader.width, reader.height],
+    }
+
+
+def _progress(total):
+    if not sys.stderr.isatty() or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="colorizing", unit="frame", file=sys.stderr)
+
+
+def render(options, reader, entries, references, first, last, covered, output_kind):
+    from .io import SequencePattern, SequenceWriter
+
+    folder, name = output_dir_and_name(options.output, output_kind)
+    node, kind = _make_node(options, reader, entries)
+    _say(f"model {node.model.path} on {node.device}; frames {first}-{last}; {len(entries)} shot(s)")
+    workspace = Workspace(folder, name)
+    fresh = not (workspace.root / "fingerprint.json").is_file()
+    if output_kind == "video":
+        if Path(options.output).exists() and not options.overwrite and (fresh or not _complete(workspace)):
+            raise OutputError(f"OUTPUT {options.output} exists; pass --overwrite to replace it")
+        workspace.open(fingerprint(node, reader, entries, references, options), options.overwrite)
+        deep = reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
+        target = VideoFramesTarget(workspace, deep=deep)
+        if _complete(workspace) == [first, last] and Path(options.output).exists() and not options.overwrite:
+            _say(f"{options.output} is already complete")
+            return _finish_preview(options, node, reader, entries, first, last, {}, target, workspace)
+    else:
+        pattern = SequencePattern.parse(options.output)
+        if fresh and not options.overwrite:
+            existing = [f for f in covered if pattern.path(f).exists()]
+            if existing:
+                raise OutputError(
+                    f"OUTPUT {pattern.display()} already has {len(existing)} frame(s) (e.g. "
+                    f"{pattern.path(existing[0])}) not made by this render; pass --overwrite"
+                )
+        workspace.open(fingerprint(node, reader, entries, references, options), options.overwrite)
+        target = SequenceTarget(SequenceWriter(pattern, reader.pixel_format, workspace.tmp))
+    captured = {}
+    wanted = _preview_frames(entries, first, last) if options.preview else set()
+
+    def keep(result):
+        if result.frame in wanted:
+            captured[result.frame] = result
+
+    batch = Batch(node, target, workspace, first, last, options.state_every, options.direction,
+                  on_frame=keep)
+    total = len(batch.frames_to_write())
+    progress = _progress(total)
+    batch.progress = progress
+    try:
+        report = batch.run()
+    finally:
+        if progress is not None:
+            progress.close()
+    _say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
+    if report.waiting:
+        raise waiting_error(report, f"{first}-{last}")
+    if output_kind == "video":
+        pending = [f for f in covered if not target.exists(f)]
+        if pending:
+            _say(f"video not encoded yet: {len(pending)} frame(s) still to render")
+            return 0
+        from .io import VideoOptions, VideoWriter
+
+        video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps)
+        writer = VideoWriter(options.output, reader.width, reader.height,
+                             workspace.tmp / f"encoding{Path(options.output).suffix}", video_options,
+                             like=reader if reader.kind == "video" else None)
+        encode_video(reader, target, writer, first, last, set(covered))
+        workspace._write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
+        _say(f"wrote {options.output}")
+    return _finish_preview(options, node, reader, entries, first, last, captured, target, workspace)
+
+
+def _complete(workspace):
+    path = workspace.root / "complete.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _preview_frames(entries, first, last):
+    from .preview import sample_frames
+
+    frames = set()
+    for entry in entries:
+        a, b = max(entry.start, first), min(entry.end, last)
+        if a <= b:
+            frames.update(sample_frames(a, b))
+    return frames
+
+
+def _finish_preview(options, node, reader, entries, first, last, captured, target, workspace):
+    if options.preview:
+        _write_preview(options, node, reader, entries, first, last, captured, workspace)
+    if isinstance(target, VideoFramesTarget) and Path(options.output).exists():
+        target.clear()  # the encoded video holds them now
+    return 0
+
+
+def _write_preview(options, node, reader, entries, first, last, captured, workspace):
+    from .colour_management import ColourConverter
+    from .preview import SheetRow, sample_frames, write_contact_sheet
+
+    converter = ColourConverter(config=options.ocio_config, input_space=options.input_space,
+                                input_kind="scene_linear" if reader.pixel_format.dtype in ("half", "float") else "video")
+    rows = []
+    for entry in entries:
+        a, b = max(entry.start, first), min(entry.end, last)
+        if a > b:
+            continue
+        for frame in sample_frames(a, b):
+            # Frames rendered by this process were kept; others (done earlier) are replayed.
+            result = captured.get(frame) or node.render_result(frame)
+            plate = reader.read(frame)
+            rows.append(SheetRow(
+                f"shot {entry.number} frame {frame}",
+                converter.to_display(plate[..., :3]),
+                converter.to_display(result.image[..., :3]),
+                result.confidence,
+            ))
+    sheet = Path(options.preview)
+    try:
+        sheet.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"--preview {sheet}: cannot create its folder ({error})") from error
+    write_contact_sheet(sheet, rows, sheet.parent)
+    _say(f"wrote contact sheet {sheet} ({len(rows)} row(s))")
