@@ -17,6 +17,7 @@ COMMANDS = (
     ("colorize", "colorize"),
     ("shots", "shots"),
     ("import-official", "import_official"),
+    ("train", "train"),
     ("export", "export_lite"),
     ("info", "info"),
 )

@@ -1,0 +1,113 @@
+"""`excolor train DATA_ROOT OUT_DIR`: train the lite model (issue 5 section 2)."""
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError, UsageError
+
+DESCRIPTION = """\
+Train the lite colorization model from scratch on pseudo-videos made from the pictures in
+DATA_ROOT (fetch them with fetch-training-data.sh; see docs/data.md), writing OUT_DIR/last.pt
+(a checkpoint every --checkpoint-every steps, written atomically) and OUT_DIR/losses.csv (every
+loss term, one row per step).
+
+Resumable: run the same command again and it continues from OUT_DIR/last.pt, producing exactly
+the losses an uninterrupted run would (same seed, same settings). Raising --steps extends a
+finished run. Deterministic with --seed on one machine and thread count.
+
+The objective is the paper's (L1 on ab, perceptual, contextual, smoothness, adversarial with a
+video discriminator, temporal warping along the data's exact flow) with its weights as the
+default, plus an L1 on the warped reference colour (warped_l1; set it to 0 for the paper's
+objective). CPU by default; --device cuda with --precision bf16/fp16 uses autocast.
+Needs PyTorch (pip install excolor[train]). Export the result with 'excolor export'.
+"""
+EPILOG = """\
+examples:
+  excolor train /work/data runs/lite --steps 3000
+  excolor train /work/data runs/lite --steps 6000          # extend / resume the same run
+  excolor train /work/data runs/gpu --device cuda --precision bf16 --batch-size 32 --size 256x448
+  excolor train /work/data runs/ablation --feature-net discriminator --weights adversarial=0
+  excolor export runs/lite/last.pt my-model
+"""
+
+
+def _size(text):
+    try:
+        height, width = (int(part) for part in text.lower().split("x"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"size must be HxW, e.g. 128x192; got {text!r}") from error
+    return height, width
+
+
+def add_parser(sub):
+    parser = sub.add_parser(
+        "train", help="train the lite model from scratch (resumable, logs every loss)",
+        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("data_root", metavar="DATA_ROOT", help="training data root (images/, objects/)")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="run folder: last.pt, losses.csv (resumed if present)")
+    parser.add_argument("--steps", type=int, default=2000, help="total optimisation steps (default 2000)")
+    parser.add_argument("--batch-size", type=int, default=4, help="clips per step (default 4)")
+    parser.add_argument("--size", type=_size, default=(128, 192), metavar="HxW",
+                        help="training crop, multiples of 64 (default 128x192)")
+    parser.add_argument("--frames", type=int, default=2, help="frames per clip, >= 2 (default 2)")
+    parser.add_argument("--lr", type=float, default=2e-4, help="learning rate, generator and discriminator (default 2e-4, paper)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights, data order and choices (default 0)")
+    parser.add_argument("--checkpoint-every", type=int, default=100, metavar="N", help="write last.pt every N steps (default 100)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                        help="autocast precision on cuda (default fp32)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--feature-net", choices=("random", "discriminator", "none"), default="random",
+                        help="features for the perceptual and contextual losses (default random; see docs)")
+    parser.add_argument("--weights", default="", metavar="NAME=V,...",
+                        help="override loss weights, e.g. 'adversarial=0,warped_l1=0' (names: l1, perceptual, "
+                             "contextual, smoothness, adversarial, temporal, warped_l1)")
+    parser.add_argument("--adversarial-start", type=int, default=0, metavar="STEP",
+                        help="the generator ignores the adversarial term before this step (default 0)")
+    parser.add_argument("--long-side", type=int, default=None,
+                        help="the model's default network long side recorded for the node (default 256)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    try:
+        import torch
+    except ImportError as error:
+        raise UsageError("excolor train needs PyTorch: pip install 'excolor[train]'") from error
+    from excolor.model.data import PseudoVideoConfig, PseudoVideoDataset, data_record
+    from excolor.model.lite import LiteConfig
+    from excolor.model.training import LossWeights, TrainConfig, Trainer
+
+    if not Path(args.data_root).is_dir():
+        raise InputError(f"{args.data_root}: data root is not a directory (see fetch-training-data.sh)")
+    if args.frames < 2:
+        raise UsageError(f"--frames must be >= 2 (the temporal loss needs pairs), got {args.frames}")
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    try:
+        weights = LossWeights.parse(args.weights)
+        config = TrainConfig(
+            steps=args.steps, batch_size=args.batch_size, size=args.size, learning_rate=args.lr,
+            seed=args.seed, checkpoint_every=args.checkpoint_every, device=args.device,
+            precision=args.precision, feature_net=args.feature_net, weights=weights,
+            adversarial_start=args.adversarial_start,
+        )
+        model_config = LiteConfig() if args.long_side is None else LiteConfig(default_long_side=args.long_side)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("--device cuda asked for, but this PyTorch sees no CUDA device")
+    dataset = PseudoVideoDataset(args.data_root, "train", size=args.size, seed=args.seed,
+                                 config=PseudoVideoConfig(frames=args.frames))
+    trainer = Trainer(config, dataset, args.out_dir, model_config=model_config,
+                      data_record=data_record(args.data_root))
+    from tqdm import tqdm
+
+    with tqdm(total=config.steps, initial=trainer.step, unit="step", disable=not sys.stderr.isatty(),
+              desc="excolor train") as progress:
+        last = trainer.run(progress)
+    print(f"trained {trainer.step} steps ({trainer.wall_s:.0f} s of training); checkpoint {last}; "
+          f"losses in {Path(args.out_dir) / 'losses.csv'}")
+    return 0
