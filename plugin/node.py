@@ -73,7 +73,10 @@ class _Plate:
 
 
 class ColorizeNode:
-    """Exemplar-based colorization of shots of frames pulled from `source` (docs/node-api.md)."""
+    """Exemplar-based colorization of shots of frames pulled from `source` (docs/node-api.md).
+
+    Not thread-safe: it keeps per-run state between calls; use one node per host thread.
+    """
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
@@ -173,6 +176,11 @@ class ColorizeNode:
             raise InputError(
                 f"frame {frame}: the source gave {getattr(plate, 'shape', type(plate).__name__)}, "
                 "expected a float32 HxWxC array with C >= 3"
+            )
+        if not np.issubdtype(plate.dtype, np.floating):
+            raise InputError(
+                f"frame {frame}: the source gave {plate.dtype} pixels; the node takes float "
+                "images in the working space (scale integer frames to 0..1 first)"
             )
         plate = plate.astype(np.float32, copy=True)
         rgb = plate[..., :3]

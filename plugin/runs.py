@@ -16,7 +16,7 @@ FORWARD = 1
 BACKWARD = -1
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Keyframe:
     """A reference image, optionally pinned to the frame it colours.
 
@@ -41,6 +41,20 @@ class Keyframe:
                 )
         if self.frame is not None:
             object.__setattr__(self, "frame", int(self.frame))
+
+    def __eq__(self, other):
+        # Arrays compare by content, so two keyframes of the same picture are equal (and the
+        # dataclass default, which compares arrays with ==, would raise instead).
+        if not isinstance(other, Keyframe) or self.frame != other.frame:
+            return False
+        paths = isinstance(self.image, Path), isinstance(other.image, Path)
+        if any(paths):
+            return all(paths) and self.image == other.image
+        return self.image.shape == other.image.shape and np.array_equal(self.image, other.image)
+
+    def __hash__(self):
+        image = self.image if isinstance(self.image, Path) else self.image.shape
+        return hash((image, self.frame))
 
     def describe(self):
         """Short name for messages: the file name, or 'array HxW'."""

@@ -60,6 +60,7 @@ def test_previous_frame_state_really_matters(model_dir, frames, reference):
     assert np.abs(continued.ab - fresh.ab).mean() > 0.5
 
 
+@pytest.mark.slow
 def test_scrubbing_replays_the_right_run_and_equals_sequential(model_dir, frames, reference):
     shots = [Shot(0, 9, [Keyframe(reference, frame=4)])]
     sequential = make_node(model_dir, frames, shots)
@@ -97,6 +98,7 @@ def test_new_shot_starts_clean(model_dir, frames, reference):
         node.render(12)
 
 
+@pytest.mark.slow
 def test_two_keyframes_blend_by_distance(model_dir, frames, reference):
     other = colour_photo("chelsea")
     shot = Shot(0, 6, [Keyframe(reference, frame=0), Keyframe(other, frame=6)])
@@ -267,3 +269,9 @@ def test_pinned_keyframe_starts_from_the_reference_unless_told_otherwise(model_d
     assert np.abs(start[:, 1:]).mean() > 1.0  # with its colour
     assert not zeros.initial_state(run).previous_lab.any()
     assert np.abs(propagating.render(3) - zeros.render(3)).max() > 1e-3
+
+
+def test_integer_plates_are_refused_naming_the_frame(model_dir, frames, reference):
+    node = make_node(model_dir, (frames[:2] * 255).astype(np.uint8), [Shot(0, 1, [Keyframe(reference)])])
+    with pytest.raises(InputError, match="frame 0: the source gave uint8 pixels"):
+        node.render(0)

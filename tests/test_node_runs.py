@@ -1,4 +1,6 @@
 """Run planning, blending weights, state (de)serialisation, the kept-state LRU and resizing."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,12 @@ def test_resize_keeps_constants_and_averages_when_shrinking():
     assert halved.std() < image.std()
     padded = pad_edge(halved, 12, 16)
     np.testing.assert_array_equal(padded[:, 10:, :15], np.repeat(halved[:, 9:10], 2, axis=1))
+
+
+def test_keyframes_compare_by_content():
+    picture = np.random.default_rng(3).random((6, 8, 3), dtype=np.float32)
+    assert Keyframe(picture, 4) == Keyframe(picture.copy(), 4)
+    assert Keyframe(picture, 4) != Keyframe(picture, 5)
+    assert Keyframe("a.png") == Keyframe(Path("a.png")) != Keyframe(picture)
+    assert Shot(0, 9, [Keyframe(picture)]) == Shot(0, 9, (Keyframe(picture.copy()),))
+    assert len({Keyframe("a.png", 1), Keyframe("a.png", 1)}) == 1
