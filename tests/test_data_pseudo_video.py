@@ -155,8 +155,9 @@ def test_elastic_flow_inverts_the_warp_exactly():
     dx = cv2.remap(d[0], qx, qy, cv2.INTER_LINEAR)
     dy = cv2.remap(d[1], qx, qy, cv2.INTER_LINEAR)
     px, py = motion.apply_homography(camera.matrix(1.0, size), qx + dx, qy + dy)
-    # The fixed point holds exactly for the field as sampled (bilinearly between pixels).
-    assert np.abs(px - sx)[inside].max() < 1e-3 and np.abs(py - sy)[inside].max() < 1e-3
+    # The fixed point holds for the field as sampled (bilinearly between pixels; OpenCV's
+    # remap quantises bilinear weights to 1/32, hence hundredths of a pixel, not float precision).
+    assert np.abs(px - sx)[inside].max() < 0.02 and np.abs(py - sy)[inside].max() < 0.02
     assert np.abs(flow).mean() > 1.0
 
 

@@ -152,12 +152,11 @@ def background_flow(camera: CameraPath, elastic: ElasticField | None, t: float, 
     rx, ry = apply_homography(np.linalg.inv(camera.matrix(t - 1, size)), map_x, map_y)
     if elastic is None:
         return np.stack([rx - xs, ry - ys])
-    d_prev = elastic.at(t - 1)
-    qx, qy = rx.copy(), ry.copy()
+    d_prev = np.ascontiguousarray(elastic.at(t - 1).transpose(1, 2, 0))  # (H,W,2): one remap
+    qx, qy = rx, ry
     for _ in range(FIXED_POINT_STEPS):
-        dx = cv2.remap(d_prev[0], qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        dy = cv2.remap(d_prev[1], qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        qx, qy = rx - dx, ry - dy
+        d = cv2.remap(d_prev, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        qx, qy = rx - d[..., 0], ry - d[..., 1]
     return np.stack([qx - xs, qy - ys])
 
 
@@ -201,9 +200,11 @@ def warp_object(rgba: np.ndarray, path: ObjectPath, t: float, size: tuple):
     return warped[..., :3], warped[..., 3] / 255.0
 
 
-def object_flow(path: ObjectPath, t: float, size: tuple) -> np.ndarray:
-    """(2,H,W) float32 backward flow of an object's own pixels from frame t to t-1."""
+def object_flow(path: ObjectPath, t: float, size: tuple, where: np.ndarray) -> np.ndarray:
+    """(2,N) float32 backward flow from frame t to t-1 of the object's own pixels at the N
+    positions where the (H,W) bool mask `where` is set."""
     xs, ys = pixel_grid(size)
+    xs, ys = xs[where], ys[where]
     step = np.linalg.inv(path.matrix(t - 1)) @ path.matrix(t)
     qx, qy = apply_homography(step, xs, ys)
     return np.stack([qx - xs, qy - ys])

@@ -124,7 +124,7 @@ def _flow_between(camera, elastic, objects, t, size, now, before):
     for k, (_, path) in enumerate(objects, start=1):
         mine = layers == k
         if mine.any():
-            flow[:, mine] = motion.object_flow(path, t, size)[:, mine]
+            flow[:, mine] = motion.object_flow(path, t, size, mine)
     height, width = size
     xs, ys = motion.pixel_grid(size)
     qx, qy = xs + flow[0], ys + flow[1]
