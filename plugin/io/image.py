@@ -80,7 +80,10 @@ def read_image(path, what="image"):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {what} is missing (no such file)")
-    image = oiio.ImageInput.open(str(path))
+    # Pixels as stored: PNG/TIFF alpha is unassociated on disk and OIIO would premultiply it.
+    config = oiio.ImageSpec()
+    config.attribute("oiio:UnassociatedAlpha", 1)
+    image = oiio.ImageInput.open(str(path), config)
     if image is None:
         reason = " ".join((oiio.geterror() or "unknown format").split())
         raise InputError(f"{path}: {what} cannot be read ({reason})")
@@ -134,6 +137,9 @@ def write_image(path, pixels, fmt, temp_dir):
     spec.channelnames = fmt.channel_names
     if "A" in fmt.channel_names:
         spec.alpha_channel = fmt.channel_names.index("A")
+        if oiio_name != "openexr":
+            # The data is as read (unassociated where the format stores it so): write it as is.
+            spec.attribute("oiio:UnassociatedAlpha", 1)
     if fmt.source_format == oiio_name:
         # Compression, DPX bit depth and the like only mean the same within one file format.
         for name, value in fmt.attributes:
@@ -150,6 +156,11 @@ def write_image(path, pixels, fmt, temp_dir):
         # Integer files: round and clamp here so every writer quantises the same way.
         if fmt.dtype in ("uint8", "uint16"):
             scale = 255.0 if fmt.dtype == "uint8" else 65535.0
+            bits = dict(fmt.attributes).get("oiio:BitsPerSample") if fmt.source_format == oiio_name else None
+            if fmt.dtype == "uint16" and bits and int(bits) < 16:
+                # 10/12-bit files: round on their own grid, not truncate from 16 bits.
+                steps = float(2 ** int(bits) - 1)
+                pixels = np.rint(np.clip(np.nan_to_num(pixels), 0, 1) * steps) / steps
             data = np.clip(np.rint(np.nan_to_num(pixels) * scale), 0, scale)
             data = data.astype(np.uint8 if fmt.dtype == "uint8" else np.uint16)
         elif fmt.dtype == "half":
