@@ -1,0 +1,181 @@
+"""Blender's side of the translation: scene properties in, Image datablocks and nodes out.
+
+Reads the panel's properties (`scene.excolor`, see excolor.hosts.blender.addon) into the plain
+settings the session takes, writes a HostFrame into the two Image datablocks, and sets up the
+compositor tree (Blender 4.x: `scene.node_tree` with a Composite node; 5.0+:
+`scene.compositing_node_group`, a CompositorNodeTree whose Group Output is the result).
+"""
+import os
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from excolor.errors import InputError
+
+from .pixels import blender_matte, blender_rgba
+from .session import NodeSettings
+from .shots import Marker, MarkerKeyframe, shots_from_markers
+from .source import SourceSpec
+
+RESULT_NAME = "excolor result"
+MATTE_NAME = "excolor confidence"
+MATTE_SPACE = "Non-Color"
+
+
+def node_settings(props):
+    """NodeSettings from the panel (empty model -> packaged default, size 0 -> model default)."""
+    model = props.model.strip()
+    if model and (model.startswith("//") or os.sep in model or "/" in model):
+        model = bpy.path.abspath(model)
+    return NodeSettings(
+        model=model or None,
+        device=props.device.lower(),
+        network_long_side=props.network_size or None,
+        saturation=props.saturation if props.use_saturation else None,
+    )
+
+
+def source_of(props):
+    """(SourceSpec, Blender colourspace name of the source's pixels) from the panel."""
+    if props.source_kind == "CLIP":
+        clip = props.clip
+        if clip is None:
+            raise InputError("no source: pick a Movie Clip in the excolor panel")
+        path = bpy.path.abspath(clip.filepath, library=clip.library)
+        spec = SourceSpec.from_movie_clip(path, clip.source, clip.frame_start, clip.frame_offset)
+        return spec, clip.colorspace_settings.name
+    if not props.path:
+        raise InputError("no source: give a video or image sequence path in the excolor panel")
+    path = bpy.path.abspath(props.path)
+    return SourceSpec(path, props.path_start), ""
+
+
+def shots_of(scene, props):
+    """The node's shots from the scene's timeline markers and the panel's keyframe entries."""
+    markers = [Marker(m.name, m.frame) for m in scene.timeline_markers]
+    keyframes = [
+        MarkerKeyframe(k.marker, bpy.path.abspath(k.image) if k.image else "",
+                       k.frame if k.use_frame else None)
+        for k in props.keyframes
+    ]
+    return shots_from_markers(markers, keyframes, scene.frame_end)
+
+
+class SceneLinearEncoder:
+    """Converts a source's pixels to Blender's scene-linear space, as Blender does for the
+    source itself (a float Image datablock holds scene-linear values whatever its colourspace
+    setting says), with the OCIO config Blender uses ($OCIO, else its bundled one)."""
+
+    def __init__(self):
+        self._processors = {}
+        self._config = None
+
+    def _load(self):
+        import PyOpenColorIO as ocio
+
+        folder = bpy.utils.system_resource("DATAFILES", path="colormanagement")
+        path = os.environ.get("OCIO") or (folder and os.path.join(folder, "config.ocio"))
+        if not path or not Path(path).is_file():
+            raise InputError(f"Blender's OCIO config was not found (looked for {path!r})")
+        self._config = ocio.Config.CreateFromFile(str(path))
+
+    def space_for(self, colourspace, input_kind):
+        """The source's colourspace name: the clip's own, or for a path by its kind."""
+        if colourspace:
+            return colourspace
+        return "sRGB" if input_kind == "video" else "scene_linear"
+
+    def __call__(self, image, colourspace):
+        """HxWxC float32 in `colourspace` -> a copy whose RGB is scene linear."""
+        if self._config is None:
+            self._load()
+        processor = self._processors.get(colourspace)
+        if processor is None:
+            import PyOpenColorIO as ocio
+
+            if self._config.getColorSpace(colourspace) is None:
+                raise InputError(f"colourspace '{colourspace}' is not in Blender's OCIO config")
+            processor = self._config.getProcessor(colourspace, ocio.ROLE_SCENE_LINEAR).getDefaultCPUProcessor()
+            self._processors[colourspace] = processor
+        out = np.array(image, dtype=np.float32, copy=True)
+        rgb = np.ascontiguousarray(out[..., :3])
+        processor.applyRGB(rgb)
+        out[..., :3] = rgb
+        return out
+
+
+def ensure_image(name, current, width, height, colourspace=None):
+    """A float RGBA Image datablock of the given size: `current` if it fits, else resized or new."""
+    image = current
+    if image is None:
+        image = bpy.data.images.get(name) or bpy.data.images.new(
+            name, width, height, alpha=True, float_buffer=True)
+    if tuple(image.size) != (width, height):
+        # Setting the generated size reallocates the buffer (and keeps a reloaded .blend right).
+        image.generated_width, image.generated_height = width, height
+        if tuple(image.size) != (width, height):
+            image.scale(width, height)
+    if colourspace and image.colorspace_settings.name != colourspace:
+        image.colorspace_settings.name = colourspace
+    return image
+
+
+def write_frame(props, frame, linear_image):
+    """Write a HostFrame's image (already scene linear) and matte into the panel's images."""
+    height, width = linear_image.shape[:2]
+    result = ensure_image(RESULT_NAME, props.result_image, width, height)
+    matte = ensure_image(MATTE_NAME, props.matte_image, width, height, MATTE_SPACE)
+    result.pixels.foreach_set(blender_rgba(linear_image))
+    matte.pixels.foreach_set(blender_matte(frame.confidence))
+    result.update()
+    matte.update()
+    return result, matte
+
+
+def compositor_tree(scene):
+    """The scene's compositor node tree, created if missing, and its output node
+    (4.x: Composite node; 5.0+: Group Output of `scene.compositing_node_group`)."""
+    if hasattr(scene, "compositing_node_group"):
+        tree = scene.compositing_node_group
+        if tree is None:
+            tree = bpy.data.node_groups.new(f"{scene.name} compositor", "CompositorNodeTree")
+            scene.compositing_node_group = tree
+        if not any(i.item_type == "SOCKET" and i.in_out == "OUTPUT" for i in tree.interface.items_tree):
+            tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+        output = next((n for n in tree.nodes if n.bl_idname == "NodeGroupOutput"), None)
+        if output is None:
+            output = tree.nodes.new("NodeGroupOutput")
+            output.location = (400, 0)
+    else:
+        scene.use_nodes = True
+        tree = scene.node_tree
+        output = next((n for n in tree.nodes if n.bl_idname == "CompositorNodeComposite"), None)
+        if output is None:
+            output = tree.nodes.new("CompositorNodeComposite")
+            output.location = (400, 0)
+    scene.render.use_compositing = True
+    return tree, output
+
+
+def setup_compositor(scene, props, width, height, remove_render_layers=True):
+    """Create the two images and their Image nodes; the result feeds the compositor's output.
+
+    remove_render_layers: drop Render Layers nodes, so that a render does not also render the
+    3D scene (the plate replaces it). Returns (result image, matte image).
+    """
+    props.result_image = ensure_image(RESULT_NAME, props.result_image, width, height)
+    props.matte_image = ensure_image(MATTE_NAME, props.matte_image, width, height, MATTE_SPACE)
+    tree, output = compositor_tree(scene)
+    if remove_render_layers:
+        for node in [n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers"]:
+            tree.nodes.remove(node)
+    nodes = {}
+    for name, image, y in ((RESULT_NAME, props.result_image, 0), (MATTE_NAME, props.matte_image, -300)):
+        node = tree.nodes.get(name) or tree.nodes.new("CompositorNodeImage")
+        node.name = node.label = name
+        node.image = image
+        node.location = (0, y)
+        nodes[name] = node
+    tree.links.new(nodes[RESULT_NAME].outputs["Image"], output.inputs[0])
+    return props.result_image, props.matte_image

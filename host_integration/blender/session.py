@@ -1,0 +1,144 @@
+"""One scene's link to the core node: rebuilt only when what it depends on changes.
+
+Plain Python (no bpy). Blender calls the add-on's handlers on every frame change and render
+frame; each call hands the session the scene's current settings, and the session keeps the
+node (and so its kept run states: scrubbing replays from the nearest one) as long as model,
+device, network size, saturation, source and shots stay the same.
+"""
+import dataclasses
+
+import numpy as np
+
+from excolor.errors import InputError
+
+from .source import input_kind
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeSettings:
+    """The node's settings as the panel holds them.
+
+    model: a model name or directory, or None for the packaged default.
+    device: "auto" | "cpu" | "cuda". network_long_side: pixels, or None for the model's default.
+    saturation: chroma gain, or None for the manifest's.
+    """
+
+    model: str | None = None
+    device: str = "auto"
+    network_long_side: int | None = None
+    saturation: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class HostFrame:
+    """What the add-on shows for a scene frame.
+
+    image: float32 HxWxC in the source's working space (the plate itself where no shot covers
+    the frame). confidence: float32 HxW in 0..1 (zeros where no shot covers the frame).
+    covered: whether a shot covers the frame (False: image is the untouched plate).
+    """
+
+    frame: int
+    image: np.ndarray
+    confidence: np.ndarray
+    covered: bool
+
+
+class HostSession:
+    """Holds a ColorizeNode and the reader of its source for one scene.
+
+    configure(settings, source, shots) before each frame(n); only what changed is rebuilt.
+    """
+
+    def __init__(self):
+        self._settings = None
+        self._source_spec = None
+        self._resolved = None
+        self._reader = None
+        self._kind = None
+        self._node = None
+        self._node_kind = None
+        self._shots = None
+
+    @property
+    def node(self):
+        """The current ColorizeNode (None before the first configure)."""
+        return self._node
+
+    def configure(self, settings, source, shots):
+        """Bring the node up to date. settings: NodeSettings; source: SourceSpec; shots: list
+        of excolor.node.Shot in scene frames. Errors: excolor.errors.ExcolorError subclasses
+        (missing file, bad model) and InputError for settings the node refuses."""
+        self.set_source(source)
+        if settings != self._settings or self._node is None or self._node_kind != self._kind:
+            self._node = self._make_node(settings)
+            self._settings = settings
+            self._node_kind = self._kind
+            self._node.source = self._pull
+            self._shots = None
+        if shots != self._shots:
+            self._node.shots = shots
+            self._shots = list(shots)
+
+    def set_source(self, source):
+        """Open `source` (a SourceSpec) unless it is the one already open."""
+        if source == self._source_spec:
+            return
+        from excolor import io
+
+        reader = io.open_input(source.path)
+        self.close()
+        self._reader = reader
+        self._source_spec = source
+        self._resolved = source.resolved(reader.first)
+        self._kind = input_kind(reader)
+        if self._node is not None:
+            # The node's kept states were made from the old file's pixels.
+            self._node.source = self._pull
+
+    def _make_node(self, settings):
+        from excolor.node import ColorizeNode
+
+        try:
+            return ColorizeNode(
+                model=settings.model, device=settings.device,
+                network_long_side=settings.network_long_side, saturation=settings.saturation,
+                input_kind=self._kind,
+            )
+        except ValueError as error:
+            raise InputError(f"excolor settings: {error}") from error
+
+    def _pull(self, scene_frame):
+        """The node's source: scene frame -> the file's frame, as excolor.io reads it."""
+        file_frame = self._resolved.file_frame(scene_frame)
+        if not self._reader.first <= file_frame <= self._reader.last:
+            raise InputError(
+                f"scene frame {scene_frame} shows frame {file_frame} of {self._reader.name}, "
+                f"which has frames {self._reader.first}-{self._reader.last}"
+            )
+        return self._reader.read(file_frame)
+
+    @property
+    def input_kind(self):
+        """"video" (display-referred sRGB plates) or "scene_linear" (float files)."""
+        return self._kind
+
+    def plate_size(self):
+        """(height, width) of the source's frames."""
+        return self._reader.height, self._reader.width
+
+    def frame(self, scene_frame):
+        """The HostFrame for `scene_frame` (the node renders it, replaying from kept state)."""
+        scene_frame = int(scene_frame)
+        if self._node.shot_index(scene_frame) is None:
+            plate = self._pull(scene_frame)
+            return HostFrame(scene_frame, plate, np.zeros(plate.shape[:2], np.float32), False)
+        result = self._node.render_result(scene_frame)
+        return HostFrame(scene_frame, result.image, result.confidence, True)
+
+    def close(self):
+        """Close the source reader (the node is dropped with the session)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+            self._source_spec = None

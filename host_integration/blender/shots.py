@@ -1,0 +1,91 @@
+"""Timeline markers and keyframe entries -> the core node's shots (plain Python, no bpy).
+
+The convention the add-on documents to users:
+- every timeline marker starts a shot; the shot ends on the frame before the next marker, and the
+  last one on the scene's end frame (frames before the first marker are in no shot and pass
+  through unchanged);
+- a keyframe entry binds a reference image to a marker by the marker's name, optionally pinned to
+  the frame the image is the coloured version of; several entries on one marker give that shot
+  several keyframes (the core node runs outward from each and blends between them).
+"""
+import dataclasses
+from pathlib import Path
+
+from excolor.errors import InputError
+from excolor.node import Keyframe, Shot
+
+
+@dataclasses.dataclass(frozen=True)
+class Marker:
+    """A timeline marker: its name and the scene frame it sits on."""
+
+    name: str
+    frame: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkerKeyframe:
+    """A keyframe entry of the panel: reference `image` (absolute path) for the shot starting at
+    marker `marker`, pinned to scene frame `frame` or unpinned (None)."""
+
+    marker: str
+    image: str
+    frame: int | None = None
+
+
+def shots_from_markers(markers, keyframes, end_frame):
+    """The node's shots, in frame order, from markers and keyframe entries.
+
+    markers: iterable of Marker (any order). keyframes: iterable of MarkerKeyframe.
+    end_frame: the scene's last frame (the last shot ends there).
+    Returns a list of excolor.node.Shot. Raises InputError naming the marker or entry at fault:
+    two markers with one name or on one frame, a marker past `end_frame`, a marker with no
+    reference, an entry bound to no marker, a missing image, or a keyframe the node refuses
+    (e.g. a pinned frame outside its shot).
+    """
+    ordered = sorted(markers, key=lambda m: m.frame)
+    names = {}
+    for before, after in zip(ordered, ordered[1:]):
+        if before.frame == after.frame:
+            raise InputError(
+                f"markers '{before.name}' and '{after.name}' are both on frame {after.frame}: "
+                "each marker starts a shot, so only one may sit on a frame"
+            )
+    for marker in ordered:
+        if marker.name in names:
+            raise InputError(
+                f"two markers are named '{marker.name}' (frames {names[marker.name]} and "
+                f"{marker.frame}): keyframes bind to markers by name, rename one"
+            )
+        names[marker.name] = marker.frame
+        if marker.frame > end_frame:
+            raise InputError(
+                f"marker '{marker.name}' (frame {marker.frame}) is after the scene's end frame "
+                f"{end_frame}: its shot would be empty"
+            )
+    by_marker = {marker.name: [] for marker in ordered}
+    for entry in keyframes:
+        if entry.marker not in by_marker:
+            known = ", ".join(f"'{m.name}'" for m in ordered) or "none"
+            raise InputError(
+                f"a keyframe ({entry.image}) is bound to marker '{entry.marker}', which does not "
+                f"exist (markers: {known})"
+            )
+        if not entry.image:
+            raise InputError(f"a keyframe of marker '{entry.marker}' has no reference image")
+        if not Path(entry.image).is_file():
+            raise InputError(f"marker '{entry.marker}': reference image {entry.image} does not exist")
+        by_marker[entry.marker].append(Keyframe(entry.image, entry.frame))
+    shots = []
+    for index, marker in enumerate(ordered):
+        last = ordered[index + 1].frame - 1 if index + 1 < len(ordered) else end_frame
+        if not by_marker[marker.name]:
+            raise InputError(
+                f"marker '{marker.name}' (frame {marker.frame}) starts a shot ({marker.frame}-{last}) "
+                "that has no reference image: add a keyframe for it in the excolor panel"
+            )
+        try:
+            shots.append(Shot(marker.frame, last, by_marker[marker.name]))
+        except ValueError as error:
+            raise InputError(f"shot of marker '{marker.name}' ({marker.frame}-{last}): {error}") from error
+    return shots
