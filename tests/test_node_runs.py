@@ -149,3 +149,13 @@ def test_keyframes_compare_by_content():
     assert Keyframe("a.png") == Keyframe(Path("a.png")) != Keyframe(picture)
     assert Shot(0, 9, [Keyframe(picture)]) == Shot(0, 9, (Keyframe(picture.copy()),))
     assert len({Keyframe("a.png", 1), Keyframe("a.png", 1)}) == 1
+
+
+@pytest.mark.parametrize("shape_in, shape_out", [
+    ((1080, 1920), (144, 256)), ((144, 256), (1080, 1920)), ((7, 5), (3, 11)), ((1, 1), (5, 9)),
+    ((3, 50), (9, 20)), ((33, 100), (1, 1)),
+])
+def test_tap_resize_equals_the_dense_separable_product(shape_in, shape_out):
+    image = np.random.default_rng(2).random((2,) + shape_in, dtype=np.float32)
+    dense = resize_matrix(shape_in[0], shape_out[0]) @ image @ resize_matrix(shape_in[1], shape_out[1]).T
+    np.testing.assert_allclose(resize(image, *shape_out), dense, rtol=1e-5, atol=1e-6)
