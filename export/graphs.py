@@ -59,11 +59,15 @@ def export_stage(stage, spec, sample_inputs, path, metadata, axis_names):
         do_constant_folding=True,
     )
     graph = onnx.load(str(path))
-    # The batch is fixed at 1 (inputs say so); outputs would otherwise carry a derived symbol.
+    # Only the named axes are dynamic; a dim the tracer derived (batch, channels after a Resize)
+    # would otherwise carry a made-up symbol, so write the sample's size there.
+    samples = dict(zip(spec.inputs, sample_inputs))
+    samples.update(zip(spec.outputs, sample_outputs))
     for value in list(graph.graph.input) + list(graph.graph.output):
-        dims = value.type.tensor_type.shape.dim
-        if len(dims) == 4 and dims[0].dim_param:
-            dims[0].dim_value = 1
+        dynamic = axes.get(value.name, {})
+        for index, dim in enumerate(value.type.tensor_type.shape.dim):
+            if index not in dynamic and value.name in samples:
+                dim.dim_value = int(samples[value.name].shape[index])
     del graph.metadata_props[:]
     for key, value in sorted(metadata.items()):
         entry = graph.metadata_props.add()

@@ -112,14 +112,17 @@ def load_official(root, temperature=None, float64_stats=False):
     Returns (model in eval mode, record) where record = {"files": {stem: {"path", "sha256"}},
     "checkpoint_sha256": hash over the three files' hashes}.
     """
-    model = OfficialColorizer(temperature=temperature, float64_stats=float64_stats)
     files = find_checkpoint_files(root)
+    # Built without memory or random init (60M parameters); loading assigns the file's tensors.
+    with torch.device("meta"):
+        model = OfficialColorizer(temperature=temperature, float64_stats=float64_stats)
     record = {}
     for stem, module in model.parts().items():
         path = files[stem]
         state_dict = checkpoint_filter_fn(read_state_dict(path), module)
         check_state_dict(state_dict, module, path)
-        module.load_state_dict({k: v.float() for k, v in state_dict.items()}, strict=True)
+        module.load_state_dict({k: v.float().contiguous() for k, v in state_dict.items()},
+                              strict=True, assign=True)
         record[stem] = {"path": str(path), "sha256": sha256_of(path)}
     combined = hashlib.sha256("".join(record[s]["sha256"] for s in FILE_PATTERNS).encode())
     return model.eval(), {"files": record, "checkpoint_sha256": combined.hexdigest()}
