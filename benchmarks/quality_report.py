@@ -144,13 +144,14 @@ def plot_psnr(path, clip_name, protocol, results, shots):
 
 
 def contact_sheet(path, clip, outputs):
-    """Rows: truth, gray input, then each method; columns: frames spread over the clip."""
+    """Rows: truth, then each method (the "gray" method is the input); columns: frames spread
+    over the clip."""
     scored = sorted(set.intersection(*(set(o) for o in outputs.values()))) if outputs else []
     if not scored:
         return
     picks = [scored[round(i)] for i in np.linspace(0, len(scored) - 1, min(SHEET_COLUMNS, len(scored)))]
     height = round(clip.truth.shape[1] * SHEET_CELL_WIDTH / clip.truth.shape[2])
-    rows = [("truth", clip.truth), ("gray input", clip.gray)] + [(m, o) for m, o in outputs.items()]
+    rows = [("truth", clip.truth)] + [(m, o) for m, o in outputs.items()]  # "gray" is the input
     strips = []
     for label, images in rows:
         cells = [cv2.resize(np.clip(images[n], 0, 1), (SHEET_CELL_WIDTH, height), interpolation=cv2.INTER_AREA) for n in picks]
