@@ -96,6 +96,8 @@ class ColorizeNode:
             raise ValueError(f"memory_budget_mb must be >= 0, got {memory_budget_mb}")
         self.pinned_start = pinned_start
         self.saturation = float(manifest.saturation if saturation is None else saturation)
+        if not self.saturation >= 0:
+            raise ValueError(f"saturation must be >= 0, got {saturation}")
         self._runtime = GraphRuntime(self.model, device)
         self.device = self._runtime.device
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
@@ -149,6 +151,11 @@ class ColorizeNode:
         self._kept.clear()
         self._plate = None
         self._finished = None
+
+    @property
+    def colour(self):
+        """The node's ColourConverter (working space <-> display sRGB, luma coefficients)."""
+        return self._colour
 
     @property
     def stats(self):

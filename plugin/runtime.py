@@ -160,6 +160,8 @@ class GraphRuntime:
         Returns (ab (1,2,H,W) numpy, confidence (1,1,H,W) numpy, next previous_lab device value).
         """
         frame_value = self.to_device(frame_l)
+        if self._bound and isinstance(previous_lab, np.ndarray):
+            previous_lab = self.to_device(previous_lab)  # a state restored on the host
         feeds = {n: (frame_value if n == "frame_l" else reference[n])
                  for n in self._correspondence_inputs}
         warped_ab, confidence = self._run("correspondence", feeds, ("warped_ab", "confidence"))

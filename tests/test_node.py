@@ -179,7 +179,7 @@ def test_alpha_and_extra_channels_pass_through_and_luminance_is_kept(model_dir, 
     out = node.render(2)
     assert out.shape == plates[2].shape
     np.testing.assert_array_equal(out[..., 3:], plates[2][..., 3:])
-    coefficients = node._colour.luma_coefficients
+    coefficients = node.colour.luma_coefficients
     np.testing.assert_allclose(out[..., :3] @ coefficients, plates[2][..., :3] @ coefficients,
                                rtol=1e-5, atol=1e-6)
     assert np.abs(out[..., :3] - plates[2][..., :3]).max() > 1e-3  # chroma did change
@@ -193,7 +193,7 @@ def test_hdr_scene_linear_plate_keeps_luminance_above_one(model_dir, frames, ref
     node = make_node(model_dir, linear, [Shot(0, 2, [Keyframe(reference)])],
                      input_kind="scene_linear")
     out = node.render(1)
-    coefficients = node._colour.luma_coefficients
+    coefficients = node.colour.luma_coefficients
     assert (linear[1] @ coefficients).max() > 2.0
     np.testing.assert_allclose(out @ coefficients, linear[1] @ coefficients, rtol=1e-5, atol=1e-6)
 

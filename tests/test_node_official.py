@@ -35,7 +35,7 @@ def test_official_model_runs_outward_from_a_pinned_keyframe(model_dir):
     assert (layout.net_h, layout.net_w) == (80, 96) and layout.net_w % 16 == 0
     assert [r.direction for r in node.runs(0)] == [-1, 1]
     results = [node.render_result(n) for n in (1, 0, 2)]
-    coefficients = node._colour.luma_coefficients
+    coefficients = node.colour.luma_coefficients
     for result in results:
         plate = frames[result.frame]
         assert result.image.shape == plate.shape
