@@ -23,7 +23,7 @@ import math
 import cv2
 import numpy as np
 
-FIXED_POINT_STEPS = 10
+FIXED_POINT_STEPS = 6
 
 
 def _translate(tx, ty):
