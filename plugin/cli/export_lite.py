@@ -57,7 +57,7 @@ def run(args):
         "torch_version": torch.__version__,
         "tool": "excolor export",
     }
-    provenance.update(getattr(model, "train_info", None) or {})
+    provenance["training"] = dict(getattr(model, "train_info", None) or {})
     result = export_model_dir(model, model_dir, parity_images=sample_photos(), provenance=provenance,
                               force=args.force, parity_long_side=args.parity_long_side)
     worst = max(v for outputs in result.manifest.parity.values() for v in outputs.values())
