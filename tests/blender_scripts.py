@@ -1,0 +1,194 @@
+"""Scripts the Blender tests run inside real Blender (the `bpy` module, in its own venv).
+
+Run as `python blender_scripts.py NAME ARGS.json`: calls the function NAME with the parsed
+arguments, prints `RESULT <json>` and ends the process with os._exit (a process that imported
+bpy hangs at interpreter exit). Any exception prints its traceback and exits with code 1.
+"""
+import json
+import os
+import sys
+import traceback
+
+
+def _register():
+    import excolor.hosts.blender as addon
+
+    addon.register()
+    return addon
+
+
+def _build_scene(args):
+    """A scene colorizing args['clip'] with the add-on: markers and keyframes from args."""
+    import bpy
+
+    scene = bpy.context.scene
+    clip = bpy.data.movieclips.load(args["clip"])
+    clip.frame_start = args.get("clip_start", 1)
+    props = scene.excolor
+    props.source_kind = "CLIP"
+    props.clip = clip
+    props.model = args["model"]
+    props.device = "CPU"
+    scene.frame_start, scene.frame_end = args["frames"]
+    for name, frame in args["markers"]:
+        scene.timeline_markers.new(name, frame=frame)
+    for marker, image, frame in args["keyframes"]:
+        entry = props.keyframes.add()
+        entry.marker, entry.image = marker, image
+        entry.use_frame = frame is not None
+        entry.frame = frame or 0
+    result = bpy.ops.excolor.setup_compositor()
+    assert result == {"FINISHED"}, result
+    # Exact pixels: no view transform look, no dither noise.
+    scene.view_settings.view_transform = "Standard"
+    scene.render.dither_intensity = 0
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.image_settings.color_mode = "RGB"
+    scene.render.image_settings.color_depth = "8"
+    return scene
+
+
+def registration(args):
+    """Register: properties, operators, panel and handlers exist; unregister removes them."""
+    import bpy
+
+    addon = _register()
+    from excolor.hosts.blender import addon as module
+
+    settings = bpy.types.Scene.bl_rna.properties["excolor"].fixed_type
+    report = {
+        "version": bpy.app.version_string,
+        "properties": sorted(p.identifier for p in settings.properties if p.identifier != "rna_type"),
+        "keyframe_properties": sorted(
+            p.identifier for p in settings.properties["keyframes"].fixed_type.properties
+            if p.identifier != "rna_type"),
+        "device_items": [i.identifier for i in settings.properties["device"].enum_items],
+        "source_items": [i.identifier for i in settings.properties["source_kind"].enum_items],
+        "operators": sorted(name for name in dir(bpy.ops.excolor)),
+        "panel": [bpy.types.EXCOLOR_PT_panel.bl_space_type, bpy.types.EXCOLOR_PT_panel.bl_category],
+        "render_pre": module._on_render_pre in bpy.app.handlers.render_pre,
+        "frame_change": module._on_frame_change in bpy.app.handlers.frame_change_post,
+    }
+    addon.unregister()
+    report["after_unregister"] = {
+        "scene_property": hasattr(bpy.types.Scene, "excolor"),
+        "panel": hasattr(bpy.types, "EXCOLOR_PT_panel"),
+        "render_pre": any(getattr(h, "__module__", "").startswith("excolor") for h in bpy.app.handlers.render_pre),
+    }
+    return report
+
+
+def markers_to_shots(args):
+    """The shots the add-on hands the node for the scene's markers and keyframe entries."""
+    import bpy
+
+    from excolor.errors import InputError
+    from excolor.hosts.blender import blender_scene
+
+    _register()
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = args["frames"]
+    for name, frame in args["markers"]:
+        scene.timeline_markers.new(name, frame=frame)
+    props = scene.excolor
+    for marker, image, frame in args["keyframes"]:
+        entry = props.keyframes.add()
+        entry.marker, entry.image, entry.use_frame, entry.frame = marker, image, frame is not None, frame or 0
+    shots = blender_scene.shots_of(scene, props)
+    report = {"shots": [[s.first, s.last, [[str(k.image), k.frame] for k in s.keyframes]] for s in shots]}
+    # A marker with no reference is an error that names it.
+    scene.timeline_markers.new("orphan", frame=args["orphan_frame"])
+    try:
+        blender_scene.shots_of(scene, props)
+        report["orphan_error"] = None
+    except InputError as error:
+        report["orphan_error"] = str(error)
+    return report
+
+
+def _pixels(image):
+    import numpy as np
+
+    from excolor.hosts.blender.pixels import from_blender_rgba
+
+    width, height = image.size
+    flat = np.empty(width * height * 4, np.float32)
+    image.pixels.foreach_get(flat)
+    return from_blender_rgba(flat, height, width)
+
+
+def render(args):
+    """Render args['frames'] as an animation into args['output'] (blender_####.png); then scrub
+    (frame_set out of order) and compare the result image with the sequential pass; optionally
+    save the scene as args['blend']."""
+    import bpy
+    import numpy as np
+
+    from excolor.hosts.blender import addon as module
+
+    _register()
+    scene = _build_scene(args)
+    if args.get("blend"):
+        # The source relative to the .blend, as an artist would save it.
+        bpy.ops.wm.save_as_mainfile(filepath=args["blend"])
+        bpy.ops.file.make_paths_relative()
+        bpy.ops.wm.save_mainfile()
+    scene.render.filepath = os.path.join(args["output"], "blender_####")
+    bpy.ops.render.render(animation=True)
+    props = scene.excolor
+    first, last = args["frames"]
+    report = {"version": bpy.app.version_string}
+    # The matte image holds the current frame's confidence (the render leaves the scene on the
+    # frame it started from, and that frame change updates the images), rows bottom-up.
+    session = module._runtime.session(scene)
+    matte = _pixels(props.matte_image)
+    report["frame_after_render"] = scene.frame_current
+    expected = session.node.confidence(scene.frame_current)
+    report["matte_max_difference"] = float(np.abs(matte[..., 0] - expected).max())
+    report["matte_range"] = [float(expected.min()), float(expected.max())]
+    sequential = {}
+    for frame in range(first, last + 1):
+        scene.frame_set(frame)
+        sequential[frame] = _pixels(props.result_image)
+    steps_before = session.node.stats.steps
+    order = args["scrub_order"]
+    scrub = {}
+    for frame in order:
+        scene.frame_set(frame)
+        scrub[frame] = float(np.abs(_pixels(props.result_image) - sequential[frame]).max())
+    report["scrub_max_difference"] = scrub
+    report["scrub_steps"] = session.node.stats.steps - steps_before
+    return report
+
+
+def render_blend(args):
+    """Open a saved .blend (add-on enabled first, as Blender does for enabled add-ons) and render
+    its animation into args['output'], like `blender -b file.blend -a`."""
+    import bpy
+
+    _register()
+    bpy.ops.wm.open_mainfile(filepath=args["blend"])
+    scene = bpy.context.scene
+    scene.render.filepath = os.path.join(args["output"], "blender_####")
+    bpy.ops.render.render(animation=True)
+    return {"frames": [scene.frame_start, scene.frame_end], "clip": scene.excolor.clip.filepath}
+
+
+def main():
+    name, path = sys.argv[1], sys.argv[2]
+    with open(path) as handle:
+        args = json.load(handle)
+    try:
+        report = globals()[name](args)
+        print("RESULT " + json.dumps(report), flush=True)
+        code = 0
+    except BaseException:  # noqa: BLE001 - report anything, then leave without Python's exit
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

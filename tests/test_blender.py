@@ -1,0 +1,148 @@
+"""The Blender add-on in real Blender (bpy 4.5 LTS, headless, its own venv; see blender_support).
+
+A render of frames 1..N through the add-on must equal `excolor colorize` on the same input
+within 2/255 in 8-bit, both in one session and from a saved .blend in a fresh process (what
+`blender -b file.blend -a` does). The model is a real exported lite model (node_support).
+"""
+import json
+
+import numpy as np
+import pytest
+
+from blender_support import (SAMPLE_CLIP, SAMPLE_REFERENCE, bpy_python, read_png, run_cli,
+                             run_in_blender)
+from node_support import colour_photo, shared_test_model
+
+TOLERANCE = 2  # of 255, 8-bit
+FRAMES = 5
+
+
+@pytest.fixture(scope="module")
+def blender(tmp_path_factory):
+    return bpy_python()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return shared_test_model(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def second_reference(tmp_path_factory):
+    """Another real colour photograph, as an 8-bit PNG (a keyframe for the second shot)."""
+    from excolor.io import PixelFormat, write_image
+
+    folder = tmp_path_factory.mktemp("blender-refs")
+    path = folder / "coffee.png"
+    write_image(path, colour_photo("coffee", (144, 176)), PixelFormat("uint8", ("R", "G", "B"), "png"), folder)
+    return path
+
+
+def _compare(blender_dir, cli_pattern, frame_pairs):
+    """Max |Blender - CLI| over the frames (8-bit), and how colourful the CLI frames are."""
+    worst, chroma = 0, 0.0
+    for scene_frame, cli_frame in frame_pairs:
+        ours = read_png(blender_dir / f"blender_{scene_frame:04d}.png")
+        theirs = read_png(cli_pattern.replace("####", f"{cli_frame:04d}"))
+        assert ours.shape == theirs.shape
+        worst = max(worst, int(np.abs(ours - theirs).max()))
+        chroma = max(chroma, float(np.abs(np.diff(theirs, axis=2)).mean()))
+    return worst, chroma
+
+
+def test_addon_registers_with_its_panel_properties(blender, tmp_path):
+    report = run_in_blender(blender, "registration", {}, tmp_path)
+    assert report["version"].startswith("4.5")
+    for name in ("enabled", "source_kind", "clip", "path", "path_start", "model", "network_size",
+                 "device", "use_saturation", "saturation", "keyframes", "active_keyframe",
+                 "result_image", "matte_image"):
+        assert name in report["properties"]
+    assert {"marker", "image", "use_frame", "frame"} <= set(report["keyframe_properties"])
+    assert report["device_items"] == ["AUTO", "CPU", "CUDA"]
+    assert report["source_items"] == ["CLIP", "PATH"]
+    assert {"setup_compositor", "keyframe_add", "keyframe_remove", "refresh"} <= set(report["operators"])
+    assert report["panel"] == ["NODE_EDITOR", "excolor"]
+    assert report["render_pre"] and report["frame_change"]
+    assert report["after_unregister"] == {"scene_property": False, "panel": False, "render_pre": False}
+
+
+def test_markers_become_shots(blender, tmp_path, second_reference):
+    args = {
+        "frames": [1, 40],
+        "markers": [["B", 12], ["A", 1], ["C", 30]],
+        "keyframes": [["A", str(SAMPLE_REFERENCE), None], ["B", str(second_reference), 20],
+                      ["B", str(SAMPLE_REFERENCE), 12], ["C", str(SAMPLE_REFERENCE), None]],
+        "orphan_frame": 35,
+    }
+    report = run_in_blender(blender, "markers_to_shots", args, tmp_path)
+    assert report["shots"] == [
+        [1, 11, [[str(SAMPLE_REFERENCE), None]]],
+        [12, 29, [[str(second_reference), 20], [str(SAMPLE_REFERENCE), 12]]],
+        [30, 40, [[str(SAMPLE_REFERENCE), None]]],
+    ]
+    assert "marker 'orphan' (frame 35)" in report["orphan_error"]
+    assert "no reference image" in report["orphan_error"]
+
+
+@pytest.mark.slow
+def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_reference, tmp_path):
+    # Two shots: markers at scene frames 1 and 4 (the clip starts at scene frame 1 = video
+    # frame 0); the second shot's keyframe is pinned to its last frame (a backward run).
+    args = {
+        "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
+        "markers": [["shot_a", 1], ["shot_b", 4]],
+        "keyframes": [["shot_a", str(SAMPLE_REFERENCE), None], ["shot_b", str(second_reference), 5]],
+        "output": str(tmp_path / "blender"), "scrub_order": [3, 1, 5, 2, 4, 4, 1],
+    }
+    report = run_in_blender(blender, "render", args, tmp_path)
+    shots = {"shots": [
+        {"start": 0, "end": 2, "reference": str(SAMPLE_REFERENCE)},
+        {"start": 3, "end": 4, "reference": [{"image": str(second_reference), "frame": 4}]},
+    ]}
+    (tmp_path / "shots.json").write_text(json.dumps(shots))
+    cli_pattern = str(tmp_path / "cli" / "cli.####.png")
+    run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--shots", tmp_path / "shots.json",
+             "--frames", f"0-{FRAMES - 1}", "--model", model_dir, "--device", "cpu"], tmp_path)
+    worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(FRAMES)])
+    print(f"Blender {report['version']} vs excolor colorize: max difference {worst}/255")
+    assert worst <= TOLERANCE
+    assert chroma > 1.0, "the frames carry colour (a gray result would compare equal trivially)"
+    # The confidence matte image holds the node's matte, rows in Blender's bottom-up order.
+    assert report["matte_max_difference"] < 1e-6
+    assert report["matte_range"][1] > report["matte_range"][0]
+    # Scrubbing out of order gives the frames of the sequential pass exactly.
+    assert all(value == 0.0 for value in report["scrub_max_difference"].values())
+    # ... replaying from kept run states, not re-running every shot from its start.
+    assert report["scrub_steps"] == 0
+
+
+@pytest.mark.slow
+def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
+    # An image sequence source (clip.0001.png ..), the scene saved to a .blend, then opened and
+    # rendered in a new Blender process: the background-render (`blender -b file.blend -a`) path.
+    from excolor.io import PixelFormat, open_input, write_image
+
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    reader = open_input(str(SAMPLE_CLIP))
+    for n in range(FRAMES):
+        write_image(plates / f"clip.{n + 1:04d}.png", reader.read(n), reader.pixel_format, plates)
+    reader.close()
+    args = {
+        "clip": str(plates / "clip.0001.png"), "model": str(model_dir), "frames": [1, FRAMES],
+        "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), 2]],
+        "output": str(tmp_path / "first"), "scrub_order": [], "blend": str(tmp_path / "scene.blend"),
+    }
+    run_in_blender(blender, "render", args, tmp_path)
+    report = run_in_blender(blender, "render_blend",
+                            {"blend": str(tmp_path / "scene.blend"), "output": str(tmp_path / "blender")},
+                            tmp_path)
+    assert report["frames"] == [1, FRAMES]
+    assert report["clip"].startswith("//"), "the .blend stores the source relative to itself"
+    cli_pattern = str(tmp_path / "cli" / "cli.####.png")
+    run_cli(["colorize", plates / "clip.####.png", cli_pattern, "--reference", SAMPLE_REFERENCE,
+             "--reference-frame", 2, "--model", model_dir, "--device", "cpu"], tmp_path)
+    worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n, n) for n in range(1, FRAMES + 1)])
+    print(f"Blender .blend background render vs excolor colorize: max difference {worst}/255")
+    assert worst <= TOLERANCE
+    assert chroma > 1.0
