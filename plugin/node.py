@@ -80,7 +80,7 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video"):
+                 pinned_start="reference", input_kind="video", io_binding=None):
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -98,7 +98,7 @@ class ColorizeNode:
         self.saturation = float(manifest.saturation if saturation is None else saturation)
         if not self.saturation >= 0:
             raise ValueError(f"saturation must be >= 0, got {saturation}")
-        self._runtime = GraphRuntime(self.model, device)
+        self._runtime = GraphRuntime(self.model, device, io_binding=io_binding)
         self.device = self._runtime.device
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,

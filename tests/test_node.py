@@ -275,3 +275,19 @@ def test_integer_plates_are_refused_naming_the_frame(model_dir, frames, referenc
     node = make_node(model_dir, (frames[:2] * 255).astype(np.uint8), [Shot(0, 1, [Keyframe(reference)])])
     with pytest.raises(InputError, match="frame 0: the source gave uint8 pixels"):
         node.render(0)
+
+
+def test_device_resident_state_path_matches_and_serialises(model_dir, frames, reference):
+    """The CUDA code path (OrtValue states, IO binding) run on the CPU gives the same frames."""
+    shots = [Shot(0, 3, [Keyframe(reference, frame=1)])]
+    plain = make_node(model_dir, frames, shots)
+    bound = make_node(model_dir, frames, shots, io_binding=True)
+    for n in (3, 0, 2):
+        np.testing.assert_allclose(bound.render(n), plain.render(n), rtol=1e-5, atol=1e-5)
+    run = bound.runs(0)[1]
+    _, state = bound.step(run, bound.initial_state(run))
+    assert not isinstance(state.previous_lab, np.ndarray) and state.shape == (1, 3, 56, 64)
+    restored = bound.state_from_arrays(run, state.to_arrays())
+    a, _ = bound.step(run, restored)
+    b, _ = plain.step(run, plain.state_from_arrays(run, state.to_arrays()))
+    np.testing.assert_allclose(a.ab, b.ab, rtol=1e-5, atol=1e-4)
