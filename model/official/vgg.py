@@ -75,20 +75,22 @@ class VGG19Features(nn.Module):
             for index in range(1, count + 1):
                 self.add_module(f"conv{block}_{index}", nn.Conv2d(in_channels, width, 3, padding=1))
                 in_channels = width
-        self.last_block = max(block for block, _ in USED_RELUS)
+        # The convolutions the forward pass runs, in order: up to the last relu it returns.
+        last = max(USED_RELUS)
+        self.run_order = tuple(
+            (block, index)
+            for block, (count, _width) in enumerate(VGG19_BLOCKS, start=1)
+            for index in range(1, count + 1)
+            if (block, index) <= last
+        )
 
     def forward(self, rgb):
         x = caffe_preprocess(rgb)
         outputs = []
-        for block, (count, _width) in enumerate(VGG19_BLOCKS, start=1):
-            if block > self.last_block:
-                break
-            if block > 1:
+        for block, index in self.run_order:
+            if index == 1 and block > 1:
                 x = F.max_pool2d(x, 2, 2)
-            for index in range(1, count + 1):
-                x = F.relu(getattr(self, f"conv{block}_{index}")(x))
-                if (block, index) in USED_RELUS:
-                    outputs.append(x)
-                if block == self.last_block and index == max(i for b, i in USED_RELUS if b == block):
-                    return tuple(outputs)
+            x = F.relu(getattr(self, f"conv{block}_{index}")(x))
+            if (block, index) in USED_RELUS:
+                outputs.append(x)
         return tuple(outputs)
