@@ -291,3 +291,13 @@ def test_device_resident_state_path_matches_and_serialises(model_dir, frames, re
     a, _ = bound.step(run, restored)
     b, _ = plain.step(run, plain.state_from_arrays(run, state.to_arrays()))
     np.testing.assert_allclose(a.ab, b.ab, rtol=1e-5, atol=1e-4)
+
+
+def test_gray_or_missing_reference_is_reported(model_dir, frames, reference, tmp_path):
+    gray = np.repeat(reference.mean(axis=2, keepdims=True), 3, axis=2)
+    node = make_node(model_dir, frames, [Shot(0, 1, [Keyframe(gray)])])
+    with pytest.warns(UserWarning, match="nearly gray"):
+        node.render(0)
+    node.shots = [Shot(0, 1, [Keyframe(tmp_path / "missing.png")])]
+    with pytest.raises(InputError, match="missing.png"):
+        node.render(0)
