@@ -139,6 +139,7 @@ def build_methods(args):
     if args.official:
         official = qm.NodeMethod(args.official, args.device, args.network_long_side)
         methods["official"] = official
+        methods["official_warped_ab"] = qm.WarpedAbMethod(official)
         models["official"] = official.model_dir
     return methods, models
 
