@@ -126,7 +126,8 @@ def render(args):
 
     from excolor.hosts.blender import addon as module
 
-    _register()
+    if not args.get("registered"):
+        _register()
     scene = _build_scene(args)
     if args.get("blend"):
         # The source relative to the .blend, as an artist would save it.
@@ -158,6 +159,29 @@ def render(args):
         scrub[frame] = float(np.abs(_pixels(props.result_image) - sequential[frame]).max())
     report["scrub_max_difference"] = scrub
     report["scrub_steps"] = session.node.stats.steps - steps_before
+    return report
+
+
+def install_extension(args):
+    """Install the extension zip into Blender's user repository (as Install from Disk does),
+    check that excolor and its runtime come from the extension's bundled wheels, and render."""
+    import bpy
+
+    result = bpy.ops.extensions.package_install_files(
+        filepath=args["zip"], repo="user_default", enable_on_install=True)
+    import excolor
+    import onnxruntime
+    import OpenImageIO
+    import PyOpenColorIO
+    import av
+
+    report = {
+        "install": sorted(result),
+        "enabled": [name for name in bpy.context.preferences.addons.keys() if "excolor" in name],
+        "modules": {m.__name__: m.__file__ for m in (excolor, onnxruntime, OpenImageIO, PyOpenColorIO, av)},
+        "extensions_dir": bpy.utils.user_resource("EXTENSIONS"),
+    }
+    report.update(render(dict(args, registered=True)))
     return report
 
 

@@ -5,6 +5,7 @@ made (once; later calls are no-ops) by host_integration/blender/ci_setup.sh. Eac
 function of tests/blender_scripts.py in a fresh subprocess under a timeout.
 """
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,16 +33,42 @@ def bpy_python(version=BPY_VERSION):
     return result.stdout.strip().splitlines()[-1]
 
 
-def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT):
+def cache_dir():
+    """Where the tests keep what outlives a session (the bpy venv's sibling folders)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "excolor"
+
+
+def bare_site(python, folder):
+    """A folder holding only bpy and numpy from the bpy venv (links), for a Blender whose
+    Python has none of excolor's runtime (as a user's Blender): run with `python -S` and
+    PYTHONPATH=folder."""
+    # Not resolved: the venv's python is a link to the interpreter outside the venv.
+    site = Path(python).parent.parent / "lib" / "python3.11" / "site-packages"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("bpy", "numpy", "numpy.libs"):
+        (folder / name).symlink_to(site / name)
+    return folder
+
+
+def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, env=None):
     """Run blender_scripts.NAME(args) in a fresh bpy process; returns its report (dict).
 
-    Fails with the process's output when it raises, crashes or runs past `timeout` seconds.
+    bare: a `bare_site` folder: run without the venv's site-packages (only bpy and numpy).
+    env: extra environment variables. Fails with the process's output when it raises, crashes
+    or runs past `timeout` seconds.
     """
     args_path = Path(workdir) / f"{name}-args.json"
     args_path.write_text(json.dumps(args))
+    command = [python, str(SCRIPTS), name, str(args_path)]
+    environment = dict(os.environ, **(env or {}))
+    if bare is not None:
+        command.insert(1, "-S")
+        environment["PYTHONPATH"] = str(bare)
     try:
-        result = subprocess.run([python, str(SCRIPTS), name, str(args_path)], capture_output=True,
-                                text=True, timeout=timeout, cwd=workdir)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                cwd=workdir, env=environment)
     except subprocess.TimeoutExpired as error:
         raise AssertionError(f"Blender script {name} ran past {timeout} s:\n{error.stderr}") from error
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]

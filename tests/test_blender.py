@@ -146,3 +146,46 @@ def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
     print(f"Blender .blend background render vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0
+
+
+@pytest.mark.slow
+def test_extension_zip_installs_and_renders_alone(blender, model_dir, tmp_path):
+    # The one-zip extension: built by the documented command, validated by Blender's own
+    # extension tool, installed into a fresh user repository of a Blender whose Python has
+    # nothing of excolor's runtime, then used for a render that must equal the CLI's.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from blender_support import bare_site, cache_dir
+
+    archive = tmp_path / "excolor-blender.zip"
+    build = subprocess.run(
+        [sys.executable, "-m", "excolor.hosts.blender.build_extension", archive,
+         "--wheel-cache", cache_dir() / "extension-wheels-linux-x64"],
+        capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    validator = (Path(blender).parent.parent / "lib" / "python3.11" / "site-packages" / "bpy" / "4.5"
+                 / "scripts" / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py")
+    check = subprocess.run([blender, validator, "validate", archive], capture_output=True, text=True,
+                           timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    args = {
+        "zip": str(archive), "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, 3],
+        "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), None]],
+        "output": str(tmp_path / "blender"), "scrub_order": [2],
+    }
+    report = run_in_blender(blender, "install_extension", args, tmp_path,
+                            bare=bare_site(blender, tmp_path / "bare"),
+                            env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")})
+    assert report["install"] == ["FINISHED"]
+    assert report["enabled"] == ["bl_ext.user_default.excolor"]
+    for module, path in report["modules"].items():
+        assert path.startswith(report["extensions_dir"]), f"{module} came from {path}"
+    cli_pattern = str(tmp_path / "cli" / "cli.####.png")
+    run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--reference", SAMPLE_REFERENCE, "--frames", "0-2",
+             "--model", model_dir, "--device", "cpu"], tmp_path)
+    worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(3)])
+    print(f"installed extension vs excolor colorize: max difference {worst}/255")
+    assert worst <= TOLERANCE
+    assert chroma > 1.0
