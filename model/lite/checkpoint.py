@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import torch
+from torch.torch_version import TorchVersion
 
 from excolor.errors import CheckpointError
 
@@ -62,7 +63,9 @@ def read_payload(path):
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        # TorchVersion (a str subclass) is allowed: early training records stored torch.__version__.
+        with torch.serialization.safe_globals([TorchVersion]):
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, EOFError, RuntimeError, zipfile.BadZipFile, ValueError) as error:
         raise CheckpointError(
             f"{path}: not a readable checkpoint (truncated or not a torch file): {error}"

@@ -146,7 +146,7 @@ class Trainer:
             "wall_time_s": round(self.wall_s, 1),
             "samples_seen": self.step * self.config.batch_size,
             "hardware": _hardware(self.device),
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
             "train_config": _jsonable(self.config.to_json()),
             "data": self.data_record,
             "last_losses": {k: v for k, v in self.last_metrics.items() if isinstance(v, float)},
