@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 
 from excolor.errors import InputError
+from excolor.node import Shot
 
 from .source import input_kind
 
@@ -34,7 +35,7 @@ class HostFrame:
     """What the add-on shows for a scene frame.
 
     image: float32 HxWxC in the source's working space (the plate itself where no shot covers
-    the frame). confidence: float32 HxW in 0..1 (zeros where no shot covers the frame).
+    the frame; transparent black, HxWx4, where the source has no frame). confidence: float32 HxW in 0..1 (zeros where no shot covers the frame).
     covered: whether a shot covers the frame (False: image is the untouched plate).
     """
 
@@ -76,9 +77,33 @@ class HostSession:
             self._node_kind = self._kind
             self._node.source = self._pull
             self._shots = None
+        shots = self._fit(shots)
         if shots != self._shots:
             self._node.shots = shots
-            self._shots = list(shots)
+            self._shots = shots
+
+    def source_frames(self):
+        """(first, last) scene frames that show a frame of the source."""
+        return (self._resolved.scene_frame(self._reader.first),
+                self._resolved.scene_frame(self._reader.last))
+
+    def _fit(self, shots):
+        """Shots cut to the scene frames the source has: a scene often runs past its clip (the
+        last marker's shot then ends with the clip); a shot wholly outside it is an error."""
+        first, last = self.source_frames()
+        fitted = []
+        for shot in shots:
+            if shot.last < first or shot.first > last:
+                raise InputError(
+                    f"shot {shot.first}-{shot.last} is outside the source's frames {first}-{last} "
+                    f"({self._reader.name})"
+                )
+            try:
+                fitted.append(Shot(max(shot.first, first), min(shot.last, last), shot.keyframes))
+            except ValueError as error:
+                raise InputError(f"shot {shot.first}-{shot.last} cut to the source's frames "
+                                 f"{first}-{last}: {error}") from error
+        return fitted
 
     def set_source(self, source):
         """Open `source` (a SourceSpec) unless it is the one already open."""
@@ -130,6 +155,12 @@ class HostSession:
     def frame(self, scene_frame):
         """The HostFrame for `scene_frame` (the node renders it, replaying from kept state)."""
         scene_frame = int(scene_frame)
+        first, last = self.source_frames()
+        if not first <= scene_frame <= last:
+            # Past the clip's ends Blender shows nothing: transparent black, an empty matte.
+            height, width = self.plate_size()
+            return HostFrame(scene_frame, np.zeros((height, width, 4), np.float32),
+                             np.zeros((height, width), np.float32), False)
         if self._node.shot_index(scene_frame) is None:
             plate = self._pull(scene_frame)
             return HostFrame(scene_frame, plate, np.zeros(plate.shape[:2], np.float32), False)
