@@ -1,12 +1,12 @@
 """The rendering half of `excolor colorize`: node, fingerprint, `.excolor/`, batch, video, sheet."""
 import json
 import logging
-import sys
 from pathlib import Path
 
 from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
 from .colorize_job import _say, output_dir_and_name
 from .errors import OutputError, UsageError
+from .progress import progress_bar
 from .workspace import Workspace, file_sha256
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,6 @@ def fingerprint(node, reader, entries, references, options):
     }
 
 
-def _progress(total):
-    if not sys.stderr.isatty() or total == 0:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="colorizing", unit="frame", file=sys.stderr)
-
-
 def render(options, reader, entries, references, first, last, covered, output_kind):
     from .io import SequencePattern, SequenceWriter
 
@@ -104,7 +96,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
     batch = Batch(node, target, workspace, first, last, options.state_every, options.direction,
                   on_frame=keep)
     total = len(batch.frames_to_write())
-    progress = _progress(total)
+    progress = progress_bar(total, "colorizing")
     batch.progress = progress
     try:
         report = batch.run()

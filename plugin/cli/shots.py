@@ -85,6 +85,7 @@ def run(args):
 
     from ..errors import OutputError
     from ..io import open_input
+    from ..progress import progress_bar
     from ..shotlist import parse_frame_range, write_shot_list
 
     output = Path(args.output)
@@ -110,7 +111,7 @@ def run(args):
             from ..io import ranges_text
 
             raise InputError(f"{reader.name}: frames {ranges_text(missing)} are missing on disk")
-        progress = _progress(last - first + 1, "finding cuts")
+        progress = progress_bar(last - first + 1, "finding cuts")
         try:
             ranges = detect_cuts(reader, first, last, args.threshold, args.min_length, progress)
         finally:
@@ -127,13 +128,3 @@ def run(args):
         print(f"  {start}-{end}", file=sys.stderr)
     return 0
 
-
-def _progress(total, label):
-    """A tqdm bar on a terminal, None when stderr is piped (logs and CI stay clean)."""
-    import sys
-
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=label, unit="frame", file=sys.stderr)
