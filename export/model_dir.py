@@ -3,6 +3,7 @@
 The directory is built in a temporary sibling folder and renamed into place at the end, so a
 failed export leaves nothing half-made, and an existing directory is replaced only with force.
 """
+import logging
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from .graphs import OPSET, PRECISION, export_mode, export_stage
 from .parity import measure_parity, parity_cases
 
 FRAME_AXES = ("height", "width")
+LOG = logging.getLogger("excolor.export")
 
 
 def input_contract(model):
@@ -64,6 +66,7 @@ def _write_graphs(model, folder, case, provenance):
             "excolor.outputs": list(specs[name].outputs),
             "excolor.checkpoint_sha256": provenance.get("checkpoint_sha256", "unknown"),
         }
+        LOG.info("exporting the %s graph", name)
         inputs, outputs = export_stage(stages[name], specs[name], samples[name], folder / file,
                                        metadata, _axis_names(model))
         graphs[name] = GraphSpec(
@@ -103,6 +106,7 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
     try:
         with export_mode(model):
             graphs = _write_graphs(model, staging, cases[0], provenance)
+            LOG.info("measuring ONNX Runtime against PyTorch on %d image pairs", len(cases))
             parity = measure_parity(model, _sessions(staging), cases)
         record = dict(provenance)
         record.setdefault("excolor_version", __version__)

@@ -33,6 +33,11 @@ def find_checkpoint_files(root):
     Raises CheckpointError naming `root` and the pattern when a file is absent or ambiguous.
     """
     root = Path(root)
+    if root.is_file():
+        raise CheckpointError(
+            f"{root}: is a file; give the folder the release unzips to (or one holding "
+            f"{', '.join(FILE_PATTERNS.values())})"
+        )
     if not root.is_dir():
         raise CheckpointError(
             f"{root}: no such folder; give the unzipped release tree or a folder holding "

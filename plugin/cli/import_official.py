@@ -20,9 +20,9 @@ Needs PyTorch (pip install excolor[train]); the model directory it writes does n
 """
 EPILOG = """\
 examples:
-  excolor import-official ~/Downloads/colorization_checkpoint official
+  excolor import-official ~/Downloads/colorization_checkpoint models/official
   excolor import-official ckpts/ "$EXCOLOR_MODELS/official" --force
-  excolor colorize shot.mp4 out.mp4 --reference key.png --model "$EXCOLOR_MODELS/official"
+  excolor colorize shot.mp4 out.mp4 --reference key.png --model models/official
 """
 
 
