@@ -6,6 +6,7 @@ from pathlib import Path
 from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
 from .colorize_job import _say, output_dir_and_name
 from .errors import OutputError, UsageError
+from .io.image import temp_name
 from .progress import progress_bar
 from .workspace import Workspace, file_sha256
 
@@ -115,7 +116,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
 
         video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps)
         writer = VideoWriter(options.output, reader.width, reader.height,
-                             workspace.tmp / f"encoding{Path(options.output).suffix}", video_options,
+                             workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
                              like=reader if reader.kind == "video" else None)
         encode_video(reader, target, writer, first, last, set(covered))
         workspace._write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import OutputError, StateError
+from .io.image import stale_temp, temp_name
 
 _STATE = re.compile(r"^(?P<key>.+)\.(?P<frame>-?\d+)\.npz$")
 
@@ -81,10 +82,11 @@ class Workspace:
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise OutputError(f"{self.root}: cannot create the state folder ({error})") from error
-        for stale in self.tmp.iterdir():
-            # Temp files of a process that was killed; its finished files are all renamed.
-            if stale.is_file():
-                stale.unlink()
+        for temp in self.tmp.iterdir():
+            # Temp files of killed processes (their finished files were all renamed); other
+            # chunks writing into the same output right now keep theirs.
+            if temp.is_file() and stale_temp(temp):
+                temp.unlink()
         self.fingerprint = fingerprint
         self.digest = fingerprint_digest(fingerprint)
         path = self.root / "fingerprint.json"
@@ -113,7 +115,7 @@ class Workspace:
                         item.unlink()
 
     def _write_bytes(self, path, data):
-        temp = self.tmp / f"{path.name}.{os.getpid()}.partial"
+        temp = self.tmp / temp_name(path.name)
         try:
             temp.write_bytes(data)
             os.replace(temp, path)

@@ -7,6 +7,7 @@ conversion happens here: that is the node's OCIO step.
 """
 import dataclasses
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,30 @@ class PixelFormat:
         if extension.lower() in (".jpg", ".jpeg") and len(names) > 3:
             names = names[:3]  # JPEG holds no alpha
         return dataclasses.replace(self, dtype=dtype, channel_names=names)
+
+
+def temp_name(name):
+    """A temp file name unique to this process on this host (farm nodes share folders):
+    `name.HOST.PID.partial`; see `stale_temp` for cleaning up after killed processes."""
+    return f"{name}.{socket.gethostname()}.{os.getpid()}.partial"
+
+
+def stale_temp(path):
+    """True for a temp file left by a process of this host that no longer runs."""
+    suffix = f".{socket.gethostname()}."
+    name = Path(path).name
+    if not name.endswith(".partial") or suffix not in name:
+        return False
+    pid = name[: -len(".partial")].rsplit(suffix, 1)[1]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
 
 
 def format_for(extension):
@@ -146,7 +171,7 @@ def write_image(path, pixels, fmt, temp_dir):
             spec.attribute(name, value)
     temp_dir = Path(temp_dir)
     temp_dir.mkdir(parents=True, exist_ok=True)
-    temp = temp_dir / f"{path.name}.{os.getpid()}.partial"
+    temp = temp_dir / temp_name(path.name)
     output = oiio.ImageOutput.create(oiio_name)
     if output is None:
         raise OutputError(f"{path}: OpenImageIO cannot write {oiio_name} ({oiio.geterror()})")
