@@ -54,9 +54,16 @@ class Batch:
     """
 
     def __init__(self, node, target, workspace, first, last, state_every=10,
-                 direction="both", progress=None, on_frame=None):
+                 direction="both", progress=None, on_frame=None, preroll=0):
         if state_every < 1:
             raise ValueError(f"state_every must be >= 1, got {state_every}")
+        if preroll < 0:
+            raise ValueError(f"preroll must be >= 0, got {preroll}")
+        # preroll > 0: independent chunks. A run that crosses into the chunk starts fresh
+        # `preroll` frames before it instead of from a saved state; such states are not exact,
+        # so none are saved (the fingerprint records the preroll, so exact and approximate
+        # renders never mix in one output).
+        self.preroll = int(preroll)
         self.node = node
         self.target = target
         self.workspace = workspace
@@ -114,7 +121,7 @@ class Batch:
             elif not self.workspace.waiting_path(run.key, frame).is_file():
                 needed.append(frame)
         saved = set(self.workspace.state_frames(run.key))
-        if not needed and (last == run.end or last in saved):
+        if not needed and (self.preroll or last == run.end or last in saved):
             return  # nothing to write and the next chunk's state is there
         state = self._start_state(run, frames, needed, saved)
         if state is None:
@@ -128,11 +135,13 @@ class Batch:
                 if frame in needed:
                     self._deliver(run, frame, result)
                 safe = state
+                if self.preroll:
+                    continue
                 if self._position(run, frame) % self.state_every == 0 or frame == last:
                     self.workspace.save_state(state)
         except KeyboardInterrupt:
             # Keep what was done: the next run resumes right after the last delivered frame.
-            if safe.frame != run.start - run.direction:
+            if safe.frame != run.start - run.direction and not self.preroll:
                 self.workspace.save_state(safe)
             raise
 
@@ -152,6 +161,8 @@ class Batch:
             return self.workspace.load_state(self.node, run, best)
         if frames[0] == run.start:
             return self.node.initial_state(run)
+        if self.preroll:
+            return self._preroll_state(run, frames[0])
         before = frames[0] - run.direction
         name = "forward" if run.direction == FORWARD else "backward"
         self._waiting.append(
@@ -160,6 +171,17 @@ class Batch:
             f"(expected {self.workspace.state_path(run.key, before)})"
         )
         return None
+
+    def _preroll_state(self, run, chunk_start):
+        """A fresh state `preroll` frames before the chunk (never before the run's start)."""
+        from .state import RunState
+
+        fresh = self.node.initial_state(run)
+        back = min(self.preroll, self._position(run, chunk_start))
+        start = chunk_start - run.direction * back
+        if start == run.start:
+            return fresh
+        return RunState(run.key, start - run.direction, fresh.previous_lab)
 
     def _deliver(self, run, frame, result):
         pairs = self.node.contributions(frame)

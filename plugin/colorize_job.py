@@ -33,6 +33,7 @@ class JobOptions:
     frames: object = None
     direction: str = "both"
     state_every: int = 10
+    preroll: int = 0
     model: object = None
     network_size: object = None
     device: str = "auto"
@@ -73,6 +74,8 @@ def _colorize(options):
         raise UsageError("--reference-frame goes with --reference")
     if options.state_every < 1:
         raise UsageError(f"--state-every {options.state_every}: must be at least 1")
+    if options.preroll < 0:
+        raise UsageError(f"--preroll {options.preroll}: must be 0 or more frames")
     output_kind = io.describe_kind(options.output)
     if output_kind == "image":
         raise UsageError(

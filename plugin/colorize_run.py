@@ -54,6 +54,7 @@ def fingerprint(node, reader, entries, references, options):
             "ocio config": file_sha256(config) if config and Path(config).is_file() else (config or "built-in"),
             "input space": options.input_space or "default",
             "pinned start": node.pinned_start,
+            "preroll": options.preroll,
         },
         "input size": [reader.width, reader.height],
     }
@@ -95,7 +96,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
             captured[result.frame] = result
 
     batch = Batch(node, target, workspace, first, last, options.state_every, options.direction,
-                  on_frame=keep)
+                  on_frame=keep, preroll=options.preroll)
     total = len(batch.frames_to_write())
     progress = progress_bar(total, "colorizing")
     batch.progress = progress

@@ -70,6 +70,10 @@ def add_parser(sub):
     frames.add_argument("--direction", choices=("both", "forward", "backward"), default="both",
                         help="render only forward or only backward runs (two chains of farm chunks "
                              "where keyframes meet; default both)")
+    frames.add_argument("--preroll", type=int, default=0, metavar="N",
+                        help="independent chunks: start each run crossing into --frames fresh N frames "
+                             "before it (rendered, not written) instead of from the previous chunk's "
+                             "state; close to, not equal to, a one-go render")
     frames.add_argument("--state-every", type=int, default=10, metavar="N",
                         help="save each run's state every N frames (default 10) and at its last frame")
     model = parser.add_argument_group("model and device")
@@ -111,6 +115,7 @@ def run(args):
         frames=args.frames,
         direction=args.direction,
         state_every=args.state_every,
+        preroll=args.preroll,
         model=args.model,
         network_size=args.network_size,
         device=args.device,
