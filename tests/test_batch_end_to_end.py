@@ -95,3 +95,26 @@ def test_progress_bar_on_a_terminal_only(tmp_path, lite_model_dir):
     assert process.wait() == 0
     assert b"colorizing" in output and b"2/2" in output
     assert files_of(tmp_path / "o2") == ["p.0001.png", "p.0002.png"]
+
+
+def test_sequence_to_video_keeps_uncovered_frames_and_rate(tmp_path, lite_model_dir):
+    """A video OUTPUT keeps every frame: frames no shot covers are the input's own."""
+    import json
+
+    from batch_support import write_reference
+
+    frames = carphone_frames(count=6, size=(72, 88))
+    plate = write_sequence(tmp_path / "in" / "p.####.png", frames, first=1001)
+    write_reference(tmp_path / "key.png", frames[0])
+    shots = tmp_path / "SHOTS.json"
+    shots.write_text(json.dumps({"shots": [{"start": 1001, "end": 1004, "reference": "key.png"}]}))
+    result = excolor("colorize", plate, tmp_path / "out.mp4", "--shots", shots, "--fps", "25",
+                     "--crf", "0", "--pix-fmt", "yuv444p", "--model", lite_model_dir)
+    assert result.returncode == 0, result.stderr
+    assert "frames 1005-1006 are in no shot" in result.stderr
+    video = open_input(tmp_path / "out.mp4")
+    assert (video.last + 1, video.fps, video.width, video.height) == (6, 25, 88, 72)
+    rendered = read_image(tmp_path / "in" / "p.1006.png")[0]
+    assert np.abs(video.read(5) - rendered).mean() < 1.5 / 255, "an uncovered frame is the input's"
+    assert np.abs(video.read(0) - read_image(tmp_path / "in" / "p.1001.png")[0]).mean() > 1.5 / 255
+    assert not any(p.name.endswith(".partial") for p in (tmp_path / ".excolor").rglob("*"))

@@ -148,3 +148,15 @@ def test_pattern_parsing():
     assert SequencePattern.parse("f.%d.png").path(12).name == "f.12.png"
     with pytest.raises(InputError, match="unsupported image type"):
         SequencePattern.parse("f.####.gif")
+
+
+def test_video_from_a_sequence_gets_the_requested_rate(tmp_path):
+    frames = carphone_frames(count=8)
+    writer = VideoWriter(tmp_path / "seq.mp4", 88, 72, tmp_path / "tmp" / "partial.mp4",
+                         VideoOptions(fps=25))
+    for n, frame in enumerate(frames, start=1001):
+        writer.write(n, frame)
+    writer.finish()
+    video = open_input(tmp_path / "seq.mp4")
+    assert (video.last + 1, video.fps) == (8, 25)
+    assert np.abs(video.read(7) - frames[7]).mean() < 3 / 255

@@ -178,6 +178,9 @@ class VideoWriter:
                 f"'{pix_fmt}' ({error})"
             ) from error
         self._stream = stream
+        # The muxer may change the stream's time base when it writes the header (mp4 picks
+        # 1/12800 for 25 fps): frame timestamps stay in the one chosen here.
+        self._time_base = stream.time_base
         self._pix_fmt = pix_fmt
         self._bits16 = "10" in pix_fmt or "12" in pix_fmt or "16" in pix_fmt
         self._count = 0
@@ -199,7 +202,7 @@ class VideoWriter:
             image.pts = self._like.pts[frame]
         else:
             image.pts = self._count
-        image.time_base = self._stream.time_base
+        image.time_base = self._time_base
         self._mux(self._stream.encode(image))
         self._count += 1
 
