@@ -17,7 +17,7 @@ examples:
   excolor colorize plugin/samples/carphone.mp4 carphone_colorized.mp4 \\
       --reference plugin/samples/carphone_reference.png --preview carphone_sheet.png
 
-  # several shots, each with its own reference(s), written as a 16-bit PNG sequence:
+  # several shots, each with its own reference(s); the EXRs keep their pixel type and alpha:
   excolor shots plates/reel1.####.exr -o shots.json      # then fill in the references
   excolor colorize plates/reel1.####.exr out/reel1.####.exr --shots shots.json
 
@@ -27,6 +27,9 @@ examples:
   # a render farm: chunks of one shot, each continuing from the state the previous chunk saved
   excolor colorize in.####.exr out.####.exr --shots shots.json --frames 1001-1050
   excolor colorize in.####.exr out.####.exr --shots shots.json --frames 1051-1100
+  # (where two keyframes of a shot meet, the backward runs are their own chain, in reverse:
+  #  ... --frames 1051-1100 --direction backward, then ... --frames 1001-1050 --direction backward;
+  #  or --preroll 30 for independent, approximate chunks)
 
   # scene-linear ACES plates with the studio's OCIO config:
   excolor colorize in.####.exr out.####.exr --reference key.exr \\
