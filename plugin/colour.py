@@ -96,3 +96,93 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     xyz = np.where(f > LAB_INV_THRESHOLD, f * f * f, (f - np.float32(LAB_OFFSET)) / np.float32(LAB_KAPPA))
     linear = _matmul_channels(xyz.astype(np.float32), RGB_FROM_XYZ * WHITE_D65_2[None, :])
     return srgb_encode(linear)
+
+
+# -- the node's per-frame path: same conventions, fewer passes over full-resolution images --------
+# The functions above are the reference (and feed training data); these two compute the same
+# values (to float32 rounding, ~1e-6 relative) in place, with exp/log instead of pow (numpy
+# vectorises those in float32) and without building the parts the node does not use.
+
+
+def _decode_in_place(values: np.ndarray) -> np.ndarray:
+    """srgb_decode into a new float32 array with few temporaries (same branches as srgb_decode)."""
+    threshold = np.float32(SRGB_DECODE_THRESHOLD)
+    out = np.maximum(values, threshold)
+    out += np.float32(0.055)
+    out *= np.float32(1 / 1.055)
+    np.log(out, out=out)
+    out *= np.float32(2.4)
+    np.exp(out, out=out)
+    np.divide(values, np.float32(12.92), out=out, where=values <= threshold)
+    return out
+
+
+def _encode_in_place(linear: np.ndarray) -> np.ndarray:
+    """srgb_encode of a float32 array, overwriting it (same branches as srgb_encode)."""
+    threshold = np.float32(SRGB_ENCODE_THRESHOLD)
+    low = linear <= threshold
+    toe = linear[low] * np.float32(12.92)
+    np.maximum(linear, threshold, out=linear)
+    np.log(linear, out=linear)
+    linear *= np.float32(1 / 2.4)
+    np.exp(linear, out=linear)
+    linear *= np.float32(1.055)
+    linear -= np.float32(0.055)
+    linear[low] = toe
+    return linear
+
+
+def _lab_curve_inverse(f: np.ndarray) -> np.ndarray:
+    """f -> f^3 above LAB_INV_THRESHOLD, the linear toe below (lab_to_srgb's branch), float32."""
+    out = f * f
+    out *= f
+    low = f <= np.float32(LAB_INV_THRESHOLD)
+    out[low] = (f[low] - np.float32(LAB_OFFSET)) / np.float32(LAB_KAPPA)
+    return out
+
+
+def _mix_channels(values: np.ndarray, weights) -> np.ndarray:
+    """sum_c weights[c] * values[..., c] as float32, by elementwise passes: a 3-wide BLAS
+    product is no faster here and its threads stall when the cores are shared."""
+    weights = np.asarray(weights, dtype=np.float32)
+    out = values[..., 0] * weights[0]
+    out += values[..., 1] * weights[1]
+    out += values[..., 2] * weights[2]
+    return out
+
+
+def srgb_lightness(rgb: np.ndarray) -> np.ndarray:
+    """CIE L (0..100) of sRGB [..., 3] float -> [...] float32, without computing a and b.
+
+    Equal to srgb_to_lab(rgb)[..., 0] to float32 rounding (~1e-5 in L).
+    """
+    rgb = _as_float32_rgb(rgb, "rgb")
+    linear = _decode_in_place(rgb)
+    y = _mix_channels(linear, XYZ_FROM_RGB[1] / WHITE_D65_2[1])
+    lightness = np.cbrt(y)
+    low = y <= np.float32(LAB_EPSILON)
+    lightness[low] = np.float32(LAB_KAPPA) * y[low] + np.float32(LAB_OFFSET)
+    lightness *= np.float32(116.0)
+    lightness -= np.float32(16.0)
+    return lightness
+
+
+def lab_planes_to_srgb(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """L (H,W) 0..100 and ab (2,H,W) raw -> sRGB (H,W,3) float32, unclipped.
+
+    lab_to_srgb for planar inputs (what the node holds), equal to it to float32 rounding.
+    """
+    lightness = np.asarray(lightness, dtype=np.float32)
+    ab = np.asarray(ab, dtype=np.float32)
+    if lightness.ndim != 2 or ab.shape != (2,) + lightness.shape:
+        raise ValueError(f"need L (H,W) and ab (2,H,W), got {lightness.shape} and {ab.shape}")
+    fy = lightness + np.float32(16.0)
+    fy *= np.float32(1 / 116.0)
+    fx = ab[0] * np.float32(1 / 500.0)
+    fx += fy
+    fz = ab[1] * np.float32(-1 / 200.0)
+    fz += fy
+    xyz = np.stack([_lab_curve_inverse(f) for f in (fx, fy, fz)], axis=-1)  # (H,W,3)
+    matrix = RGB_FROM_XYZ * WHITE_D65_2[None, :]
+    linear = np.stack([_mix_channels(xyz, row) for row in matrix], axis=-1)
+    return _encode_in_place(linear)

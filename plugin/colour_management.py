@@ -136,21 +136,43 @@ def gamut_limited(base: np.ndarray, chroma: np.ndarray, upper_bound: np.ndarray 
     Returns (H, W, 3) in chroma's dtype.
     """
     # All channels share the gray level, so the binding constraints come from the most negative
-    # and the most positive offsets alone.
-    lowest = np.minimum(np.minimum(chroma[..., 0], chroma[..., 1]), chroma[..., 2])
+    # and the most positive offsets alone. In-place passes: this runs on every full-size frame.
+    lowest = np.minimum(chroma[..., 0], chroma[..., 1])
+    np.minimum(lowest, chroma[..., 2], out=lowest)
+    k = np.full(lowest.shape, np.inf, dtype=np.result_type(base, lowest))
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(lowest < 0, base / -lowest, np.inf)
+        np.divide(base, np.negative(lowest, out=lowest), out=k, where=lowest > 0)
         if upper_bound is not None:
-            highest = np.maximum(np.maximum(chroma[..., 0], chroma[..., 1]), chroma[..., 2])
-            k = np.where(upper_bound & (highest > 0), np.minimum(k, (1.0 - base) / highest), k)
-    k = np.clip(np.nan_to_num(k, nan=0.0, posinf=1.0), 0.0, 1.0).astype(chroma.dtype)
-    out = base[..., None] + k[..., None] * chroma
+            highest = np.maximum(chroma[..., 0], chroma[..., 1])
+            np.maximum(highest, chroma[..., 2], out=highest)
+            limit = np.subtract(1.0, base, dtype=k.dtype)
+            limit /= highest
+            np.putmask(limit, ~(upper_bound & (highest > 0)), np.inf)  # min(k, inf) keeps k
+            np.minimum(k, limit, out=k)
+    np.nan_to_num(k, copy=False, nan=0.0, posinf=1.0)
+    np.clip(k, 0.0, 1.0, out=k)
+    out = chroma * k.astype(chroma.dtype, copy=False)[..., None]
+    out += base[..., None]
     # k puts the limiting channel exactly on the bound; float rounding can leave it an ulp
     # beyond (e.g. -1e-6 beside a channel of 16). Snap those residues, nothing more: a pixel whose
     # gray level is itself out of range (k = 0) keeps it, so its luma stays the plate's.
-    np.maximum(out, 0.0, out=out, where=base[..., None] >= 0)
+    # Per-pixel floors and ceilings (-inf / inf where a pixel is left alone) broadcast over
+    # the channels much faster than a `where=` mask does.
+    floor = np.where(base >= 0, np.float32(0.0), np.float32(-np.inf)).astype(out.dtype, copy=False)
+    np.maximum(out, floor[..., None], out=out)
     if upper_bound is not None:
-        np.minimum(out, 1.0, out=out, where=(upper_bound & (base <= 1.0))[..., None])
+        ceiling = np.where(upper_bound & (base <= 1.0), np.float32(1.0), np.float32(np.inf))
+        np.minimum(out, ceiling.astype(out.dtype, copy=False)[..., None], out=out)
+    return out
+
+
+def _weighted_channels(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(H, W) float32 sum_c weights[c] * image[..., c], by elementwise passes (a 3-wide BLAS
+    product is no faster and its threads stall when the machine's cores are shared)."""
+    image = np.asarray(image, dtype=np.float32)
+    out = image[..., 0] * weights[0]
+    out += image[..., 1] * weights[1]
+    out += image[..., 2] * weights[2]
     return out
 
 
@@ -290,8 +312,8 @@ class ColourConverter:
         weights = self.luma_coefficients.astype(np.float32)
         weight_sum = np.float32(self.luma_coefficients.sum())
         colour = self._apply(self._from_model, colorized)
-        luma_plate = np.ascontiguousarray(plate, dtype=np.float32) @ weights
-        luma_colour = colour @ weights
+        luma_plate = _weighted_channels(plate, weights)
+        luma_colour = _weighted_channels(colour, weights)
         chroma = colour
         chroma -= (luma_colour / weight_sum)[..., None]
         if self.linear:
@@ -300,8 +322,11 @@ class ColourConverter:
         if saturation != 1.0:
             chroma *= np.float32(saturation)
         # Remove what luma the offset still carries (rounding), so the sum below is exact.
-        chroma -= ((chroma @ weights) / weight_sum)[..., None]
-        base = luma_plate / weight_sum
+        residue = _weighted_channels(chroma, weights)
+        residue /= weight_sum
+        chroma -= residue[..., None]
+        base = luma_plate
+        base /= weight_sum
         upper = (luma_plate <= 1.0) if self.display_referred else None
         return gamut_limited(base, chroma, upper)
 

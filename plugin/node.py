@@ -13,15 +13,16 @@ import warnings
 
 import numpy as np
 
-from .colour import lab_to_srgb, srgb_to_lab
+from .colour import lab_planes_to_srgb, srgb_lightness
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
 from .modeldir import ModelDir, find_model
 from .references import L_OFFSET, ReferenceBank
 from .resample import pad_edge, resize
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
-from .runtime import CPU_PROVIDER, CUDA_PROVIDER, GraphRuntime
+from .runtime import CPU_PROVIDER, CUDA_PROVIDER, GraphRuntime, session_options
 from .state import KeptCache, RunFrame, RunState, blend_frames
+from .timing import StageTimer
 from .upsample import GuidedChromaUpsampler
 
 __all__ = [
@@ -80,7 +81,7 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video", io_binding=None):
+                 pinned_start="reference", input_kind="video", io_binding=None, threads=None):
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -98,12 +99,15 @@ class ColorizeNode:
         self.saturation = float(manifest.saturation if saturation is None else saturation)
         if not self.saturation >= 0:
             raise ValueError(f"saturation must be >= 0, got {saturation}")
-        self._runtime = GraphRuntime(self.model, device, io_binding=io_binding)
+        self._timer = StageTimer()
+        self._runtime = GraphRuntime(self.model, device, io_binding=io_binding, threads=threads,
+                                     timer=self._timer)
         self.device = self._runtime.device
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)
-        self._upsampler = GuidedChromaUpsampler(providers=providers)
+        self._upsampler = GuidedChromaUpsampler(
+            providers=providers, session_options=session_options(self._runtime.ort, threads))
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
         self._source = None
@@ -158,6 +162,16 @@ class ColorizeNode:
         return self._colour
 
     @property
+    def timings(self):
+        """{stage: excolor.timing.StageTime} accumulated since the node was made or
+        `reset_timings()`: read, colour_in, reference, correspondence, colorization, chroma,
+        colour_out (wall seconds and calls; ORT runs are synchronous, CUDA included)."""
+        return self._timer.snapshot()
+
+    def reset_timings(self):
+        self._timer.reset()
+
+    @property
     def stats(self):
         return NodeStats(self._steps, self._references.encodes, self._references.cache_hits,
                          self._kept.bytes, len(self._kept))
@@ -178,7 +192,14 @@ class ColorizeNode:
             return self._plate
         if self._source is None:
             raise InputError("the node has no source: set node.source = callable(frame) -> image")
-        plate = self._source(frame)
+        with self._timer.stage("read"):
+            plate = self._source(frame)
+        with self._timer.stage("colour_in"):
+            self._plate = self._prepare(frame, plate)
+        return self._plate
+
+    def _prepare(self, frame, plate):
+        """A pulled image -> _Plate (checked, sanitised, display L at full and network size)."""
         if not isinstance(plate, np.ndarray) or plate.ndim != 3 or plate.shape[2] < 3:
             raise InputError(
                 f"frame {frame}: the source gave {getattr(plate, 'shape', type(plate).__name__)}, "
@@ -196,13 +217,12 @@ class ColorizeNode:
             warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
             plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
         display = self._colour.to_display(plate[..., :3])
-        l_full = srgb_to_lab(display)[..., 0].astype(np.float32)
+        l_full = srgb_lightness(display)
         layout = self.network_size(*plate.shape[:2])
         l_content = resize(l_full, layout.content_h, layout.content_w)
         frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
-        self._plate = _Plate(frame, plate, l_full, l_content,
-                             np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
-        return self._plate
+        return _Plate(frame, plate, l_full, l_content,
+                      np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
 
     def shot_index(self, frame):
         """Index in `shots` of the shot holding `frame`, or None."""
@@ -235,7 +255,8 @@ class ColorizeNode:
         pinned keyframe with pinned_start='reference', the keyframe itself (propagation)."""
         layout = self._pull(run.start).layout
         if run.pinned and self.pinned_start == "reference":
-            previous = self._references.start_lab(self._keyframe(run), layout)
+            with self._timer.stage("reference"):
+                previous = self._references.start_lab(self._keyframe(run), layout)
         else:
             previous = np.zeros((1, 3, layout.net_h, layout.net_w), np.float32)
         return RunState(run.key, run.start - run.direction, self._runtime.to_device(previous))
@@ -265,7 +286,8 @@ class ColorizeNode:
                 f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
                 f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)"
             )
-        code = self._references.code(self._keyframe(run))
+        with self._timer.stage("reference"):
+            code = self._references.code(self._keyframe(run))
         ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
         self._steps += 1
         crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
@@ -293,13 +315,14 @@ class ColorizeNode:
                 f"network content size {plate.l_content.shape}"
             )
         ab_low = blended.ab * np.float32(self.saturation)
-        ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
-        lab = np.concatenate([plate.l_full[..., None], np.moveaxis(ab_full, 0, -1)], axis=-1)
-        display = lab_to_srgb(lab.astype(np.float32))
-        image = plate.plate.copy()
-        image[..., :3] = self._colour.recombine(plate.plate[..., :3], display)
-        height, width = plate.l_full.shape
-        confidence = np.clip(resize(blended.confidence[0], height, width), 0.0, 1.0)
+        with self._timer.stage("chroma"):
+            ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
+        with self._timer.stage("colour_out"):
+            display = lab_planes_to_srgb(plate.l_full, ab_full)
+            image = plate.plate.copy()
+            image[..., :3] = self._colour.recombine(plate.plate[..., :3], display)
+            height, width = plate.l_full.shape
+            confidence = np.clip(resize(blended.confidence[0], height, width), 0.0, 1.0)
         return FrameResult(frame, image, confidence)
 
     # -- pull API (hosts) ----------------------------------------------------------------------

@@ -60,23 +60,45 @@ def _check_io(name, session, spec, path):
                 )
 
 
+def session_options(ort, threads=None):
+    """ORT SessionOptions for the node's sessions: all graph optimisations, `threads` intra-op
+    threads (None: one per core, ORT's own default), and no spin-waiting between ops.
+
+    Spinning makes idle worker threads busy-wait for the next op; a compositing host or a
+    farm node runs other work on the same cores, and on a loaded machine spinning threads
+    steal the cores the graph needs (measured in benchmarks/results/speed.md).
+    """
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # ORT's warnings about unused initializers are noise here
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 class GraphRuntime:
     """The model's three graphs in ONNX Runtime sessions on one device.
 
     model_dir: a verified `excolor.modeldir.ModelDir`; device: 'auto' | 'cpu' | 'cuda'.
     io_binding: run through IO binding with values kept as OrtValues on the device; None means
     on CUDA only (on the CPU plain numpy feeds cost nothing; tests set it to cover the path).
+    threads: intra-op threads per session (None: one per core); timer: an
+    `excolor.timing.StageTimer` that gets the correspondence and colorization times, or None.
     """
 
-    def __init__(self, model_dir, device="auto", io_binding=None):
+    def __init__(self, model_dir, device="auto", io_binding=None, threads=None, timer=None):
         import onnxruntime as ort
 
         self._ort = ort
+        self.ort = ort  # the onnxruntime module, for helper sessions on the same settings
         self.model_dir = model_dir
         self.device = choose_device(device, ort.get_available_providers())
+        self._timer = timer
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # ORT's warnings about unused initializers are noise here
+        options = session_options(ort, threads)
         self.sessions = {}
         for name, spec in model_dir.manifest.graphs.items():
             path = model_dir.graph_path(name)
@@ -115,6 +137,12 @@ class GraphRuntime:
 
     def _run(self, name, feeds, output_names):
         """Run one graph; returns outputs as numpy (CPU) or device OrtValues (CUDA)."""
+        if self._timer is None or name == "reference":  # the node times the reference stage whole
+            return self._run_untimed(name, feeds, output_names)
+        with self._timer.stage(name):
+            return self._run_untimed(name, feeds, output_names)
+
+    def _run_untimed(self, name, feeds, output_names):
         session = self.sessions[name]
         if not self._bound:
             return session.run(list(output_names), feeds)
