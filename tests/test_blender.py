@@ -1,25 +1,30 @@
-"""The Blender add-on in real Blender (bpy 4.5 LTS, headless, its own venv; see blender_support).
+"""The Blender add-on in real Blender (bpy 4.5 LTS and 5.0, headless, each in its own venv made
+by host_integration/blender/ci_setup.sh; see blender_support).
 
 A render of frames 1..N through the add-on must equal `excolor colorize` on the same input
 within 2/255 in 8-bit, both in one session and from a saved .blend in a fresh process (what
 `blender -b file.blend -a` does). The model is a real exported lite model (node_support).
 """
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from blender_support import (SAMPLE_CLIP, SAMPLE_REFERENCE, bpy_python, read_png, run_cli,
-                             run_in_blender)
+from blender_support import (BPY_VERSIONS, SAMPLE_CLIP, SAMPLE_REFERENCE, bare_site, bpy_python,
+                             cache_dir, read_png, run_cli, run_in_blender)
 from node_support import colour_photo, shared_test_model
 
 TOLERANCE = 2  # of 255, 8-bit
 FRAMES = 5
 
 
-@pytest.fixture(scope="module")
-def blender(tmp_path_factory):
-    return bpy_python()
+@pytest.fixture(scope="module", params=BPY_VERSIONS)
+def blender(request):
+    """(python of a venv with bpy == version, version); the venv is made on first use."""
+    return bpy_python(request.param), request.param
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +43,19 @@ def second_reference(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def extension_zip(tmp_path_factory):
+    """The extension zip, built once by the documented command (downloaded wheels are kept in
+    the cache folder the bpy venvs live in, so only a first build downloads)."""
+    archive = tmp_path_factory.mktemp("extension") / "excolor-blender.zip"
+    build = subprocess.run(
+        [sys.executable, "-m", "excolor.hosts.blender.build_extension", archive,
+         "--wheel-cache", cache_dir() / "extension-wheels-linux-x64"],
+        capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    return archive
+
+
 def _compare(blender_dir, cli_pattern, frame_pairs):
     """Max |Blender - CLI| over the frames (8-bit), and how colourful the CLI frames are."""
     worst, chroma = 0, 0.0
@@ -51,8 +69,10 @@ def _compare(blender_dir, cli_pattern, frame_pairs):
 
 
 def test_addon_registers_with_its_panel_properties(blender, tmp_path):
+    blender, version = blender
+    version = ".".join(version.split(".")[:2])
     report = run_in_blender(blender, "registration", {}, tmp_path)
-    assert report["version"].startswith("4.5")
+    assert report["version"].startswith(version)
     for name in ("enabled", "source_kind", "clip", "path", "path_start", "model", "network_size",
                  "device", "use_saturation", "saturation", "keyframes", "active_keyframe",
                  "result_image", "matte_image"):
@@ -67,6 +87,7 @@ def test_addon_registers_with_its_panel_properties(blender, tmp_path):
 
 
 def test_markers_become_shots(blender, tmp_path, second_reference):
+    blender, version = blender
     args = {
         "frames": [1, 40],
         "markers": [["B", 12], ["A", 1], ["C", 30]],
@@ -86,6 +107,7 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
 
 @pytest.mark.slow
 def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_reference, tmp_path):
+    blender, version = blender
     # Two shots: markers at scene frames 1 and 4 (the clip starts at scene frame 1 = video
     # frame 0); the second shot's keyframe is pinned to its last frame (a backward run).
     args = {
@@ -118,6 +140,7 @@ def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_refe
 
 @pytest.mark.slow
 def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
+    blender, version = blender
     # An image sequence source (clip.0001.png ..), the scene saved to a .blend, then opened and
     # rendered in a new Blender process: the background-render (`blender -b file.blend -a`) path.
     from excolor.io import PixelFormat, open_input, write_image
@@ -143,35 +166,25 @@ def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
     run_cli(["colorize", plates / "clip.####.png", cli_pattern, "--reference", SAMPLE_REFERENCE,
              "--reference-frame", 2, "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n, n) for n in range(1, FRAMES + 1)])
-    print(f"Blender .blend background render vs excolor colorize: max difference {worst}/255")
+    print(f"Blender {version} .blend background render vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0
 
 
 @pytest.mark.slow
-def test_extension_zip_installs_and_renders_alone(blender, model_dir, tmp_path):
+def test_extension_zip_installs_and_renders_alone(blender, model_dir, extension_zip, tmp_path):
+    blender, version = blender
     # The one-zip extension: built by the documented command, validated by Blender's own
     # extension tool, installed into a fresh user repository of a Blender whose Python has
     # nothing of excolor's runtime, then used for a render that must equal the CLI's.
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from blender_support import bare_site, cache_dir
-
-    archive = tmp_path / "excolor-blender.zip"
-    build = subprocess.run(
-        [sys.executable, "-m", "excolor.hosts.blender.build_extension", archive,
-         "--wheel-cache", cache_dir() / "extension-wheels-linux-x64"],
-        capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    validator = (Path(blender).parent.parent / "lib" / "python3.11" / "site-packages" / "bpy" / "4.5"
+    series = ".".join(version.split(".")[:2])
+    validator = (Path(blender).parent.parent / "lib" / "python3.11" / "site-packages" / "bpy" / series
                  / "scripts" / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py")
-    check = subprocess.run([blender, validator, "validate", archive], capture_output=True, text=True,
+    check = subprocess.run([blender, validator, "validate", extension_zip], capture_output=True, text=True,
                            timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     args = {
-        "zip": str(archive), "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, 3],
+        "zip": str(extension_zip), "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, 3],
         "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), None]],
         "output": str(tmp_path / "blender"), "scrub_order": [2],
     }
@@ -186,6 +199,6 @@ def test_extension_zip_installs_and_renders_alone(blender, model_dir, tmp_path):
     run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--reference", SAMPLE_REFERENCE, "--frames", "0-2",
              "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(3)])
-    print(f"installed extension vs excolor colorize: max difference {worst}/255")
+    print(f"Blender {version} installed extension vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0

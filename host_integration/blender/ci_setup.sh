@@ -5,36 +5,41 @@
 #
 #   host_integration/blender/ci_setup.sh [BPY_VERSION]      -> prints the venv's python path
 #
-# The venv lives outside the repository: $EXCOLOR_BPY_VENV, else
-# ${XDG_CACHE_HOME:-~/.cache}/excolor/bpy-BPY_VERSION. A stamp file records what was installed
-# (bpy version, checkout, runtime dependencies); a second call with the same stamp does nothing,
-# so tests may call it every session.
+# The venv lives outside the repository, in $EXCOLOR_BPY_CACHE/bpy-BPY_VERSION
+# (default ${XDG_CACHE_HOME:-~/.cache}/excolor/bpy-BPY_VERSION). Stamp files record what was
+# installed (bpy version and runtime dependencies; the checkout); a second call with the same
+# stamps does nothing, so tests may call it every session.
 set -euo pipefail
 bpy_version="${1:-4.5.15}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-venv="${EXCOLOR_BPY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/excolor/bpy-$bpy_version}"
+venv="${EXCOLOR_BPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/excolor}/bpy-$bpy_version"
 python="${EXCOLOR_PYTHON311:-python3.11}"
 command -v "$python" >/dev/null || { echo "ci_setup.sh: $python not found (bpy wheels are cp311 only)" >&2; exit 2; }
 
 # The runtime dependencies, read from pyproject.toml so that this script cannot drift from it.
 deps="$("$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' "$repo/pyproject.toml")"
-stamp="bpy==$bpy_version
-repo=$repo
+# Two stamps: the bpy + dependencies install (slow: downloads) and the checkout excolor is
+# installed from (fast): a fresh CI clone only repeats the second.
+deps_stamp="bpy==$bpy_version
 $deps"
-if [ -f "$venv/excolor-stamp.txt" ] && [ "$(cat "$venv/excolor-stamp.txt")" = "$stamp" ] \
-   && [ -x "$venv/bin/python" ]; then
+repo_stamp="$repo"
+if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/excolor-deps.txt" 2>/dev/null)" = "$deps_stamp" ] \
+   && [ "$(cat "$venv/excolor-repo.txt" 2>/dev/null)" = "$repo_stamp" ]; then
   echo "$venv/bin/python"
   exit 0
 fi
 
 {
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
-  constraints="$venv/constraints.txt"
-  echo "numpy<2" > "$constraints"   # bpy's own requirement (Blender ships numpy 1.x)
-  mapfile -t requirements <<< "$deps"
-  "$venv/bin/python" -m pip install --quiet -c "$constraints" "bpy==$bpy_version" "${requirements[@]}"
-  "$venv/bin/python" -m pip install --quiet -c "$constraints" --no-deps -e "$repo"
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/excolor-deps.txt" 2>/dev/null)" != "$deps_stamp" ]; then
+    rm -f "$venv/excolor-deps.txt"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    echo "numpy<2" > "$venv/constraints.txt"   # bpy's own requirement (Blender ships numpy 1.x)
+    mapfile -t requirements <<< "$deps"
+    "$venv/bin/python" -m pip install --quiet -c "$venv/constraints.txt" "bpy==$bpy_version" "${requirements[@]}"
+    printf '%s' "$deps_stamp" > "$venv/excolor-deps.txt"
+  fi
+  "$venv/bin/python" -m pip install --quiet --no-deps -e "$repo"
+  printf '%s' "$repo_stamp" > "$venv/excolor-repo.txt"
 } >&2
-printf '%s' "$stamp" > "$venv/excolor-stamp.txt"
 echo "$venv/bin/python"
