@@ -48,12 +48,12 @@ class JobOptions:
     fps: object = None
 
 
-def _say(text):
+def say(text):
     print(f"excolor colorize: {text}", file=sys.stderr)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    _say(f"warning: {message}")
+    say(f"warning: {message}")
 
 
 def colorize(options):

@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 
 from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
-from .colorize_job import _say, output_dir_and_name
+from .colorize_job import say, output_dir_and_name
 from .errors import OutputError, UsageError
 from .io.image import temp_name
 from .progress import progress_bar
@@ -65,7 +65,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
 
     folder, name = output_dir_and_name(options.output, output_kind)
     node, kind = _make_node(options, reader, entries)
-    _say(f"model {node.model.path} on {node.device}; frames {first}-{last}; {len(entries)} shot(s)")
+    say(f"model {node.model.path} on {node.device}; frames {first}-{last}; {len(entries)} shot(s)")
     workspace = Workspace(folder, name)
     fresh = not (workspace.root / "fingerprint.json").is_file()
     if output_kind == "video":
@@ -75,7 +75,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
         deep = reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
         target = VideoFramesTarget(workspace, deep=deep)
         if _complete(workspace) == [first, last] and Path(options.output).exists() and not options.overwrite:
-            _say(f"{options.output} is already complete")
+            say(f"{options.output} is already complete")
             return _finish_preview(options, node, reader, entries, first, last, {}, target, workspace)
     else:
         pattern = SequencePattern.parse(options.output)
@@ -105,13 +105,13 @@ def render(options, reader, entries, references, first, last, covered, output_ki
     finally:
         if progress is not None:
             progress.close()
-    _say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
+    say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
     if report.waiting:
         raise waiting_error(report, f"{first}-{last}")
     if output_kind == "video":
         pending = [f for f in covered if not target.exists(f)]
         if pending:
-            _say(f"video not encoded yet: {len(pending)} frame(s) still to render")
+            say(f"video not encoded yet: {len(pending)} frame(s) still to render")
             return 0
         from .io import VideoOptions, VideoWriter
 
@@ -120,8 +120,8 @@ def render(options, reader, entries, references, first, last, covered, output_ki
                              workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
                              like=reader if reader.kind == "video" else None)
         encode_video(reader, target, writer, first, last, set(covered))
-        workspace._write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
-        _say(f"wrote {options.output}")
+        workspace.write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
+        say(f"wrote {options.output}")
     return _finish_preview(options, node, reader, entries, first, last, captured, target, workspace)
 
 
@@ -179,4 +179,4 @@ def _write_preview(options, node, reader, entries, first, last, captured, worksp
     except OSError as error:
         raise OutputError(f"--preview {sheet}: cannot create its folder ({error})") from error
     write_contact_sheet(sheet, rows, sheet.parent)
-    _say(f"wrote contact sheet {sheet} ({len(rows)} row(s))")
+    say(f"wrote contact sheet {sheet} ({len(rows)} row(s))")

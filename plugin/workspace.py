@@ -103,7 +103,7 @@ class Workspace:
                         f"{'; '.join(changes)}. Pass --overwrite to render it again"
                     )
                 self.clear()
-        self._write_bytes(path, (json.dumps(fingerprint, indent=2, sort_keys=True) + "\n").encode())
+        self.write_bytes(path, (json.dumps(fingerprint, indent=2, sort_keys=True) + "\n").encode())
 
     def clear(self):
         """Forget every state, waiting result, marker and cached frame (for --overwrite)."""
@@ -114,7 +114,7 @@ class Workspace:
                     if item.is_file():
                         item.unlink()
 
-    def _write_bytes(self, path, data):
+    def write_bytes(self, path, data):
         temp = self.tmp / temp_name(path.name)
         try:
             temp.write_bytes(data)
@@ -128,7 +128,7 @@ class Workspace:
     def _save_arrays(self, path, arrays):
         buffer = io.BytesIO()
         np.savez(buffer, fingerprint=np.array(self.digest), **arrays)
-        self._write_bytes(path, buffer.getvalue())
+        self.write_bytes(path, buffer.getvalue())
 
     def _load_arrays(self, path):
         try:
@@ -193,7 +193,7 @@ class Workspace:
             return False
 
     def mark_done(self, frame):
-        self._write_bytes(self.marker_path(frame), self.digest.encode())
+        self.write_bytes(self.marker_path(frame), self.digest.encode())
 
     def done_frames(self):
         return sorted(int(p.name) for p in (self.root / "done").iterdir() if self.is_done(int(p.name)))

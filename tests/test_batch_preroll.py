@@ -1,8 +1,10 @@
 """`--preroll N`: chunks that need no other chunk's state; exact when the preroll reaches back
 to the run's start, approximate (and kept apart from exact renders) otherwise."""
+import pytest
 from batch_support import carphone_frames, excolor, files_of, write_reference, write_sequence
 
 
+@pytest.mark.slow
 def test_preroll_chunks_run_independently(tmp_path, lite_model_dir):
     frames = carphone_frames(count=6)
     plate = write_sequence(tmp_path / "in" / "p.####.png", frames, first=1)

@@ -136,6 +136,7 @@ def test_gray_reference_warns(tmp_path, plate, lite_model_dir):
     assert "gray.png is gray" in result.stderr
 
 
+@pytest.mark.slow
 def test_foreign_frames_changed_settings_and_waiting_chunks(tmp_path, plate, lite_model_dir):
     out = tmp_path / "out" / "o.####.png"
     (tmp_path / "out").mkdir()
