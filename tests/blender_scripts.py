@@ -103,6 +103,19 @@ def markers_to_shots(args):
         report["orphan_error"] = None
     except InputError as error:
         report["orphan_error"] = str(error)
+    # The panel's + button: a keyframe entry bound to the marker on the current frame (a new
+    # marker where there is none), pinned to that frame once the user ticks "Pin to Frame".
+    added = []
+    for frame in args["add_at"]:
+        scene.frame_current = frame
+        assert bpy.ops.excolor.keyframe_add() == {"FINISHED"}
+        entry = props.keyframes[props.active_keyframe]
+        added.append([entry.marker, entry.frame, entry.use_frame])
+    report["added"] = added
+    report["markers_after_add"] = sorted([m.name, m.frame] for m in scene.timeline_markers)
+    for _ in args["add_at"]:
+        assert bpy.ops.excolor.keyframe_remove() == {"FINISHED"}
+    report["entries_after_remove"] = len(props.keyframes)
     return report
 
 
@@ -119,8 +132,8 @@ def _pixels(image):
 
 def render(args):
     """Render args['frames'] as an animation into args['output'] (blender_####.png); then scrub
-    (frame_set out of order) and compare the result image with the sequential pass; optionally
-    save the scene as args['blend']."""
+    (frame_set in args['scrub_order']) and compare the result image with a sequential pass;
+    optionally save the scene as args['blend'] first."""
     import bpy
     import numpy as np
 
@@ -147,18 +160,23 @@ def render(args):
     expected = session.node.confidence(scene.frame_current)
     report["matte_max_difference"] = float(np.abs(matte[..., 0] - expected).max())
     report["matte_range"] = [float(expected.min()), float(expected.max())]
-    sequential = {}
+    # Scrub out of order in a fresh session (the node replays from its nearest kept state),
+    # then step through in order in another fresh session: the frames must be identical.
+    module._runtime.drop()
+    scrubbed = {}
+    for frame in args["scrub_order"]:
+        scene.frame_set(frame)
+        scrubbed.setdefault(frame, []).append(_pixels(props.result_image))
+    report["scrub_steps"] = module._runtime.session(scene).node.stats.steps if scrubbed else 0
+    module._runtime.drop()
+    scrub = {}
     for frame in range(first, last + 1):
         scene.frame_set(frame)
-        sequential[frame] = _pixels(props.result_image)
-    steps_before = session.node.stats.steps
-    order = args["scrub_order"]
-    scrub = {}
-    for frame in order:
-        scene.frame_set(frame)
-        scrub[frame] = float(np.abs(_pixels(props.result_image) - sequential[frame]).max())
+        sequential = _pixels(props.result_image)
+        for pixels in scrubbed.get(frame, []):
+            scrub[frame] = max(scrub.get(frame, 0.0), float(np.abs(pixels - sequential).max()))
     report["scrub_max_difference"] = scrub
-    report["scrub_steps"] = session.node.stats.steps - steps_before
+    report["sequential_steps"] = module._runtime.session(scene).node.stats.steps
     return report
 
 

