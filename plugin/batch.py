@@ -13,7 +13,6 @@ frames and at the last frame a run renders in this chunk (and when interrupted),
 """
 import dataclasses
 import logging
-from pathlib import Path
 
 from .errors import StateError
 from .runs import BACKWARD, FORWARD
@@ -212,11 +211,6 @@ class Batch:
 def waiting_error(report, chunk):
     """The StateError for a chunk some of whose runs wait for other chunks."""
     return StateError(f"chunk {chunk}: " + "; ".join(report.waiting))
-
-
-def output_name(path):
-    """The folder name in `.excolor/` for an output path or sequence pattern."""
-    return Path(str(path).replace("%", "pct")).name
 
 
 class VideoFramesTarget:
