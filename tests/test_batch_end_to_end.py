@@ -118,3 +118,23 @@ def test_sequence_to_video_keeps_uncovered_frames_and_rate(tmp_path, lite_model_
     assert np.abs(video.read(5) - rendered).mean() < 1.5 / 255, "an uncovered frame is the input's"
     assert np.abs(video.read(0) - read_image(tmp_path / "in" / "p.1001.png")[0]).mean() > 1.5 / 255
     assert not any(p.name.endswith(".partial") for p in (tmp_path / ".excolor").rglob("*"))
+
+
+def test_colorize_and_shots_run_without_torch(tmp_path, lite_model_dir):
+    """The batch path is runtime only: it works in an interpreter where `import torch` fails."""
+    from batch_support import write_reference
+
+    frames = carphone_frames(count=2)
+    plate = write_sequence(tmp_path / "in" / "p.####.png", frames, first=1)
+    key = write_reference(tmp_path / "key.png", frames[0])
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from excolor.cli import main\n"
+        f"assert main(['colorize', {str(plate)!r}, {str(tmp_path / 'o' / 'p.####.png')!r}, "
+        f"'--reference', {str(key)!r}, '--model', {str(lite_model_dir)!r}]) == 0\n"
+        f"assert main(['shots', {str(plate)!r}, '-o', {str(tmp_path / 's.json')!r}]) == 0\n"
+        "assert 'torch' not in [m for m, v in sys.modules.items() if v is not None]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert files_of(tmp_path / "o") == ["p.0001.png", "p.0002.png"]
