@@ -42,9 +42,13 @@ def _build_scene(args):
     # Exact pixels: no view transform look, no dither noise.
     scene.view_settings.view_transform = "Standard"
     scene.render.dither_intensity = 0
-    scene.render.image_settings.file_format = "PNG"
-    scene.render.image_settings.color_mode = "RGB"
-    scene.render.image_settings.color_depth = "8"
+    settings = scene.render.image_settings
+    if args.get("exr"):
+        # Scene-linear float output: no view transform applies, values as the compositor has them.
+        settings.file_format, settings.color_mode, settings.color_depth = "OPEN_EXR", "RGB", "32"
+        scene.render.filepath = os.path.join(args["output"], "blender_####")
+    else:
+        settings.file_format, settings.color_mode, settings.color_depth = "PNG", "RGB", "8"
     return scene
 
 

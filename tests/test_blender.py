@@ -207,3 +207,43 @@ def test_extension_zip_installs_and_renders_alone(blender, model_dir, extension_
     print(f"Blender {version} installed extension vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0
+
+
+@pytest.mark.slow
+def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, model_dir, tmp_path):
+    # Float EXR plates are scene linear in excolor (as in the CLI) and in Blender: the result
+    # goes into the compositor unconverted and comes out of a float EXR render as the CLI's EXR.
+    import OpenImageIO as oiio
+
+    from excolor.io import PixelFormat, open_input, write_image
+
+    blender, version = blender
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    reader = open_input(str(SAMPLE_CLIP))
+    linear = PixelFormat("float", ("R", "G", "B"), "openexr")
+    for n in range(3):
+        display = reader.read(n)
+        decoded = np.where(display <= 0.04045, display / 12.92, ((display + 0.055) / 1.055) ** 2.4)
+        write_image(plates / f"plate.{n + 1001}.exr", (decoded * 1.5).astype(np.float32), linear, plates)
+    reader.close()
+    args = {
+        "clip": str(plates / "plate.1001.exr"), "model": str(model_dir), "frames": [1, 3],
+        "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), 2]],
+        "output": str(tmp_path / "blender"), "scrub_order": [], "exr": True,
+    }
+    run_in_blender(blender, "render", args, tmp_path)
+    cli_pattern = str(tmp_path / "cli" / "cli.####.exr")
+    run_cli(["colorize", plates / "plate.####.exr", cli_pattern, "--reference", SAMPLE_REFERENCE,
+             "--reference-frame", 1002, "--model", model_dir, "--device", "cpu"], tmp_path)
+    worst = 0.0
+    for scene_frame in (1, 2, 3):
+        ours = oiio.ImageBuf(str(tmp_path / "blender" / f"blender_{scene_frame:04d}.exr")).get_pixels(oiio.FLOAT)
+        theirs = oiio.ImageBuf(cli_pattern.replace("####", str(scene_frame + 1000))).get_pixels(oiio.FLOAT)
+        assert ours.shape[:2] == theirs.shape[:2] == (144, 176)
+        plate = oiio.ImageBuf(str(plates / f"plate.{scene_frame + 1000}.exr")).get_pixels(oiio.FLOAT)
+        assert theirs[..., :3].max() > 1.0, "HDR values above 1 take part"
+        assert np.abs(theirs - plate).max() > 0.05, "the frames were colorized, not passed through"
+        worst = max(worst, float(np.abs(ours[..., :3] - theirs[..., :3]).max()))
+    print(f"Blender {version} EXR render vs excolor colorize: max difference {worst:.2e}")
+    assert worst < 1e-3
