@@ -184,6 +184,50 @@ def render(args):
     return report
 
 
+def clip_mapping(args):
+    """For a Movie Clip with frame_start/frame_offset set, which file frame does Blender's own
+    Movie Clip node show at scene frame N, and which does the add-on read? Renders the clip node
+    (no add-on images) and measures its mean difference to the file's frames around the mapped
+    one, as excolor.io reads them."""
+    import bpy
+    import numpy as np
+    import OpenImageIO as oiio
+
+    from excolor import io
+    from excolor.hosts.blender import blender_scene
+    from excolor.hosts.blender.source import SourceSpec
+
+    scene = bpy.context.scene
+    clip = bpy.data.movieclips.load(args["clip"])
+    clip.frame_start, clip.frame_offset = args["frame_start"], args["frame_offset"]
+    tree, output = blender_scene.compositor_tree(scene)
+    for node in [n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers"]:
+        tree.nodes.remove(node)
+    node = tree.nodes.new("CompositorNodeMovieClip")
+    node.clip = clip
+    tree.links.new(node.outputs["Image"], output.inputs[0])
+    scene.render.resolution_x, scene.render.resolution_y = clip.size
+    scene.render.resolution_percentage = 100
+    scene.view_settings.view_transform = "Standard"
+    scene.render.dither_intensity = 0
+    scene.render.image_settings.file_format = "PNG"
+    spec = SourceSpec.from_movie_clip(bpy.path.abspath(clip.filepath), clip.source,
+                                      clip.frame_start, clip.frame_offset)
+    reader = io.open_input(spec.path)
+    spec = spec.resolved(reader.first)
+    report = {}
+    for frame in args["scene_frames"]:
+        scene.frame_set(frame)
+        scene.render.filepath = os.path.join(args["output"], f"clip_{frame}.png")
+        bpy.ops.render.render(write_still=True)
+        shown = oiio.ImageBuf(scene.render.filepath).get_pixels(oiio.FLOAT)[..., :3]
+        mapped = spec.file_frame(frame)
+        around = range(max(reader.first, mapped - 2), min(reader.last, mapped + 2) + 1)
+        report[str(frame)] = {"mapped": mapped, "difference": {
+            str(n): float(np.abs(shown - reader.read(n)).mean() * 255) for n in around}}
+    return report
+
+
 def install_extension(args):
     """Install the extension zip into Blender's user repository (as Install from Disk does),
     check that excolor and its runtime come from the extension's bundled wheels, and render."""

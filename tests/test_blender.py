@@ -247,3 +247,32 @@ def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, model_di
         worst = max(worst, float(np.abs(ours[..., :3] - theirs[..., :3]).max()))
     print(f"Blender {version} EXR render vs excolor colorize: max difference {worst:.2e}")
     assert worst < 1e-3
+
+
+@pytest.mark.parametrize("kind", ["movie", "sequence"])
+def test_source_frames_are_the_ones_blenders_clip_node_shows(blender, kind, tmp_path):
+    # frame_start 3, frame_offset 2: scene frame N shows file frame N - 3 + 2 (movie, 0-based)
+    # or 101 + N - 3 + 2 (a sequence starting at s.0101.png). Blender's own Movie Clip node
+    # decides which frame is right; its movie decoder differs from PyAV's by ~1/255 on average,
+    # so the mapped frame must be the best match by far (and exact for PNG files).
+    from excolor.io import open_input, write_image
+
+    blender, version = blender
+    clip = str(SAMPLE_CLIP)
+    if kind == "sequence":
+        reader = open_input(clip)
+        for n in range(10):
+            write_image(tmp_path / f"s.{n + 101:04d}.png", reader.read(n), reader.pixel_format, tmp_path)
+        reader.close()
+        clip = str(tmp_path / "s.0101.png")
+    args = {"clip": clip, "frame_start": 3, "frame_offset": 2, "scene_frames": [3, 4, 7],
+            "output": str(tmp_path)}
+    report = run_in_blender(blender, "clip_mapping", args, tmp_path)
+    first = 0 if kind == "movie" else 101
+    for frame, found in report.items():
+        assert found["mapped"] == first + int(frame) - 3 + 2
+        differences = {int(n): value for n, value in found["difference"].items()}
+        best = min(differences, key=differences.get)
+        assert best == found["mapped"], f"scene frame {frame}: Blender shows {best}, excolor reads {found['mapped']}"
+        others = min(v for n, v in differences.items() if n != best)
+        assert differences[best] < (0.01 if kind == "sequence" else 2.0) and others > 2 * differences[best]
