@@ -137,3 +137,19 @@ def test_cli_errors_are_clear(root, tmp_path):
     assert result.returncode == 3 and "nowhere" in result.stderr
     result = _excolor("train", root, tmp_path / "run", "--weights", "gan=1", cwd=tmp_path)
     assert result.returncode == 2 and "gan=1" in result.stderr
+
+
+def test_a_new_run_can_start_from_a_checkpoint(dataset, tmp_path):
+    from excolor.model.lite import save_checkpoint
+
+    torch.manual_seed(5)
+    source = save_checkpoint(LiteColorizer(SMALL), tmp_path / "source.pt", steps=40)
+    trainer = Trainer(CONFIG, dataset, tmp_path / "run", model_config=SMALL, init_from=source)
+    assert trainer.step == 0
+    for a, b in zip(trainer.model.state_dict().values(), load_checkpoint(source).state_dict().values()):
+        assert torch.equal(a, b)
+    assert trainer.training_record()["initialised_from"]["steps"] == 40
+    from excolor.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="source.pt.*another lite config"):
+        Trainer(CONFIG, dataset, tmp_path / "other", init_from=source)

@@ -5,6 +5,7 @@ from pathlib import Path
 COLUMNS = (
     "step", "wall_s", "total", "l1", "warped_l1", "smoothness", "perceptual", "contextual",
     "temporal", "adversarial", "discriminator", "d_real", "d_fake", "l1_ab_units",
+    "warped_l1_ab_units",
     "temporal_ab_units", "contextual_0", "contextual_1", "contextual_2",
 )
 

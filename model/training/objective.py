@@ -110,8 +110,10 @@ class Objective:
             _add(terms, "adversarial", losses.generator_adversarial(fake.float(), real.float()), 1)
         total = sum(getattr(w, name) * value for name, (value, _) in terms.items())
         metrics = {name: float(value.detach()) for name, (value, _) in terms.items()}
-        for _, extra in terms.values():
-            metrics.update(extra)
+        for name, (_, extra) in terms.items():
+            # Extra figures keep their own names, except the shared "l1_ab_units" of the two
+            # L1 terms, which is reported per term.
+            metrics.update({(f"{name}_ab_units" if key == "l1_ab_units" else key): v for key, v in extra.items()})
         metrics["total"] = float(total.detach())
         return total, metrics
 

@@ -50,10 +50,12 @@ class Trainer:
     """Trains a LiteColorizer on `dataset` (PseudoVideoDataset contract) into `out_dir`.
 
     If `out_dir/last.pt` exists the run resumes from it (its model config and training config
-    must match what is asked; a changed `steps` is allowed, to extend a run).
+    must match what is asked; a changed `steps` is allowed, to extend a run). Otherwise, with
+    `init_from` (a lite checkpoint of the same config), a new run starts from those weights
+    (fresh optimisers and step count; the source is recorded in the training record).
     """
 
-    def __init__(self, config, dataset, out_dir, model_config=None, data_record=None):
+    def __init__(self, config, dataset, out_dir, model_config=None, data_record=None, init_from=None):
         if not isinstance(config, TrainConfig):
             raise TypeError("Trainer needs a TrainConfig")
         if len(dataset) == 0:
@@ -75,9 +77,12 @@ class Trainer:
         self.wall_s = 0.0
         self.last_metrics = {}
         self._permutations = {}
+        self.initialised_from = {}
         self.log = CsvLog(self.out_dir / LOG_NAME)
         if (self.out_dir / LAST_CHECKPOINT).exists():
             self._resume(self.out_dir / LAST_CHECKPOINT)
+        elif init_from is not None:
+            self._initialise(init_from)
 
     # -- data ------------------------------------------------------------------------------
     def _index(self, position):
@@ -150,6 +155,7 @@ class Trainer:
             "train_config": _jsonable(self.config.to_json()),
             "data": self.data_record,
             "last_losses": {k: v for k, v in self.last_metrics.items() if isinstance(v, float)},
+            "initialised_from": self.initialised_from,
         }
 
     def save(self, path=None):
@@ -163,6 +169,19 @@ class Trainer:
             "scaler": self.scaler.state_dict() if self.scaler is not None else {},
         }
         return write_payload(payload, path or self.out_dir / LAST_CHECKPOINT)
+
+    def _initialise(self, path):
+        model = load_checkpoint(path)
+        if model.config != self.model.config:
+            raise CheckpointError(f"{path}: made with another lite config ({model.config}); cannot start from it")
+        self.model.load_state_dict(model.state_dict())
+        self.initialised_from = {
+            "checkpoint": str(path),
+            "steps": model.train_info.get("steps"),
+            "wall_time_s": model.train_info.get("wall_time_s"),
+            "train_config": model.train_info.get("train_config"),
+            "initialised_from": model.train_info.get("initialised_from") or None,
+        }
 
     def _resume(self, path):
         model, payload = load_checkpoint(path, with_payload=True)
@@ -190,6 +209,7 @@ class Trainer:
         self.step = int(resume["step"])
         self.wall_s = float(resume["wall_s"])
         self.last_metrics = dict(payload["training"].get("last_losses", {}))
+        self.initialised_from = dict(payload["training"].get("initialised_from") or {})
         self.log.truncate_after(self.step)
         log.info("resuming %s at step %d", path, self.step)
 

@@ -65,6 +65,9 @@ def add_parser(sub):
                              "contextual, smoothness, adversarial, temporal, warped_l1)")
     parser.add_argument("--adversarial-start", type=int, default=0, metavar="STEP",
                         help="the generator ignores the adversarial term before this step (default 0)")
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+                        help="start a new run from this lite checkpoint's weights (fresh optimisers), "
+                             "e.g. to continue with other settings")
     parser.add_argument("--long-side", type=int, default=None,
                         help="the model's default network long side recorded for the node (default 256)")
     parser.set_defaults(run=run)
@@ -102,7 +105,7 @@ def run(args):
     dataset = PseudoVideoDataset(args.data_root, "train", size=args.size, seed=args.seed,
                                  config=PseudoVideoConfig(frames=args.frames))
     trainer = Trainer(config, dataset, args.out_dir, model_config=model_config,
-                      data_record=data_record(args.data_root))
+                      data_record=data_record(args.data_root), init_from=args.init)
     from tqdm import tqdm
 
     with tqdm(total=config.steps, initial=trainer.step, unit="step", disable=not sys.stderr.isatty(),
