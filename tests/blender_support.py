@@ -17,14 +17,14 @@ SETUP = ROOT / "host_integration" / "blender" / "ci_setup.sh"
 SCRIPTS = Path(__file__).resolve().parent / "blender_scripts.py"
 SAMPLE_CLIP = ROOT / "plugin" / "samples" / "carphone.mp4"
 SAMPLE_REFERENCE = ROOT / "plugin" / "samples" / "carphone_reference.png"
-# The Blender the add-on is tested with: 4.5 LTS (4.2+ extension format; 5.0 also works, see
-# the README's Blender section for how to run the tests against it).
-BPY_VERSION = "4.5.15"
+# The Blenders the add-on is tested with: 4.5 LTS and 5.0 (the compositor moved to node groups
+# in 5.0). EXCOLOR_BPY_VERSIONS="4.5.15" narrows the run to one.
+BPY_VERSIONS = tuple(os.environ.get("EXCOLOR_BPY_VERSIONS", "4.5.15 5.0.1").split())
 SETUP_TIMEOUT = 1200  # a first setup downloads bpy (~370 MB) and the runtime's wheels
 RUN_TIMEOUT = 300
 
 
-def bpy_python(version=BPY_VERSION):
+def bpy_python(version):
     """Path of the bpy venv's python, creating the venv if needed."""
     result = subprocess.run(["bash", str(SETUP), version], capture_output=True, text=True,
                             timeout=SETUP_TIMEOUT)
@@ -56,13 +56,15 @@ def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, 
     """Run blender_scripts.NAME(args) in a fresh bpy process; returns its report (dict).
 
     bare: a `bare_site` folder: run without the venv's site-packages (only bpy and numpy).
-    env: extra environment variables. Fails with the process's output when it raises, crashes
-    or runs past `timeout` seconds.
+    env: extra environment variables. Blender's user folder (preferences, extensions) is
+    `workdir`/blender-user unless env sets BLENDER_USER_RESOURCES: a developer's own Blender
+    settings and add-ons stay out of the tests, and the tests write nothing outside tmp.
+    Fails with the process's output when it raises, crashes or runs past `timeout` seconds.
     """
     args_path = Path(workdir) / f"{name}-args.json"
     args_path.write_text(json.dumps(args))
     command = [python, str(SCRIPTS), name, str(args_path)]
-    environment = dict(os.environ, **(env or {}))
+    environment = {**os.environ, "BLENDER_USER_RESOURCES": str(Path(workdir) / "blender-user"), **(env or {})}
     if bare is not None:
         command.insert(1, "-S")
         environment["PYTHONPATH"] = str(bare)

@@ -178,4 +178,7 @@ def setup_compositor(scene, props, width, height, remove_render_layers=True):
         node.location = (0, y)
         nodes[name] = node
     tree.links.new(nodes[RESULT_NAME].outputs["Image"], output.inputs[0])
+    # An interactive render (F12) runs its handlers on the render thread: with the interface
+    # locked, the UI does not touch the images while render_pre writes them.
+    scene.render.use_lock_interface = True
     return props.result_image, props.matte_image
