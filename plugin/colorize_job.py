@@ -56,12 +56,28 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     say(f"warning: {message}")
 
 
+def _terminated(signum, frame):
+    # A farm manager cancelling a task sends SIGTERM: stop as Ctrl-C does, saving each run's
+    # state at its last finished frame, so the task resumes where it stopped.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def colorize(options):
     """Run the command; returns the exit code (errors are raised as ExcolorError)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = _show_warning
-        return _colorize(options)
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _show_warning
+            return _colorize(options)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _colorize(options):
