@@ -210,7 +210,10 @@ class Batch:
 
 def waiting_error(report, chunk):
     """The StateError for a chunk some of whose runs wait for other chunks."""
-    return StateError(f"chunk {chunk}: " + "; ".join(report.waiting))
+    return StateError(
+        f"chunk {chunk}: " + "; ".join(report.waiting)
+        + ". Render that chunk first (or pass --preroll N for an independent, approximate chunk)"
+    )
 
 
 class VideoFramesTarget:
