@@ -58,6 +58,7 @@ class VideoReader:
             stream = self._container.streams.video[0]
         except (av.error.FFmpegError, IndexError) as error:
             raise InputError(f"{self.path}: not a readable video ({error})") from error
+        stream.thread_type = "AUTO"  # frame + slice threads: same pixels, faster on HD
         self._stream = stream
         self.width = stream.codec_context.width
         self.height = stream.codec_context.height
