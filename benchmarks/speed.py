@@ -1,0 +1,285 @@
+"""Speed and memory benchmark (issue 7): ColorizeNode end to end, the graphs in PyTorch eager vs
+ONNX Runtime, and the correspondence's peak memory against network size (dense vs chunked).
+
+    python benchmarks/speed.py                    # full run -> benchmarks/results/speed.{md,json}
+    python benchmarks/speed.py --quick --out D    # tiny sizes, lite only (CI: it runs, no speeds)
+    python benchmarks/speed.py --lite DIR --official DIR --official-weights DIR
+
+Models: lite = plugin/models/default if it exists, else a lite model exported from an untrained
+LiteColorizer (seed 0; speed does not depend on weight values); official = the fixture's stand-in
+weights imported with `excolor import-official` (matching: chunked, the export default) plus a
+dense export of the same weights for the memory comparison. Every case runs in its own process
+so that its peak RSS is its own. Cases whose cost is known in advance to exceed the memory or time
+budget of the machine are listed as skipped, with the reason (that is a finding, not a gap).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
+
+import speed_report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_WEIGHTS = ROOT.parent / "shared" / "fixtures" / "official_compat" / "weights.py"
+PLATES = ((360, 640), (1080, 1920), (2160, 3840))
+LONG_SIDES = (384, 512, 768, 1024)
+MATCH_STRIDE = 4  # both architectures match at 1/4 of the network size
+DENSE_BYTES_LIMIT = 6 * 2**30  # similarity + softmax + weights of a dense step, float32
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What one run measures. frames: rendered frames per node case; reps: graph repetitions."""
+
+    plates: tuple
+    long_sides: tuple
+    frames: int
+    reps: int
+    threads: int
+    official_node: tuple  # (plate, long side) pairs run for the official architecture
+    memory_sides: tuple
+
+
+FULL = Plan(PLATES, LONG_SIDES, frames=8, reps=6, threads=os.cpu_count() or 1,
+            official_node=(((360, 640), 384), ((1080, 1920), 384), ((1080, 1920), 512)),
+            memory_sides=LONG_SIDES)
+QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,
+             official_node=(((72, 128), 64),), memory_sides=(64, 96))
+
+
+def worker(kind, spec, pythonpath=None):
+    """Run one case in a fresh process; returns its result dict (or {'error': ...}).
+    pythonpath: a folder whose `excolor` shadows the installed one (the --baseline code)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, json.dumps(spec)]
+    # PyTorch's OpenMP threads spin between ops by default; on shared cores that costs it 2-5x
+    # (measured), while ORT's sessions are set not to spin: passive for both keeps it fair.
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    return {"error": (done.stderr or done.stdout)[-1500:]}
+
+
+def network_size(size_rule, plate, long_side):
+    return list(size_rule.fit(plate[0], plate[1], long_side))
+
+
+def dense_step_bytes(net):
+    """Bytes of the dense matching's three N x M float32 tensors (frame and reference alike)."""
+    positions = (net[0] // MATCH_STRIDE) * (net[1] // MATCH_STRIDE)
+    return 3 * 4 * positions * positions
+
+
+def prepare_models(args, work):
+    """{arch: {'chunked': dir, 'dense': dir, ...}} exporting what is missing into `work`."""
+    from excolor.modeldir import load_model_dir
+
+    models = {}
+    default = ROOT / "plugin" / "models" / "default"
+    if args.lite:
+        models["lite"] = {"chunked": Path(args.lite), "source": f"given: {args.lite}"}
+    elif (default / "manifest.json").is_file():
+        models["lite"] = {"chunked": default, "source": "shipped default (plugin/models/default)"}
+    else:
+        models["lite"] = {"source": "untrained LiteColorizer (seed 0): no plugin/models/default yet"}
+    lite = models["lite"]
+    for matching in ("chunked", "dense"):
+        if matching not in lite:
+            lite[matching] = work / f"lite-{matching}"
+            if not (lite[matching] / "manifest.json").is_file():
+                export_untrained_lite(lite[matching], matching, args.quick)
+    if args.official or args.official_weights or not args.quick:
+        weights = Path(args.official_weights) if args.official_weights else work / "official-weights"
+        if not args.official_weights and not (weights / "colornet.pth").is_file():
+            subprocess.run([sys.executable, str(FIXTURE_WEIGHTS), str(weights)], check=True)
+        official = {"weights": str(weights), "source": "fixture stand-in weights (import-official)"}
+        official["chunked"] = Path(args.official) if args.official else work / "official-chunked"
+        if not (official["chunked"] / "manifest.json").is_file():
+            subprocess.run([sys.executable, "-m", "excolor", "import-official", str(weights),
+                            str(official["chunked"]), "--parity-long-side", "128"], check=True)
+        official["dense"] = work / "official-dense"
+        if not (official["dense"] / "manifest.json").is_file():
+            export_official_dense(weights, official["dense"])
+        models["official"] = official
+    for entry in models.values():
+        entry["rule"] = load_model_dir(entry["chunked"]).manifest.size_rule
+    return models
+
+
+def export_untrained_lite(folder, matching, quick):
+    import numpy as np
+    import torch
+    from skimage import data, transform
+
+    from excolor.export import export_model_dir
+    from excolor.model.lite import LiteColorizer, LiteConfig
+
+    torch.manual_seed(0)
+    config = LiteConfig(default_long_side=64) if quick else LiteConfig()
+    model = LiteColorizer(config).eval()
+    photos = [transform.resize(getattr(data, n)(), (96, 128)).astype(np.float32)
+              for n in ("astronaut", "coffee")]
+    export_model_dir(model, folder, parity_images=photos, matching=matching, force=True,
+                     provenance={"training": "none: untrained, seed 0 (speed benchmark)"})
+
+
+def export_official_dense(weights, folder):
+    from excolor.export import export_model_dir
+    from excolor.export.photos import sample_photos
+    from excolor.model.official.checkpoint import load_official
+
+    model, _ = load_official(weights)
+    export_model_dir(model, folder, parity_images=sample_photos(), matching="dense", force=True,
+                     parity_long_side=128, provenance={"source": "fixture stand-in weights"})
+
+
+def node_cases(plan, models):
+    cases = []
+    for arch, entry in models.items():
+        pairs = ([(p, s) for p in plan.plates for s in plan.long_sides] if arch == "lite"
+                 else list(plan.official_node))
+        for plate, side in pairs:
+            cases.append({"arch": arch, "model": str(entry["chunked"]), "plate": list(plate),
+                          "long_side": side, "frames": plan.frames, "threads": plan.threads})
+    return cases
+
+
+def skipped_node_cases(plan, models):
+    """The official (plate, side) pairs not run, with the reason."""
+    if "official" not in models:
+        return []
+    done = {(tuple(p), s) for p, s in plan.official_node}
+    return [{"arch": "official", "plate": list(p), "long_side": s,
+             "why": "time: the official graphs cost tens of seconds a frame at this size on 2 "
+                    "shared CPU cores (see the graph table's FLOPs); run on a GPU"}
+            for p in plan.plates for s in plan.long_sides if (p, s) not in done]
+
+
+def run_all(args):
+    plan = QUICK if args.quick else FULL
+    out = Path(args.out)
+    work = Path(args.work) if args.work else out / ".speed-models"
+    work.mkdir(parents=True, exist_ok=True)
+    models = prepare_models(args, work)
+    results = {"machine": machine(plan), "models": {a: {k: str(v) for k, v in e.items() if k != "rule"}
+                                                   for a, e in models.items()},
+               "node": [], "node_skipped": skipped_node_cases(plan, models), "graphs": [],
+               "memory": []}
+    for case in node_cases(plan, models):
+        print("node", case["arch"], case["plate"], case["long_side"], flush=True)
+        results["node"].append({**case, **worker("node", case)})
+    if args.baseline:
+        results["before_after"] = before_after(args, plan, models)
+    for arch, entry in models.items():
+        net = network_size(entry["rule"], plan.plates[0], plan.long_sides[0])
+        spec = {"arch": arch, "model": str(entry["chunked"]), "net": net, "reps": plan.reps,
+                "threads": plan.threads, "seed": 0, "weights": entry.get("weights")}
+        if args.quick and arch == "lite":
+            spec["config"] = {"default_long_side": 64}
+        print("graphs", arch, net, flush=True)
+        results["graphs"].append({**spec, **worker("graphs", spec)})
+    for arch, entry in models.items():
+        for side in plan.memory_sides:
+            net = network_size(entry["rule"], (9, 16), side)
+            for matching in ("dense", "chunked"):
+                row = {"arch": arch, "long_side": side, "net": net, "matching": matching,
+                       "dense_bytes": dense_step_bytes(net)}
+                if matching == "dense" and row["dense_bytes"] > DENSE_BYTES_LIMIT:
+                    row["skipped"] = (f"the dense similarity, softmax and weights alone need "
+                                      f"{row['dense_bytes'] / 2**30:.1f} GiB (> 6 GiB of this "
+                                      f"23 GiB machine shared by ~6 engineers)")
+                else:
+                    print("memory", arch, net, matching, flush=True)
+                    row.update(worker("correspondence", {"model": str(entry[matching]), "net": net,
+                                                         "threads": plan.threads}))
+                results["memory"].append(row)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "speed.json").write_text(json.dumps(results, indent=1))
+    speed_report.write(results, out, quick=args.quick)
+    return results
+
+
+def before_after(args, plan, models):
+    """The node before and after this work, alternating processes (rounds) so load hits both.
+
+    Variants: 'before' = the --baseline code (its own session settings), 'after' = this code
+    with its defaults, 'after, 1 thread' = this code with threads=1 (shared-core setting)."""
+    rows = []
+    variants = (("before", args.baseline, None), ("after", None, None), ("after, 1 thread", None, 1))
+    side = models["lite"]["rule"].default_long_side
+    for plate in plan.plates[:2]:
+        for round_index in range(args.rounds):
+            for name, path, threads in variants:
+                spec = {"arch": "lite", "model": str(models["lite"]["chunked"]), "plate": list(plate),
+                        "long_side": side, "frames": plan.frames, "threads": threads}
+                print("before/after", name, plate, round_index, flush=True)
+                rows.append({"variant": name, "round": round_index, **spec,
+                             **worker("node", spec, pythonpath=path)})
+    return rows
+
+
+def machine(plan):
+    import numpy
+    import onnxruntime
+    import torch
+
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
+    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "host": platform.node(), "cpu": _cpu_name(), "cores": os.cpu_count(),
+            "threads": plan.threads, "load_average_at_start": load,
+            "python": platform.python_version(), "numpy": numpy.__version__,
+            "onnxruntime": onnxruntime.__version__, "torch": torch.__version__,
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+def _cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, lite only (CI)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--work", default=None, help="folder for exported models (reused)")
+    parser.add_argument("--lite", default=None, help="lite model dir (default: see module doc)")
+    parser.add_argument("--official", default=None, help="official model dir (chunked)")
+    parser.add_argument("--official-weights", default=None, help="official .pth folder")
+    parser.add_argument("--baseline", default=None,
+                        help="folder holding an older `excolor` package (e.g. `git archive REV "
+                             "plugin`, renamed): the node before/after table")
+    parser.add_argument("--rounds", type=int, default=3, help="before/after alternations")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        from speed_cases import WORKERS
+
+        kind, spec = args.worker
+        print("RESULT " + json.dumps(WORKERS[kind](json.loads(spec))), flush=True)
+        return 0
+    run_all(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

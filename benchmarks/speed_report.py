@@ -1,0 +1,155 @@
+"""speed.json -> speed.md (tables) and speed.csv (one row per node case), see speed.py."""
+from __future__ import annotations
+
+import csv
+
+STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "chroma",
+          "colour_out", "write")
+TARGET_FPS = 10.0
+TARGET_ORT_RATIO = 1.3
+TARGET_CPU_GB = 8.0
+
+
+def _f(value, digits=1):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def header(results, quick):
+    m = results["machine"]
+    lines = [
+        "# Speed and memory benchmark" + (" (--quick: tiny sizes, not a measurement)" if quick else ""),
+        "",
+        f"Measured {m['date']} on `{m['host']}`: {m['cpu']}, {m['cores']} cores, "
+        f"{m['threads']} ORT/torch threads, GPU: {m['gpu'] or 'none'}. Python {m['python']}, "
+        f"numpy {m['numpy']}, onnxruntime {m['onnxruntime']}, torch {m['torch']}. "
+        f"Load average at start: {m['load_average_at_start']} (the machine is shared by other "
+        "engineers' jobs: absolute times are inflated and noisy; ratios measured in one run "
+        "and interleaved are the meaningful figures).",
+        "",
+        "Models: " + "; ".join(f"{a}: {e['source']}" for a, e in results["models"].items()) + ".",
+        "Only figures measured in this run appear below; '-' = not measured.",
+        "",
+    ]
+    return lines
+
+
+def node_table(results):
+    lines = ["## ColorizeNode.render, frames in sequence (ONNX Runtime CPU)", "",
+             "Per-frame ms; stages are means per frame from `node.timings` ('reference' is paid "
+             "on the first frame, reported apart; 'write' = quantising to 8 bits for an encoder).",
+             "",
+             "| arch | plate | network | median ms | p95 ms | frames/s | first frame ms | peak RSS MB | "
+             + " | ".join(STAGES) + " |",
+             "|" + "---|" * (8 + len(STAGES))]
+    for row in results["node"]:
+        plate = f"{row['plate'][1]}x{row['plate'][0]}"
+        if "error" in row:
+            lines.append(f"| {row['arch']} | {plate} | {row['long_side']} | error: "
+                         f"{row['error'].splitlines()[-1][:120]} |")
+            continue
+        lat = row["latency"]
+        stages = " | ".join(_f(row["stages_ms"].get(s)) for s in STAGES)
+        lines.append(f"| {row['arch']} | {plate} | {row['network'][1]}x{row['network'][0]} | "
+                     f"{_f(lat['median_ms'])} | {_f(lat['p95_ms'])} | {_f(lat['fps'], 2)} | "
+                     f"{_f(row['first_frame_ms'])} | {_f(row['peak_rss_mb'], 0)} | {stages} |")
+    for row in results["node_skipped"]:
+        lines.append(f"| {row['arch']} | {row['plate'][1]}x{row['plate'][0]} | long side "
+                     f"{row['long_side']} | skipped: {row['why']} |")
+    hits = [r["reference_hit_rate"] for r in results["node"] if r.get("reference_hit_rate") is not None]
+    encodes = [r["reference_encodes"] for r in results["node"] if "reference_encodes" in r]
+    if hits:
+        lines += ["", f"Reference cache: every case renders two shots that share one reference "
+                  f"picture (given as two different arrays); encodes per case: {sorted(set(encodes))}, "
+                  f"hit rate {min(hits):.1%}..{max(hits):.1%} of reference look-ups."]
+    return lines + [""]
+
+
+def graph_table(results):
+    lines = ["## Per-frame graphs: PyTorch eager vs ONNX Runtime on the same weights", "",
+             "correspondence + colorization for one frame (the reference encoded once before), "
+             "interleaved repetitions; FLOPs counted with torch.utils.flop_counter.", "",
+             "| arch | network | GFLOP/frame | PyTorch CPU median ms | ORT CPU median ms | "
+             "ORT / PyTorch speed | GPU |", "|---|---|---|---|---|---|---|"]
+    for row in results["graphs"]:
+        net = f"{row['net'][1]}x{row['net'][0]}"
+        if "error" in row:
+            lines.append(f"| {row['arch']} | {net} | error: {row['error'].splitlines()[-1][:120]} |")
+            continue
+        cpu = row["cpu"]
+        gpu = row["gpu"]
+        gpu_text = gpu.get("why", "not measured") if not gpu.get("measured") else (
+            f"{gpu['device']}: torch {_f(gpu['torch_cuda']['median_ms'], 2)} ms, ORT fp32 "
+            f"{_f(gpu['ort_cuda_fp32']['median_ms'], 2)} ms, ORT fp16 "
+            f"{_f(gpu.get('ort_cuda_fp16', {}).get('median_ms'), 2)} ms, bound fp16 "
+            f"{_f(gpu.get('bound_ms', {}).get('fp16'), 3)} ms")
+        lines.append(f"| {row['arch']} | {net} | {row['flops_per_frame'] / 1e9:.2f} | "
+                     f"{_f(cpu['torch_cpu']['median_ms'])} | {_f(cpu['ort_cpu']['median_ms'])} | "
+                     f"{cpu['ort_over_torch']:.2f}x | {gpu_text} |")
+    return lines + [""]
+
+
+def memory_table(results):
+    lines = ["## Correspondence graph alone: peak host memory against network size", "",
+             "One correspondence step (frame and reference 16:9 at the network size) in a fresh "
+             "process; peak RSS includes the Python/ORT process (~150-400 MB). dense = the whole "
+             "similarity matrix at once (before); chunked = ONNX Loop over 1024 frame positions "
+             "(after, the export default).", "",
+             "| arch | long side | network | matching | dense N x M tensors | peak RSS MB | "
+             "rise during the step MB | step s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in results["memory"]:
+        net = f"{row['net'][1]}x{row['net'][0]}"
+        size = f"{row['dense_bytes'] / 2**30:.2f} GiB"
+        if "skipped" in row:
+            tail = f"skipped: {row['skipped']} | - | - |"
+        elif "error" in row:
+            tail = f"error: {row['error'].splitlines()[-1][:120]} | - | - |"
+        else:
+            rise = row["peak_rss_mb"] - row["peak_before_run_mb"]
+            tail = f"{_f(row['peak_rss_mb'], 0)} | {_f(rise, 0)} | {_f(row['seconds'], 2)} |"
+        lines.append(f"| {row['arch']} | {row['long_side']} | {net} | {row['matching']} | {size} | {tail}")
+    return lines + [""]
+
+
+def before_after_table(results):
+    rows = results.get("before_after")
+    if not rows:
+        return []
+    lines = ["## Node before / after the runtime work (lite, default network size)", "",
+             "Alternating processes, one line per variant: median over rounds of each round's "
+             "median frame time. 'before' = the node as it was (per-pixel colour code as first "
+             "written, ORT defaults with spinning threads); 'after' = now.", "",
+             "| plate | variant | rounds | median ms | frames/s | speed-up vs before |",
+             "|---|---|---|---|---|---|"]
+    import statistics
+    plates = sorted({tuple(r["plate"]) for r in rows})
+    for plate in plates:
+        medians = {}
+        for row in rows:
+            if tuple(row["plate"]) == plate and "latency" in row:
+                medians.setdefault(row["variant"], []).append(row["latency"]["median_ms"])
+        before = statistics.median(medians["before"]) if "before" in medians else None
+        for variant, values in medians.items():
+            median = statistics.median(values)
+            ratio = f"{before / median:.2f}x" if before else "-"
+            lines.append(f"| {plate[1]}x{plate[0]} | {variant} | {len(values)} | {_f(median)} | "
+                         f"{_f(1000.0 / median, 2)} | {ratio} |")
+    return lines + [""]
+
+
+def write(results, out, quick=False):
+    lines = (header(results, quick) + before_after_table(results) + node_table(results)
+             + graph_table(results) + memory_table(results))
+    (out / "speed.md").write_text("\n".join(lines) + "\n")
+    with open(out / "speed.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["arch", "plate_w", "plate_h", "net_w", "net_h", "median_ms", "p95_ms", "fps",
+                         "first_frame_ms", "peak_rss_mb"] + [f"{s}_ms" for s in STAGES])
+        for row in results["node"]:
+            if "error" in row:
+                continue
+            lat = row["latency"]
+            writer.writerow([row["arch"], row["plate"][1], row["plate"][0], row["network"][1],
+                             row["network"][0], lat["median_ms"], lat["p95_ms"], lat["fps"],
+                             row["first_frame_ms"], row["peak_rss_mb"]]
+                            + [row["stages_ms"].get(s) for s in STAGES])
