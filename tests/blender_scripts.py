@@ -184,6 +184,23 @@ def render(args):
     return report
 
 
+def render_then_break(args):
+    """Render the animation into args['output']/good; then point the first keyframe at
+    args['missing'] and render again into args['output']/broken; report the panel's messages."""
+    import bpy
+
+    from excolor.hosts.blender import addon as module
+
+    _register()
+    scene = _build_scene(args)
+    scene.render.filepath = os.path.join(args["output"], "good", "blender_####")
+    bpy.ops.render.render(animation=True)
+    scene.excolor.keyframes[0].image = args["missing"]
+    scene.render.filepath = os.path.join(args["output"], "broken", "blender_####")
+    bpy.ops.render.render(animation=True)
+    return {"messages": dict(module._runtime.messages)}
+
+
 def clip_mapping(args):
     """For a Movie Clip with frame_start/frame_offset set, which file frame does Blender's own
     Movie Clip node show at scene frame N, and which does the add-on read? Renders the clip node

@@ -276,3 +276,22 @@ def test_source_frames_are_the_ones_blenders_clip_node_shows(blender, kind, tmp_
         assert best == found["mapped"], f"scene frame {frame}: Blender shows {best}, excolor reads {found['mapped']}"
         others = min(v for n, v in differences.items() if n != best)
         assert differences[best] < (0.01 if kind == "sequence" else 2.0) and others > 2 * differences[best]
+
+
+def test_a_frame_that_fails_renders_black_and_says_why(blender, model_dir, tmp_path):
+    # A reference that is gone by the second render: that render must not repeat the colours
+    # the images still hold from the first (they would pass for right frames); it writes black
+    # and names the file.
+    blender, version = blender
+    missing = tmp_path / "moved_away.png"
+    args = {
+        "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, 2],
+        "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), None]],
+        "output": str(tmp_path), "missing": str(missing),
+    }
+    report = run_in_blender(blender, "render_then_break", args, tmp_path)
+    message = next(iter(report["messages"].values()))
+    assert f"reference image {missing} does not exist" in message
+    for frame in (1, 2):
+        assert read_png(tmp_path / "good" / f"blender_{frame:04d}.png").mean() > 20
+        assert not read_png(tmp_path / "broken" / f"blender_{frame:04d}.png").any()

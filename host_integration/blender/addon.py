@@ -10,7 +10,6 @@ in a .blend; they live in the one `_runtime` registry that `register` creates an
 drops, and are rebuilt on demand after a file is loaded.
 """
 import sys
-import traceback
 
 import bpy
 from bpy.app.handlers import persistent
@@ -56,11 +55,13 @@ def _configure(scene):
     return session, _runtime.encoder.space_for(colourspace, session.input_kind)
 
 
-def update_frame(scene, frame=None):
+def update_frame(scene, frame=None, blank_on_error=False):
     """Colorize `frame` (default: the current frame) into the scene's Image datablocks.
 
     Returns the HostFrame, or None when the add-on is off or not set up for this scene. Errors
     are reported on stderr and in the panel, and re-raised (Blender prints handler errors).
+    blank_on_error: on an error, also clear both images (a render then shows a black frame
+    rather than the previous frame's colours, which would pass for a right one).
     """
     props = scene.excolor
     if _runtime is None or not props.enabled or props.result_image is None:
@@ -74,6 +75,8 @@ def update_frame(scene, frame=None):
     except ExcolorError as error:
         _runtime.messages[scene.name_full] = f"frame {frame}: {error}"
         print(f"excolor: frame {frame}: {error}", file=sys.stderr)
+        if blank_on_error:
+            blender_scene.blank_images(props)
         raise
     _runtime.messages[scene.name_full] = ""
     return result
@@ -82,17 +85,18 @@ def update_frame(scene, frame=None):
 @persistent
 def _on_render_pre(scene, *_args):
     # render_pre fires once per frame of an animation render (frame_change_* do not, there).
-    update_frame(scene)
+    update_frame(scene, blank_on_error=True)
 
 
 @persistent
 def _on_frame_change(scene, *_args):
     # Scrubbing and playback in the UI (and scene.frame_set in scripts); the node replays from
-    # its nearest kept state. Errors are printed, not raised: a frame change must not fail.
+    # its nearest kept state. Errors are shown (stderr, panel), not raised: a frame change in a
+    # scene still being set up must not fill the console with tracebacks.
     try:
         update_frame(scene)
     except ExcolorError:
-        traceback.print_exc()
+        pass
 
 
 @persistent

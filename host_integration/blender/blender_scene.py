@@ -133,6 +133,14 @@ def write_frame(props, frame, linear_image):
     return result, matte
 
 
+def blank_images(props):
+    """Clear the result and matte images to transparent black (a frame that failed)."""
+    for image in (props.result_image, props.matte_image):
+        if image is not None:
+            image.pixels.foreach_set(np.zeros(len(image.pixels), np.float32))
+            image.update()
+
+
 def compositor_tree(scene):
     """The scene's compositor node tree, created if missing, and its output node
     (4.x: Composite node; 5.0+: Group Output of `scene.compositing_node_group`)."""
