@@ -49,7 +49,7 @@ class Plan:
     memory_sides: tuple
 
 
-FULL = Plan(PLATES, LONG_SIDES, frames=8, reps=6, threads=os.cpu_count() or 1,
+FULL = Plan(PLATES, LONG_SIDES, frames=6, reps=5, threads=os.cpu_count() or 1,
             official_node=(((360, 640), 384), ((1080, 1920), 384), ((1080, 1920), 512)),
             memory_sides=LONG_SIDES)
 QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,

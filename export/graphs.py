@@ -28,6 +28,26 @@ def export_mode(model):
             module.train(flag)
 
 
+@contextlib.contextmanager
+def matching_mode(model, matching):
+    """Trace with the matching version `matching` ('dense' or 'chunked', excolor.model.matching)
+    in the correspondence stage, restoring the model's own afterwards. 'chunked' writes an ONNX
+    Loop whose memory grows linearly with the frame's positions (issue 7); its results equal
+    the dense ones to float rounding, which the export's parity check then measures."""
+    from excolor.model.matching import matcher
+
+    chosen = matcher(matching)
+    stage = model.correspondence
+    if not hasattr(stage, "match"):
+        raise ValueError(f"{type(stage).__name__} has no swappable `match`; export with matching='dense'")
+    previous = stage.match
+    stage.match = chosen
+    try:
+        yield model
+    finally:
+        stage.match = previous
+
+
 def dynamic_axes_for(names, sample_tensors, axis_names):
     """{name: {2: height symbol, 3: width symbol}} for every 4-D tensor (batch fixed at 1).
 

@@ -14,7 +14,7 @@ from excolor.errors import OutputError
 from excolor.modeldir import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
                               load_model_dir, sha256_of, write_manifest)
 
-from .graphs import OPSET, PRECISION, export_mode, export_stage
+from .graphs import OPSET, PRECISION, export_mode, export_stage, matching_mode
 from .parity import measure_parity, parity_cases
 
 FRAME_AXES = ("height", "width")
@@ -87,7 +87,7 @@ def _sessions(folder):
 
 
 def export_model_dir(model, model_dir, *, parity_images, provenance, force=False,
-                     parity_long_side=None):
+                     parity_long_side=None, matching="chunked"):
     """Export `model` (an ExemplarColorizer) to `model_dir`; returns the loaded ModelDir.
 
     parity_images: two or more (H,W,3) sRGB images in [0,1] (real photographs); consecutive
@@ -95,6 +95,9 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
     with long side `parity_long_side` (default: the rule's default). The first pair also drives
     the tracing. provenance: JSON-able dict stored in the manifest (its `checkpoint_sha256`, if
     any, is also stamped into each graph). Raises OutputError if `model_dir` exists and not force.
+    matching: 'chunked' (default: bounded memory, an ONNX Loop over frame positions) or 'dense'
+    (the whole similarity matrix at once), see excolor.model.matching; parity is measured
+    against the model's own PyTorch matching either way.
     """
     model_dir = Path(model_dir)
     if model_dir.exists() and not force:
@@ -105,11 +108,13 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
     staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
     try:
         with export_mode(model):
-            graphs = _write_graphs(model, staging, cases[0], provenance)
+            with matching_mode(model, matching):
+                graphs = _write_graphs(model, staging, cases[0], provenance)
             LOG.info("measuring ONNX Runtime against PyTorch on %d image pairs", len(cases))
             parity = measure_parity(model, _sessions(staging), cases)
         record = dict(provenance)
         record.setdefault("excolor_version", __version__)
+        record["matching"] = matching
         record["parity_inputs"] = (f"{len(cases)} reference/frame pairs of real photographs, "
                                    f"long side {long_side}, stage by stage")
         manifest = Manifest(

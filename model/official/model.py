@@ -64,20 +64,23 @@ class Correspondence(nn.Module):
     """frame_l (B,1,H,W) + reference outputs -> warped_ab (B,2,H,W), confidence (B,1,H,W).
 
     temperature None is a hard argmax (the authors' inference); a float is softmax(f / T).
+    match: the matching callable (`matching.match`, or excolor.model.matching's chunked
+    version with the same signature, which export swaps in for bounded memory).
     """
 
-    def __init__(self, vgg, nonlocal_net, temperature=None):
+    def __init__(self, vgg, nonlocal_net, temperature=None, match=match):
         super().__init__()
         if temperature is not None and not temperature > 0:
             raise ValueError(f"temperature must be positive or None (argmax), got {temperature}")
         self.vgg = vgg
         self.nonlocal_net = nonlocal_net
         self.temperature = temperature
+        self.match = match
 
     def forward(self, frame_l, reference_features, reference_ab):
         features = self.nonlocal_net.mixed_features(self.vgg(gray_to_rgb(frame_l)))
         projected = centre_and_normalize(self.nonlocal_net.theta(features))
-        warped_ab, confidence = match(projected, reference_features, reference_ab, self.temperature)
+        warped_ab, confidence = self.match(projected, reference_features, reference_ab, self.temperature)
         upsample = nn.functional.interpolate
         return (upsample(warped_ab, scale_factor=MATCH_STRIDE, mode="nearest"),
                 upsample(confidence, scale_factor=MATCH_STRIDE, mode="nearest"))
