@@ -69,12 +69,17 @@ def load_shot_list(path):
     placeholder left unfilled, a keyframe outside its shot), each naming file and shot.
     """
     path = Path(path)
-    if not path.is_file():
+    if path.suffix.lower() in (".otio", ".edl"):  # editorial cut lists (excolor.editorial)
+        from .editorial import read_timeline_shots
+
+        data = read_timeline_shots(path)
+    elif not path.is_file():
         raise InputError(f"{path}: shot list is missing (no such file)")
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not valid JSON ({error})") from error
+    else:
+        try:
+            data = json.loads(path.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"{path}: not valid JSON ({error})") from error
     if not isinstance(data, dict) or not isinstance(data.get("shots"), list):
         raise UsageError(f'{path}: expected {{"shots": [...]}} at the top level')
     if not data["shots"]:

@@ -33,7 +33,8 @@ def add_parser(sub):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", metavar="INPUT", help="video file or image sequence (name.%%04d.ext / name.####.ext)")
-    parser.add_argument("-o", "--output", metavar="SHOTS.json", required=True, help="shot list to write")
+    parser.add_argument("-o", "--output", metavar="SHOTS.json", required=True,
+                        help="shot list to write (.json, or .otio for an OpenTimelineIO timeline)")
     parser.add_argument("--threshold", type=float, default=27.0,
                         help="cut threshold: mean luminance/edge change that makes a cut (default 27; lower finds more cuts)")
     parser.add_argument("--min-length", type=int, default=15, metavar="FRAMES",
@@ -96,6 +97,7 @@ def run(args):
     reader = open_input(args.input)
     try:
         first, last = reader.first, reader.last
+        fps = float(reader.fps) if reader.fps else 24.0
         if args.frames:
             first, last = parse_frame_range(args.frames)
             if first < reader.first or last > reader.last:
@@ -120,7 +122,12 @@ def run(args):
     finally:
         reader.close()
     try:
-        write_shot_list(output, ranges)
+        if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.editorial)
+            from ..editorial import write_timeline
+
+            write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
+        else:
+            write_shot_list(output, ranges)
     except OSError as error:
         raise OutputError(f"{output}: cannot write ({error})") from error
     print(f"{output}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)

@@ -1,0 +1,197 @@
+"""Editorial cut lists as shot lists: OpenTimelineIO timelines (.otio) and CMX 3600 EDLs (.edl).
+
+A thin translation to the SHOTS.json structure (excolor.shotlist), which then checks it as it
+checks a JSON file. The convention (docs/editorial.md):
+
+- every clip of the timeline's video tracks is a shot; gaps and transitions are skipped;
+- the clip's source range is the shot's frames: first = source start in frames at the range's
+  own rate, last = first + duration - 1 (inclusive, frame numbers as on disk);
+- the clip's name is the shot's name (messages name it);
+- references, relative to the timeline file:
+  * clip metadata ``{"excolor": {"reference": "key.png", "reference_frame": 1001}}`` or
+    ``{"excolor": {"reference": [{"image": "a.png", "frame": 1001}, ...]}}``: as in SHOTS.json;
+  * a marker on the clip named ``excolor: keys/a.png`` (or with metadata
+    ``{"excolor": {"reference": "keys/a.png"}}``): a keyframe pinned to the marker's frame.
+    In an .otio file the marker's time is the clip's source time (OTIO's convention); in an
+    EDL a ``* LOC:`` line carries record timecode, mapped to the clip's source frames;
+  * no reference: a placeholder, which `excolor colorize` refuses, naming the clip.
+
+Writing (`excolor shots -o SHOTS.otio`): one clip per shot on one video track, source range =
+the shot, media = INPUT, placeholder references in clip metadata; pinned keyframes (when
+converting a SHOTS.json) become markers, an unpinned reference stays in the clip metadata.
+"""
+import os
+from pathlib import Path
+
+from .errors import InputError, UsageError
+
+SUFFIXES = (".otio", ".edl")
+MARKER_PREFIX = "excolor:"
+DEFAULT_EDL_RATE = 24.0
+
+
+def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
+    """Read a timeline -> ``{"shots": [...]}`` as in SHOTS.json (paths relative to the file).
+
+    path: .otio (any OTIO file) or .edl (CMX 3600, read at `edl_rate` frames per second).
+    Raises InputError (missing, unreadable) or UsageError naming the clip (no source range,
+    a fractional frame, a marker outside the clip, both metadata and markers as references).
+    """
+    import opentimelineio as otio
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: timeline is missing (no such file)")
+    is_edl = path.suffix.lower() == ".edl"
+    try:
+        if is_edl:
+            timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=edl_rate)
+        else:
+            timeline = otio.adapters.read_from_file(str(path))
+    except Exception as error:  # noqa: BLE001 - OTIO's adapters raise many unrelated types
+        raise InputError(f"{path}: not a readable {'CMX 3600 EDL' if is_edl else 'OTIO timeline'} "
+                         f"({type(error).__name__}: {error})") from error
+    tracks = _video_tracks(timeline, path)
+    shots = []
+    for track in tracks:
+        for index, item in enumerate(track):
+            if not isinstance(item, otio.schema.Clip):
+                continue
+            where = f"{path}: clip {len(shots) + 1} '{item.name}'"
+            record_start = None
+            if is_edl:
+                # The EDL reader puts the track's record start at -source_range.start.
+                offset = track.source_range.start_time if track.source_range else otio.opentime.RationalTime()
+                record_start = track.range_of_child_at_index(index).start_time - offset
+            shots.append(_clip_shot(item, where, record_start))
+    if not shots:
+        raise UsageError(f"{path}: the timeline has no clips (one clip per shot)")
+    return {"shots": shots}
+
+
+def _video_tracks(timeline, path):
+    import opentimelineio as otio
+
+    if isinstance(timeline, otio.schema.Timeline):
+        return list(timeline.video_tracks())
+    if isinstance(timeline, otio.schema.Track):
+        return [timeline]
+    raise UsageError(f"{path}: expected a timeline, got an OTIO {type(timeline).__name__}")
+
+
+def _frames(time, where, what):
+    value = time.to_frames() if time.rate > 0 else None
+    if value is None or abs(time.value - round(time.value)) > 1e-6:
+        raise UsageError(f"{where}: {what} {time.value} at {time.rate} fps is not a whole frame")
+    return int(value)
+
+
+def _clip_shot(clip, where, record_start):
+    """One clip -> a SHOTS.json shot dict (record_start: the clip's EDL record time, or None)."""
+    try:
+        source = clip.source_range or clip.available_range()
+    except Exception as error:  # noqa: BLE001 - OTIO raises its own untyped errors here
+        raise UsageError(f"{where}: has no source range (and its media gives none): {error}") from error
+    first = _frames(source.start_time, where, "source start")
+    count = _frames(source.duration.rescaled_to(source.start_time), where, "duration")
+    if count < 1:
+        raise UsageError(f"{where}: its source range is empty")
+    last = first + count - 1
+    shot = {"start": first, "end": last, "name": clip.name or ""}
+    settings = dict(clip.metadata.get("excolor", {}) or {})
+    unknown = sorted(set(settings) - {"reference", "reference_frame"})
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) in its excolor metadata: {', '.join(unknown)}")
+    markers = []
+    for marker in clip.markers:
+        image = _marker_reference(marker)
+        if image is None:
+            continue
+        start = marker.marked_range.start_time
+        if record_start is not None:  # EDL: record timecode -> the clip's source frames
+            start = start - record_start + source.start_time
+        frame = _frames(start.rescaled_to(source.start_time), where, f"marker '{marker.name}' time")
+        if not first <= frame <= last:
+            raise UsageError(
+                f"{where}: marker '{marker.name}' is at frame {frame}, outside the clip's source "
+                f"range {first}-{last}"
+            )
+        markers.append({"image": image, "frame": frame})
+    if markers and settings.get("reference") is not None:
+        unpinned = settings["reference"]
+        if not isinstance(unpinned, str) or "reference_frame" in settings:
+            raise UsageError(
+                f"{where}: references given both as markers and as a list in its metadata; use one"
+            )
+        # An unpinned reference starts the shot; markers pin the others.
+        markers.insert(0, {"image": unpinned})
+    if markers:
+        shot["reference"] = markers
+    else:
+        shot["reference"] = settings.get("reference")
+        if "reference_frame" in settings:
+            shot["reference_frame"] = settings["reference_frame"]
+    return shot
+
+
+def _marker_reference(marker):
+    """The reference image a marker names, or None for a marker that is not excolor's."""
+    meta = marker.metadata.get("excolor")
+    if hasattr(meta, "get") and meta.get("reference"):
+        return str(meta["reference"])
+    name = (marker.name or "").strip()
+    if name.lower().startswith(MARKER_PREFIX):
+        return name[len(MARKER_PREFIX):].strip() or None
+    return None
+
+
+def write_timeline(path, shots, rate=24.0, media=None):
+    """Write shots as an .otio timeline (one clip per shot on one video track).
+
+    shots: [(start, end, keyframes, name)] with keyframes a sequence of (image path or None,
+    frame or None); (None, None) or no keyframes is a placeholder. rate: frames per second of
+    the source ranges. media: INPUT (a video path or sequence pattern) referenced by each clip.
+    The file is written atomically.
+    """
+    import opentimelineio as otio
+
+    path = Path(path)
+    folder = path.parent.resolve()
+    track = otio.schema.Track(name="excolor shots", kind=otio.schema.TrackKind.Video)
+    for number, (start, end, keyframes, name) in enumerate(shots, start=1):
+        clip = otio.schema.Clip(
+            name=name or f"shot {number}",
+            source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(start, rate), otio.opentime.RationalTime(end - start + 1, rate)
+            ),
+        )
+        if media is not None:
+            clip.media_reference = otio.schema.ExternalReference(target_url=str(media))
+        reference = None
+        for image, frame in keyframes or ():
+            if image is None:
+                continue
+            relative = _relative(image, folder)
+            if frame is None:
+                reference = relative
+            else:
+                clip.markers.append(otio.schema.Marker(
+                    name=f"{MARKER_PREFIX} {relative}",
+                    marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(frame, rate),
+                                                         otio.opentime.RationalTime(0, rate)),
+                    metadata={"excolor": {"reference": relative}},
+                ))
+        clip.metadata["excolor"] = {"reference": reference}
+        track.append(clip)
+    timeline = otio.schema.Timeline(name=path.stem, tracks=[track])
+    temp = path.with_name(path.name + ".partial")
+    otio.adapters.write_to_file(timeline, str(temp), adapter_name="otio_json")
+    temp.replace(path)
+
+
+def _relative(image, folder):
+    image = Path(image)
+    try:
+        return os.path.relpath(image.resolve(), folder)
+    except ValueError:  # another drive on Windows
+        return str(image.resolve())
