@@ -8,6 +8,7 @@ atomically every `checkpoint_every` steps with model, discriminator and optimise
 continues the exact loss sequence.
 """
 import contextlib
+import dataclasses
 import logging
 import platform
 import time
@@ -26,6 +27,7 @@ from .objective import Objective, rollout
 
 log = logging.getLogger(__name__)
 LAST_CHECKPOINT = "last.pt"
+WEIGHT_FREE = ("temperature", "motion_temperature", "default_long_side", "min_side", "max_side")
 LOG_NAME = "losses.csv"
 
 
@@ -172,7 +174,10 @@ class Trainer:
 
     def _initialise(self, path):
         model = load_checkpoint(path)
-        if model.config != self.model.config:
+        # Settings that change no weight (temperatures, size rule) may differ: a new run may,
+        # e.g., match at another temperature than the run it starts from.
+        ours = dataclasses.replace(model.config, **{k: getattr(self.model.config, k) for k in WEIGHT_FREE})
+        if ours != self.model.config:
             raise CheckpointError(f"{path}: made with another lite config ({model.config}); cannot start from it")
         self.model.load_state_dict(model.state_dict())
         self.initialised_from = {
@@ -180,6 +185,7 @@ class Trainer:
             "steps": model.train_info.get("steps"),
             "wall_time_s": model.train_info.get("wall_time_s"),
             "train_config": model.train_info.get("train_config"),
+            "model_config": model.config.to_json(),
             "initialised_from": model.train_info.get("initialised_from") or None,
         }
 

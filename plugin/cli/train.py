@@ -70,6 +70,9 @@ def add_parser(sub):
                              "e.g. to continue with other settings")
     parser.add_argument("--long-side", type=int, default=None,
                         help="the model's default network long side recorded for the node (default 256)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="softmax temperature of the matching (default 0.01, the paper's; a softer "
+                             "one lets gradients reach a from-scratch encoder)")
     parser.set_defaults(run=run)
     return parser
 
@@ -97,7 +100,8 @@ def run(args):
             precision=args.precision, feature_net=args.feature_net, weights=weights,
             adversarial_start=args.adversarial_start,
         )
-        model_config = LiteConfig() if args.long_side is None else LiteConfig(default_long_side=args.long_side)
+        changes = {"default_long_side": args.long_side, "temperature": args.temperature}
+        model_config = LiteConfig(**{k: v for k, v in changes.items() if v is not None})
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.device.startswith("cuda") and not torch.cuda.is_available():
