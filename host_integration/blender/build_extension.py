@@ -6,10 +6,12 @@ Run from a checkout of excolor (it builds excolor's own wheel from it). The zip 
 - `blender_manifest.toml` (Blender 4.2+ extension format; `wheels` lists the bundled wheels);
 - `__init__.py`, which registers `excolor.hosts.blender` (installed from the bundled wheel);
 - `wheels/`: excolor and its runtime dependencies for CPython 3.11 (Blender 4.2-5.0's Python)
-  on the chosen platform, downloaded with `pip download` (PyPI must be reachable). Left out:
-  numpy (Blender ships its own, and bpy needs numpy<2, so dependencies are resolved against
-  numpy<2), and scenedetect with its OpenCV (cut detection for `excolor shots` only: the add-on
-  takes shots from timeline markers).
+  on the chosen platform, downloaded with `pip download` (PyPI must be reachable). Left out
+  (NOT_BUNDLED): numpy (Blender ships its own, and bpy needs numpy<2, so dependencies are
+  resolved against numpy<2); scenedetect and OpenCV (cut detection for `excolor shots`) and
+  OpenTimelineIO with its EDL adapter (cut lists for `excolor colorize --shots`): the add-on
+  takes its shots from timeline markers. The extension test installs the zip into a Blender
+  whose Python has none of excolor's dependencies, so a needed one left out fails there.
 Install in Blender with Edit > Preferences > Get Extensions > Install from Disk, or
 `blender --command extension install-file -r user_default -e excolor-blender.zip`.
 """
@@ -34,7 +36,8 @@ PLATFORMS = {
                     "macosx_14_0_arm64"),
 }
 # Runtime dependencies the add-on does not bundle (see the module docstring).
-NOT_BUNDLED = {"numpy", "scenedetect"}
+NOT_BUNDLED = {"numpy", "scenedetect", "opencv-python-headless", "opencv-python", "opentimelineio",
+               "otio-cmx3600-adapter"}
 
 SHIM = '''"""excolor: exemplar-based video colorization in Blender's compositor.
 
@@ -114,7 +117,7 @@ def collect_wheels(folder, platform):
          "-c", str(constraints), *requirements)
     constraints.unlink()
     for wheel in folder.glob("*.whl"):
-        if _name(wheel.name.split("-")[0].replace("_", "-")) in NOT_BUNDLED:
+        if wheel.name.split("-")[0].replace("_", "-").lower() in NOT_BUNDLED:
             wheel.unlink()
     return sorted(wheel.name for wheel in folder.glob("*.whl"))
 
