@@ -16,6 +16,7 @@ from ..errors import ExcolorError
 COMMANDS = (
     ("colorize", "colorize"),
     ("shots", "shots"),
+    ("farm", "farm"),
     ("import-official", "import_official"),
     ("train", "train"),
     ("export", "export_lite"),

@@ -1,0 +1,12 @@
+"""`excolor farm`: colorize jobs for render-farm engines, as thin translations of one plan.
+
+    excolor.hosts.farm.plan        plan_job(INPUT, OUTPUT, SHOTS, chunk) -> FarmJob (tasks =
+                                   `excolor colorize --frames A-B --direction D` chunks, each
+                                   depending on the previous chunk of its chain)
+    excolor.hosts.farm.openjd      Open Job Description template (AWS Deadline Cloud, `openjd run`)
+    excolor.hosts.farm.opencue     OpenCue outline (opencue-pyoutline) and its XML job spec
+    excolor.hosts.farm.ray_cluster Ray tasks on a cluster (or a local instance)
+
+Engines are imported only when used (each needs its own library: pip install excolor[farm]).
+Examples: docs/farm.md.
+"""

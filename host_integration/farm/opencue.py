@@ -1,0 +1,63 @@
+"""OpenCue: a FarmJob as a PyOutline outline (opencue-pyoutline), and its job spec (XML).
+
+    build_outline(job, show=None, shot=None) -> outline.Outline
+    job_spec(job, show=None, shot=None, user=None) -> str   the XML Cuebot receives
+    launch(job, ...) -> the launched jobs (needs a Cuebot: CUEBOT_HOSTS or opencue.yaml)
+
+One layer per chunk, each a single-frame Shell layer running `excolor colorize ... --frames A-B
+--direction D`; a layer depends on the previous chunk of its chain (a layer-on-layer depend),
+shots and chains run in parallel. The spec is made without pycuerun wrappers (the command runs
+as it is on the render node), so excolor must be installed there. OpenCue retries a frame that
+dies (`maxretries`); the rerun resumes from the state the chunk saved.
+"""
+
+
+def build_outline(job, show=None, shot=None, maxretries=None):
+    """The outline of `job`: a Shell layer per task, LayerOnLayer depends along each chain."""
+    import outline
+    from outline.modules.shell import Shell
+
+    ol = outline.Outline(job.name, frame_range="1-1", show=show, shot=shot)
+    layers = {}
+    for task in job.tasks:
+        layer = Shell(task.name, command=task.command, range="1-1", chunk=1, threads=1)
+        ol.add_layer(layer)
+        layers[task.name] = layer
+    for task in job.tasks:
+        for name in task.depends_on:
+            layers[task.name].depend_all(layers[name])
+    if maxretries is not None:
+        ol.set_arg("maxretries", int(maxretries))
+    return ol
+
+
+def job_spec(job, show=None, shot=None, user=None, maxretries=2):
+    """The OpenCue job spec (XML text) PyOutline serialises for `job`."""
+    from outline.backend.cue import serialize_simple
+    from outline.cuerun import OutlineLauncher
+
+    ol = build_outline(job, show=show, shot=shot)
+    flags = {"maxretries": int(maxretries), "nomail": True}
+    if user:
+        flags["user"] = user
+    return serialize_simple(OutlineLauncher(ol, **flags))
+
+
+def write_spec(job, path, **options):
+    """Write job_spec(job) to `path` atomically; returns the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    temp = path.with_name(path.name + ".partial")
+    temp.write_text(job_spec(job, **options))
+    temp.replace(path)
+    return path
+
+
+def launch(job, show=None, shot=None, maxretries=2):
+    """Submit `job` to the Cuebot PyOutline is configured for (not testable without one)."""
+    from outline.cuerun import OutlineLauncher
+
+    ol = build_outline(job, show=show, shot=shot)
+    launcher = OutlineLauncher(ol, maxretries=int(maxretries), nomail=True)
+    return launcher.launch(use_pycuerun=False)

@@ -1,0 +1,129 @@
+"""A farm job as plain data: `excolor colorize` chunk tasks and the dependencies of the state chain.
+
+Engines (openjd, opencue, ray_cluster) only translate a FarmJob; none holds colorization logic.
+
+The chain (docs/cli.md, design.md "Batch and farm"): a chunk `--frames A-B --direction forward`
+continues each forward run from its state at A-1, so forward chunks of a shot run in order;
+`--direction backward` chunks continue from B+1, so they run in reverse order. A shot whose
+keyframes all start runs forward (an unpinned reference, or one pinned to its first frame) has
+no backward chain. Shots, and a shot's two chains, are independent: every task depends on at
+most the previous task of its own chain, so the graph has no cycles.
+"""
+import dataclasses
+import shlex
+import sys
+from pathlib import Path
+
+from excolor.errors import UsageError
+
+# Flags the job sets per task: passing them through to every task would break the chain.
+RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
+            "--overwrite", "--preview")
+
+
+@dataclasses.dataclass(frozen=True)
+class FarmTask:
+    """One chunk of one chain of one shot.
+
+    name: unique, engine-safe ("shot001-fwd-1001-1050"). depends_on: names of tasks that must
+    finish first (at most one: the previous chunk of the chain). argv: the full command.
+    """
+
+    name: str
+    shot: int  # 1-based position in the shot list
+    direction: str  # "forward" | "backward"
+    first: int
+    last: int
+    depends_on: tuple
+    argv: tuple
+
+    @property
+    def command(self):
+        """argv as one POSIX shell line (for engines that take a string)."""
+        return shlex.join(self.argv)
+
+
+@dataclasses.dataclass(frozen=True)
+class FarmJob:
+    """Everything an engine needs: the tasks in an order that respects every dependency."""
+
+    name: str
+    input: str
+    output: str
+    shots: str
+    chunk: int
+    tasks: tuple
+
+    def task(self, name):
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise KeyError(name)
+
+    def chains(self):
+        """{(shot, direction): [task, ...]} in the order each chain must run."""
+        chains = {}
+        for task in self.tasks:
+            chains.setdefault((task.shot, task.direction), []).append(task)
+        return chains
+
+
+def default_excolor():
+    """The command that runs excolor on a render node: this Python's `-m excolor`."""
+    return (sys.executable, "-m", "excolor")
+
+
+def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None):
+    """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
+
+    input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
+    machines write frames, a video is one file). shots: SHOTS.json, .otio or .edl (checked
+    here as colorize checks it). colorize_args: extra `excolor colorize` flags for every task
+    (model, network size, colour settings); the flags the job sets itself are refused.
+    excolor: the command (argv prefix) that runs excolor on the render nodes.
+    """
+    from excolor import io
+    from excolor.runs import BACKWARD, Keyframe, Shot, plan_runs
+    from excolor.shotlist import load_shot_list
+
+    if chunk < 1:
+        raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
+    if io.describe_kind(output) != "sequence":
+        raise UsageError(
+            f"OUTPUT {output}: a farm job writes an image sequence (e.g. out/shot.####.exr); "
+            "encode a video from it afterwards, or render a video with 'excolor colorize'"
+        )
+    for arg in colorize_args:
+        flag = str(arg).split("=", 1)[0]
+        if flag in RESERVED:
+            raise UsageError(f"{flag}: set by the farm job for each task; not allowed among the colorize flags")
+    entries = load_shot_list(shots)
+    input, output, shots = _absolute(input), _absolute(output), str(Path(shots).resolve())
+    prefix = tuple(excolor or default_excolor())
+    common = (input, output, "--shots", shots, *map(str, colorize_args))
+    tasks = []
+    for entry in sorted(entries, key=lambda e: e.start):
+        shot = Shot(entry.start, entry.end, [Keyframe(image, frame) for image, frame in entry.keyframes])
+        runs = plan_runs(shot)
+        bounds = [(a, min(a + chunk - 1, entry.end)) for a in range(entry.start, entry.end + 1, chunk)]
+        for direction in ("forward", "backward"):
+            sign = BACKWARD if direction == "backward" else 1
+            spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == sign]
+            chunks = [(a, b) for a, b in bounds if any(a <= hi and lo <= b for lo, hi in spans)]
+            if direction == "backward":
+                chunks.reverse()
+            previous = None
+            for a, b in chunks:
+                task_name = f"shot{entry.number:03d}-{direction[0]}wd-{a}-{b}"  # fwd / bwd
+                argv = (*prefix, "colorize", *common, "--frames", f"{a}-{b}", "--direction", direction)
+                tasks.append(FarmTask(task_name, entry.number, direction, a, b,
+                                      (previous,) if previous else (), argv))
+                previous = task_name
+    job_name = name or f"excolor-{Path(shots).stem}"
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks))
+
+
+def _absolute(pattern):
+    """An input/output path or sequence pattern made absolute (render nodes have other cwds)."""
+    path = Path(pattern)
+    return str(path if path.is_absolute() else Path.cwd() / path)
