@@ -22,11 +22,17 @@ def _build_scene(args):
     import bpy
 
     scene = bpy.context.scene
-    clip = bpy.data.movieclips.load(args["clip"])
-    clip.frame_start = args.get("clip_start", 1)
     props = scene.excolor
-    props.source_kind = "CLIP"
-    props.clip = clip
+    if args.get("path"):
+        # A file path instead of a Movie Clip: args['path'] (video or name.####.ext) shows its
+        # first frame at scene frame 1.
+        props.source_kind = "PATH"
+        props.path, props.path_start = args["path"], 1
+    else:
+        clip = bpy.data.movieclips.load(args["clip"])
+        clip.frame_start = args.get("clip_start", 1)
+        props.source_kind = "CLIP"
+        props.clip = clip
     props.model = args["model"]
     props.device = "CPU"
     scene.frame_start, scene.frame_end = args["frames"]

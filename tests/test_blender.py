@@ -109,12 +109,14 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
 
 
 @pytest.mark.slow
-def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_reference, tmp_path):
+@pytest.mark.parametrize("source", ["clip", "path"])
+def test_render_equals_cli_and_scrubbing_replays(blender, source, model_dir, second_reference, tmp_path):
     blender, version = blender
-    # Two shots: markers at scene frames 1 and 4 (the clip starts at scene frame 1 = video
-    # frame 0); the second shot's keyframe is pinned to its last frame (a backward run).
+    # Two shots: markers at scene frames 1 and 4 (the source starts at scene frame 1 = video
+    # frame 0); the second shot's keyframe is pinned to its last frame (a backward run). The
+    # source is a Movie Clip datablock, or the file's path typed into the panel.
     args = {
-        "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
+        source: str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
         "markers": [["shot_a", 1], ["shot_b", 4]],
         "keyframes": [["shot_a", str(SAMPLE_REFERENCE), None], ["shot_b", str(second_reference), 5]],
         "output": str(tmp_path / "blender"), "scrub_order": [3, 1, 5, 2, 4, 4, 1],
@@ -129,7 +131,7 @@ def test_render_equals_cli_and_scrubbing_replays(blender, model_dir, second_refe
     run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--shots", tmp_path / "shots.json",
              "--frames", f"0-{FRAMES - 1}", "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(FRAMES)])
-    print(f"Blender {report['version']} vs excolor colorize: max difference {worst}/255")
+    print(f"Blender {report['version']} ({source}) vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0, "the frames carry colour (a gray result would compare equal trivially)"
     # The confidence matte image holds the node's matte, rows in Blender's bottom-up order.
@@ -210,7 +212,8 @@ def test_extension_zip_installs_and_renders_alone(blender, model_dir, extension_
 
 
 @pytest.mark.slow
-def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, model_dir, tmp_path):
+@pytest.mark.parametrize("source", ["clip", "path"])
+def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, source, model_dir, tmp_path):
     # Float EXR plates are scene linear in excolor (as in the CLI) and in Blender: the result
     # goes into the compositor unconverted and comes out of a float EXR render as the CLI's EXR.
     import OpenImageIO as oiio
@@ -228,9 +231,10 @@ def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, model_di
         write_image(plates / f"plate.{n + 1001}.exr", (decoded * 1.5).astype(np.float32), linear, plates)
     reader.close()
     args = {
-        "clip": str(plates / "plate.1001.exr"), "model": str(model_dir), "frames": [1, 3],
+        "model": str(model_dir), "frames": [1, 3],
         "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), 2]],
         "output": str(tmp_path / "blender"), "scrub_order": [], "exr": True,
+        source: str(plates / ("plate.1001.exr" if source == "clip" else "plate.####.exr")),
     }
     run_in_blender(blender, "render", args, tmp_path)
     cli_pattern = str(tmp_path / "cli" / "cli.####.exr")
@@ -245,7 +249,7 @@ def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, model_di
         assert theirs[..., :3].max() > 1.0, "HDR values above 1 take part"
         assert np.abs(theirs - plate).max() > 0.05, "the frames were colorized, not passed through"
         worst = max(worst, float(np.abs(ours[..., :3] - theirs[..., :3]).max()))
-    print(f"Blender {version} EXR render vs excolor colorize: max difference {worst:.2e}")
+    print(f"Blender {version} EXR ({source}) render vs excolor colorize: max difference {worst:.2e}")
     assert worst < 1e-3
 
 
