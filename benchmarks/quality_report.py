@@ -58,8 +58,11 @@ def model_record(model_dir):
     manifest = Path(model_dir) / "manifest.json"
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
     data = json.loads(manifest.read_text())
+    training = data.get("provenance", {}).get("training", {})
+    training = training if isinstance(training, dict) else {"note": str(training)}
     return {"dir": str(model_dir), "manifest_sha256": digest,
-            "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name)}
+            "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name),
+            "training_steps": training.get("steps"), "training_wall_s": training.get("wall_time_s")}
 
 
 def header(args, models, wall):
@@ -87,7 +90,9 @@ def markdown(head, results):
     lines.append(f"- date: {head['date']}; commit {head['commit']} (benchmarks/ {head['tree']})")
     lines.append(f"- machine: {head['machine']}; node device {head['device']}; wall {head['wall_seconds']} s")
     for key, rec in head["models"].items():
-        lines.append(f"- {key}: `{rec['dir']}` ({rec['architecture']}), manifest sha256 {rec['manifest_sha256'][:16]}")
+        trained = f", trained {rec['training_steps']} steps" if rec.get("training_steps") is not None else ""
+        lines.append(f"- {key}: `{rec['dir']}` ({rec['architecture']}{trained}), manifest sha256 "
+                     f"{rec['manifest_sha256'][:16]}")
     if not head["models"]:
         lines.append("- models: none (baselines only)")
     if head["quick"]:
