@@ -6,11 +6,14 @@
 
 One step per chunk, each with a single task; a step depends on the previous chunk of its chain
 (OpenJD orders steps, not the tasks inside a step, so a chain of chunks is a chain of steps).
-INPUT, OUTPUT and SHOTS are PATH job parameters (so a farm's path mapping applies to them),
-defaulting to the paths the job was made with. Run it on this machine with
-`openjd run job.yaml` (every step in dependency order), or submit it to Deadline Cloud.
+INPUT, OUTPUT and SHOTS are PATH job parameters (so a farm's path mapping applies to them);
+their values are written beside the template (job.params.json; OpenJD allows defaults only
+for paths inside the template's folder). Run it on this machine with
+`openjd run job.yaml -p file://job.params.json` (every step in dependency order), or submit it
+to Deadline Cloud with those values.
 """
 import json
+import os
 from pathlib import Path
 
 SPECIFICATION = "jobtemplate-2023-09"
@@ -19,8 +22,12 @@ PARAMETERS = (("Input", "input", "INPUT: the plates (video or name.####.ext)"),
               ("Shots", "shots", "SHOTS: the shot list (.json, .otio or .edl)"))
 
 
-def job_template(job):
-    """The OpenJD job template of `job` (a FarmJob) as a plain dict."""
+def job_template(job, folder):
+    """The OpenJD job template of `job` (a FarmJob) as a plain dict.
+
+    folder: where the template file will be; OpenJD joins a PATH parameter's default to the
+    template's folder (an absolute default is refused), so defaults are written relative to it.
+    """
     values = {getattr(job, attr): f"{{{{Param.{name}}}}}" for name, attr, _ in PARAMETERS}
     steps = []
     for task in job.tasks:
@@ -47,28 +54,43 @@ def job_template(job):
         "name": job.name,
         "description": f"excolor colorize, chunks of {job.chunk} frames; forward chunks of a shot in "
                        "order, backward chunks in reverse order, shots in parallel",
-        "parameterDefinitions": [
-            {"name": name, "type": "PATH", "default": getattr(job, attr), "description": text}
-            for name, attr, text in PARAMETERS
-        ],
+        "parameterDefinitions": [_parameter(name, getattr(job, attr), text, folder)
+                                 for name, attr, text in PARAMETERS],
         "steps": steps,
     }
 
 
+def _parameter(name, value, text, folder):
+    definition = {"name": name, "type": "PATH", "description": text}
+    relative = os.path.relpath(value, folder)
+    if not relative.startswith(".."):
+        definition["default"] = relative  # only paths inside the template's folder may be defaults
+    return definition
+
+
+def parameter_values(job):
+    """{name: value} of the job parameters (for `openjd run -p file://...` or a submission)."""
+    return {name: getattr(job, attr) for name, attr, _ in PARAMETERS}
+
+
 def write_template(job, path):
-    """Write the template to `path` (.yaml/.yml as YAML, .json as JSON); returns the path."""
+    """Write the template to `path` (.yaml/.yml as YAML, .json as JSON), and the job's
+    parameter values beside it as `<path stem>.params.json`; returns (template, values) paths.
+    Run it here with `openjd run TEMPLATE -p file://VALUES`."""
     import yaml
 
     path = Path(path)
-    template = job_template(job)
+    template = job_template(job, path.resolve().parent)
     if path.suffix.lower() == ".json":
         text = json.dumps(template, indent=2) + "\n"
     else:
         text = yaml.safe_dump(template, sort_keys=False, width=1000)
-    temp = path.with_name(path.name + ".partial")
-    temp.write_text(text)
-    temp.replace(path)
-    return path
+    values = path.with_name(path.stem + ".params.json")
+    for target, content in ((path, text), (values, json.dumps(parameter_values(job), indent=2) + "\n")):
+        temp = target.with_name(target.name + ".partial")
+        temp.write_text(content)
+        temp.replace(target)
+    return path, values
 
 
 def check_template(path):

@@ -13,8 +13,9 @@ keyframe is pinned after the shot's start) in reverse order; shots and chains ru
 The frames equal a one-go 'excolor colorize' byte for byte. OUTPUT must be an image sequence.
 
 engines:
-  openjd   write an Open Job Description template (-o job.yaml): AWS Deadline Cloud, or run it
-           here with 'openjd run job.yaml'
+  openjd   write an Open Job Description template (-o job.yaml) and its parameter values
+           (job.params.json): AWS Deadline Cloud, or run it here with
+           'openjd run job.yaml -p file://job.params.json'
   opencue  write the OpenCue job spec PyOutline makes (-o job.xml); --launch submits it to the
            Cuebot PyOutline is configured for
   ray      run the chunks now as Ray tasks (--address of a cluster, default: a local instance);
@@ -22,7 +23,7 @@ engines:
 
 examples:
   excolor farm openjd plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 -o job.yaml
-  openjd run job.yaml
+  openjd run job.yaml -p file://job.params.json
   excolor farm opencue plates/a.####.exr out/a.####.exr --shots cut.otio --chunk 50 -o job.xml
   excolor farm ray plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 --address auto
 """
@@ -98,9 +99,10 @@ def run(args):
     if args.engine == "openjd":
         from ..hosts.farm import openjd
 
-        openjd.write_template(job, args.job)
-        openjd.check_template(args.job)
-        print(f"wrote {args.job}; run it here with: openjd run {shlex.quote(str(args.job))}", file=sys.stderr)
+        template, values = openjd.write_template(job, args.job)
+        openjd.check_template(template)
+        print(f"wrote {template} and {values}; run it here with: openjd run {shlex.quote(str(template))} "
+              f"-p {shlex.quote('file://' + str(values))}", file=sys.stderr)
     elif args.engine == "opencue":
         from ..hosts.farm import opencue
 
