@@ -63,8 +63,7 @@ def submit(job, retries=3, attempts_dir=None, num_cpus=1):
     """
     import ray
 
-    remote = ray.remote(_run_chunk).options(
-        max_retries=retries, retry_exceptions=[ChunkFailed], num_cpus=num_cpus)
+    remote = ray.remote(max_retries=retries, retry_exceptions=[ChunkFailed], num_cpus=num_cpus)(_run_chunk)
     refs = {}
     for task in job.tasks:  # plan order: every dependency comes before its dependants
         after = [refs[name] for name in task.depends_on]
