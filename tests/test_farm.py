@@ -130,3 +130,69 @@ def test_farm_needs_a_job_file_and_a_sequence(clip, tmp_path):
     assert result.returncode == 2 and "-o FILE" in result.stderr
     result = excolor("farm", "ray", clip["pattern"], tmp_path / "o.mov", "--shots", clip["shots"], "--chunk", "4")
     assert result.returncode == 2 and "writes an image sequence" in result.stderr
+
+
+def _colorize_chunk(clip, out, model, frames, direction):
+    return excolor("colorize", clip["pattern"], out / "c.####.png", "--shots", clip["shots"], "--model", model,
+                   "--frames", frames, "--direction", direction)
+
+
+@pytest.mark.slow
+def test_a_chunk_continues_from_the_saved_state_itself(clip, one_go, tmp_path, lite_model_dir):
+    """Shot 2 is pinned at 1013: its forward run renders 1013-1016. Chunk 1014-1016 continues
+    from the state chunk 1011-1013 saved at 1013: without that file it refuses, naming the chunk
+    it waits for (though frame 1013 is on disk); with the file changed its frames change; with
+    the file as saved they equal one-go byte for byte."""
+    import numpy as np
+
+    state_name = "shot001.k0.fwd.1013.npz"
+    genuine, altered = tmp_path / "genuine", tmp_path / "altered"
+    for out in (genuine, altered):
+        first = _colorize_chunk(clip, out, lite_model_dir, "1011-1013", "forward")
+        assert first.returncode == 0, first.stderr
+    state = genuine / ".excolor" / "c.####.png" / "states" / state_name
+    kept = tmp_path / state_name
+    state.rename(kept)
+    waiting = _colorize_chunk(clip, genuine, lite_model_dir, "1014-1016", "forward")
+    assert waiting.returncode == 6
+    assert "chunk 1014-1016: run shot001.k0.fwd" in waiting.stderr
+    assert "waits for the chunk that renders frame 1013" in waiting.stderr and state_name in waiting.stderr
+    assert not (genuine / "c.1014.png").exists()
+    kept.rename(state)
+    done = _colorize_chunk(clip, genuine, lite_model_dir, "1014-1016", "forward")
+    assert done.returncode == 0, done.stderr
+    expected = frames_bytes(one_go)
+    for frame in (1013, 1014, 1015, 1016):
+        assert (genuine / f"c.{frame}.png").read_bytes() == expected[f"c.{frame}.png"]
+    # The same chunk from a changed state (the previous frame's chroma replaced, the file
+    # otherwise as saved, fingerprint included) renders other colours.
+    path = altered / ".excolor" / "c.####.png" / "states" / state_name
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["previous_lab"][:, 1:] = np.array([60.0, -60.0], np.float32)[None, :, None, None]
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    changed = _colorize_chunk(clip, altered, lite_model_dir, "1014-1016", "forward")
+    assert changed.returncode == 0, changed.stderr
+    assert (altered / "c.1014.png").read_bytes() != expected["c.1014.png"]
+
+
+@pytest.mark.slow
+def test_shots_are_independent_units(clip, one_go, tmp_path, lite_model_dir):
+    """Shot 2's chunks run before any chunk of shot 1, beside unreadable files in shot 1's state
+    names: they succeed (so they never read them), leave them untouched, and equal one-go."""
+    out = tmp_path / "out"
+    states = out / ".excolor" / "c.####.png" / "states"
+    first = _colorize_chunk(clip, out, lite_model_dir, "1011-1013", "backward")  # creates .excolor/
+    assert first.returncode == 0, first.stderr
+    garbage = {}
+    for name in ("shot000.k0.fwd.1010.npz", "shot000.k1.fwd.1010.npz", "shot000.k1.bwd.1011.npz",
+                 "shot000.k0.fwd.1013.npz"):
+        (states / name).write_bytes(b"not a state: shot 1 never ran")
+        garbage[name] = (states / name).stat().st_mtime_ns
+    for frames, direction in (("1011-1013", "forward"), ("1014-1016", "forward")):
+        result = _colorize_chunk(clip, out, lite_model_dir, frames, direction)
+        assert result.returncode == 0, f"{frames} {direction}: {result.stderr}"
+    expected = frames_bytes(one_go)
+    assert frames_bytes(out) == {f"c.{n}.png": expected[f"c.{n}.png"] for n in range(1011, 1017)}
+    assert {name: (states / name).stat().st_mtime_ns for name in garbage} == garbage
