@@ -48,7 +48,9 @@ def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
             timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=edl_rate)
         else:
             timeline = otio.adapters.read_from_file(str(path))
-    except Exception as error:  # noqa: BLE001 - OTIO's adapters raise many unrelated types
+    except (otio.exceptions.OTIOError, ValueError, KeyError, TypeError, OSError) as error:
+        # OTIOError (bad EDL, unknown schema), ValueError (bad JSON), Key/TypeError (JSON of
+        # the wrong shape), OSError (unreadable)
         raise InputError(f"{path}: not a readable {'CMX 3600 EDL' if is_edl else 'OTIO timeline'} "
                          f"({type(error).__name__}: {error})") from error
     tracks = _video_tracks(timeline, path)
@@ -88,9 +90,11 @@ def _frames(time, where, what):
 
 def _clip_shot(clip, where, record_start):
     """One clip -> a SHOTS.json shot dict (record_start: the clip's EDL record time, or None)."""
+    import opentimelineio as otio
+
     try:
         source = clip.source_range or clip.available_range()
-    except Exception as error:  # noqa: BLE001 - OTIO raises its own untyped errors here
+    except otio.exceptions.OTIOError as error:  # no media to take a range from
         raise UsageError(f"{where}: has no source range (and its media gives none): {error}") from error
     first = _frames(source.start_time, where, "source start")
     count = _frames(source.duration.rescaled_to(source.start_time), where, "duration")
