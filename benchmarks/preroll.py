@@ -153,8 +153,8 @@ def write_report(results, network_size, chunk, out):
     for model in results["models"]:
         for result in model["clips"]:
             for r in result["rows"]:
-                lines.append(f"| {model['label']} | {result['clip']} | {r['preroll']} | {r['mean_abs_levels']:.3f} | "
-                             f"{r['worst_frame_mean_abs_levels']:.3f} | {r['max_abs_levels']:.0f} | "
+                lines.append(f"| {model['label']} | {result['clip']} | {r['preroll']} | {r['mean_abs_levels']:.4f} | "
+                             f"{r['worst_frame_mean_abs_levels']:.4f} | {r['max_abs_levels']:.0f} | "
                              f"{r['psnr_db']:.1f} | {r['exact_frames']}/{result['scored_frames']} |")
     if results["note"]:
         lines += ["", results["note"]]
