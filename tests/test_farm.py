@@ -75,9 +75,6 @@ def test_openjd_template_checked_and_run_locally_equals_one_go(clip, one_go, tmp
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Session ended successfully" in run.stdout
     assert frames_bytes(out) == frames_bytes(one_go)
-    # A rerun of the template finds every frame done.
-    again = subprocess.run([OPENJD, "run", str(job_file), "-p", values], capture_output=True, text=True, cwd=tmp_path)
-    assert again.returncode == 0 and "0 frame(s) written" in again.stdout
 
 
 def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
