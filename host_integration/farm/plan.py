@@ -83,7 +83,7 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     excolor: the command (argv prefix) that runs excolor on the render nodes.
     """
     from excolor import io
-    from excolor.runs import BACKWARD, Keyframe, Shot, plan_runs
+    from excolor.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
     from excolor.shotlist import load_shot_list
 
     if chunk < 1:
@@ -107,7 +107,7 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
         runs = plan_runs(shot)
         bounds = [(a, min(a + chunk - 1, entry.end)) for a in range(entry.start, entry.end + 1, chunk)]
         for direction in ("forward", "backward"):
-            sign = BACKWARD if direction == "backward" else 1
+            sign = BACKWARD if direction == "backward" else FORWARD
             spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == sign]
             chunks = [(a, b) for a, b in bounds if any(a <= hi and lo <= b for lo, hi in spans)]
             if direction == "backward":
