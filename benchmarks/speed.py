@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when
 import speed_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_WEIGHTS = ROOT.parent / "shared" / "fixtures" / "official_compat" / "weights.py"
+FIXTURE_WEIGHTS = ROOT / "tests" / "fixtures" / "official_compat" / "weights.py"
 PLATES = ((360, 640), (1080, 1920), (2160, 3840))
 LONG_SIDES = (384, 512, 768, 1024)
 MATCH_STRIDE = 4  # both architectures match at 1/4 of the network size
