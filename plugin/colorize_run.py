@@ -14,9 +14,10 @@ log = logging.getLogger(__name__)
 
 
 def _make_node(options, reader, entries):
+    from .colour_management import input_kind_for_pixels
     from .node import ColorizeNode, Keyframe, Shot
 
-    kind = "scene_linear" if reader.pixel_format.dtype in ("half", "float") else "video"
+    kind = input_kind_for_pixels(reader.pixel_format.dtype)
     try:
         node = ColorizeNode(
             model=options.model, device=options.device, network_long_side=options.network_size,
@@ -153,11 +154,11 @@ def _finish_preview(options, node, reader, entries, first, last, captured, targe
 
 
 def _write_preview(options, node, reader, entries, first, last, captured, workspace):
-    from .colour_management import ColourConverter
+    from .colour_management import ColourConverter, input_kind_for_pixels
     from .preview import SheetRow, sample_frames, write_contact_sheet
 
     converter = ColourConverter(config=options.ocio_config, input_space=options.input_space,
-                                input_kind="scene_linear" if reader.pixel_format.dtype in ("half", "float") else "video")
+                                input_kind=input_kind_for_pixels(reader.pixel_format.dtype))
     rows = []
     for entry in entries:
         a, b = max(entry.start, first), min(entry.end, last)

@@ -73,6 +73,13 @@ def input_kind_for(path: str | Path) -> str:
     return "scene_linear" if Path(path).suffix.lower() in SCENE_LINEAR_SUFFIXES else "video"
 
 
+def input_kind_for_pixels(pixel_type: str) -> str:
+    """The input kind a file's stored pixel type suggests: float pixels ("half", "float") are
+    taken as scene-linear, integer pixels as display-referred video. The CLI and the host
+    adapters use this one rule so that they colour the same file alike."""
+    return "scene_linear" if pixel_type in ("half", "float") else "video"
+
+
 def load_config(config: str | Path | ocio.Config | None = None) -> ocio.Config:
     """An OCIO config from a file path, an `ocio://` URI, a built-in name, or None (built-in CG).
 

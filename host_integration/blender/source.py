@@ -72,6 +72,8 @@ def sequence_pattern(filepath):
 
 
 def input_kind(reader):
-    """"scene_linear" for float files (EXR), else "video": the default `excolor colorize` takes
-    for the same file (excolor.colorize_run), so Blender and the CLI colour a file alike."""
-    return "scene_linear" if reader.pixel_format.dtype in ("half", "float") else "video"
+    """The input kind `excolor colorize` takes for the same file, so Blender and the CLI colour a
+    file alike."""
+    from excolor.colour_management import input_kind_for_pixels
+
+    return input_kind_for_pixels(reader.pixel_format.dtype)
