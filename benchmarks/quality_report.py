@@ -60,9 +60,14 @@ def model_record(model_dir):
     data = json.loads(manifest.read_text())
     training = data.get("provenance", {}).get("training", {})
     training = training if isinstance(training, dict) else {"note": str(training)}
+    # A model trained in several runs (--init) records the whole schedule in training_summary;
+    # `training` is only the last run's record.
+    summary = data.get("provenance", {}).get("training_summary", {})
+    steps = summary.get("total_steps", training.get("steps"))
+    wall = summary.get("total_wall_time_s", training.get("wall_time_s"))
     return {"dir": str(model_dir), "manifest_sha256": digest,
             "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name),
-            "training_steps": training.get("steps"), "training_wall_s": training.get("wall_time_s")}
+            "training_steps": steps, "training_wall_s": wall}
 
 
 def header(args, models, wall):
