@@ -3,7 +3,6 @@ import argparse
 from pathlib import Path
 
 from ..errors import OutputError
-from .import_official import require_torch
 
 DESCRIPTION = """\
 Export a checkpoint of the lite architecture (written by 'excolor train') as a model directory
@@ -43,7 +42,9 @@ def run(args):
     model_dir = Path(args.model_dir)
     if model_dir.exists() and not args.force:
         raise OutputError(f"{model_dir}: already exists; pass --force to replace it")
-    torch = require_torch()
+    from excolor.model.torch_required import require_torch
+
+    torch = require_torch("excolor export")
     from excolor.export import export_model_dir
     from excolor.export.photos import sample_photos
     from excolor.model.lite import load_checkpoint

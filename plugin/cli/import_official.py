@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from ..errors import OutputError, UsageError
+from ..errors import OutputError
 
 DESCRIPTION = """\
 Import the paper authors' released model (three PyTorch checkpoint files) and write a model
@@ -66,20 +66,13 @@ def add_parser(sub):
     return parser
 
 
-def require_torch():
-    """Import torch or raise a UsageError that says how to get it."""
-    try:
-        import torch
-    except ImportError as error:
-        raise UsageError("this command needs PyTorch: pip install excolor[train]") from error
-    return torch
-
-
 def run(args):
     model_dir = Path(args.model_dir)
     if model_dir.exists() and not args.force:
         raise OutputError(f"{model_dir}: already exists; pass --force to replace it")
-    torch = require_torch()
+    from excolor.model.torch_required import require_torch
+
+    torch = require_torch("excolor import-official")
     from excolor.export import export_model_dir
     from excolor.export.photos import sample_photos
     from excolor.model.official.checkpoint import load_official

@@ -78,10 +78,9 @@ def add_parser(sub):
 
 
 def run(args):
-    try:
-        import torch
-    except ImportError as error:
-        raise UsageError("excolor train needs PyTorch: pip install 'excolor[train]'") from error
+    from excolor.model.torch_required import require_torch
+
+    torch = require_torch("excolor train")
     from excolor.model.data import PseudoVideoConfig, PseudoVideoDataset, data_record
     from excolor.model.lite import LiteConfig
     from excolor.model.training import LossWeights, TrainConfig, Trainer
