@@ -6,7 +6,8 @@ import onnx
 import torch
 
 OPSET = 17
-PRECISION = "fp32"
+# fp16 graphs are the fp32 export converted (export/precision.py), float32 at their inputs/outputs.
+PRECISIONS = ("fp32", "fp16")
 _ONNX_DTYPES = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.FLOAT16: "float16",
                 onnx.TensorProto.INT64: "int64"}
 

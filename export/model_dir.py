@@ -9,13 +9,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import onnx
+
 from excolor import __version__
 from excolor.errors import OutputError
 from excolor.modeldir import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
                               load_model_dir, sha256_of, write_manifest)
 
-from .graphs import OPSET, PRECISION, export_mode, export_stage, matching_mode
+from .graphs import OPSET, PRECISIONS, export_mode, export_stage, matching_mode
 from .parity import measure_parity, parity_cases
+from .precision import to_float16
 
 FRAME_AXES = ("height", "width")
 LOG = logging.getLogger("excolor.export")
@@ -44,8 +47,8 @@ def _axis_names(model):
     return names
 
 
-def _write_graphs(model, folder, case, provenance):
-    """Export the three stages into `folder`; returns {graph: GraphSpec}."""
+def _write_graphs(model, folder, case, provenance, precision):
+    """Export the three stages into `folder` at `precision`; returns {graph: GraphSpec}."""
     specs = model.stage_specs()
     stages = model.stages()
     reference = stages["reference"](case["reference_lab"])
@@ -65,10 +68,13 @@ def _write_graphs(model, folder, case, provenance):
             "excolor.inputs": list(specs[name].inputs),
             "excolor.outputs": list(specs[name].outputs),
             "excolor.checkpoint_sha256": provenance.get("checkpoint_sha256", "unknown"),
+            "excolor.precision": precision,
         }
         LOG.info("exporting the %s graph", name)
         inputs, outputs = export_stage(stages[name], specs[name], samples[name], folder / file,
                                        metadata, _axis_names(model))
+        if precision == "fp16":  # same float32 inputs/outputs, so the specs above still hold
+            onnx.save(to_float16(onnx.load(str(folder / file))), str(folder / file))
         graphs[name] = GraphSpec(
             file, sha256_of(folder / file),
             tuple(TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in inputs),
@@ -87,7 +93,7 @@ def _sessions(folder):
 
 
 def export_model_dir(model, model_dir, *, parity_images, provenance, force=False,
-                     parity_long_side=None, matching="chunked"):
+                     parity_long_side=None, matching="chunked", precision="fp32"):
     """Export `model` (an ExemplarColorizer) to `model_dir`; returns the loaded ModelDir.
 
     parity_images: two or more (H,W,3) sRGB images in [0,1] (real photographs); consecutive
@@ -98,7 +104,12 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
     matching: 'chunked' (default: bounded memory, an ONNX Loop over frame positions) or 'dense'
     (the whole similarity matrix at once), see excolor.model.matching; parity is measured
     against the model's own PyTorch matching either way.
+    precision: 'fp32' or 'fp16' (weights and activations in float16, inputs and outputs still
+    float32: see excolor.export.precision); parity is then fp16 ONNX against fp32 PyTorch.
+    One precision per directory: an fp16 model is another directory.
     """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     model_dir = Path(model_dir)
     if model_dir.exists() and not force:
         raise OutputError(f"{model_dir}: already exists; pass --force (force=True) to replace it")
@@ -109,7 +120,7 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
     try:
         with export_mode(model):
             with matching_mode(model, matching):
-                graphs = _write_graphs(model, staging, cases[0], provenance)
+                graphs = _write_graphs(model, staging, cases[0], provenance, precision)
             LOG.info("measuring ONNX Runtime against PyTorch on %d image pairs", len(cases))
             parity = measure_parity(model, _sessions(staging), cases)
         record = dict(provenance)
@@ -120,7 +131,7 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
         manifest = Manifest(
             architecture=model.architecture, size_rule=model.size_rule,
             temperature=model.temperature, saturation=float(getattr(model, "saturation", 1.0)),
-            opset=OPSET, precision=PRECISION, graphs=graphs, parity=parity, provenance=record,
+            opset=OPSET, precision=precision, graphs=graphs, parity=parity, provenance=record,
         )
         write_manifest(staging, manifest)
         load_model_dir(staging)  # what the node will do: refuse now rather than later

@@ -25,6 +25,9 @@ from .network import LiteColorizer
 FORMAT_TAG = "excolor-lite-checkpoint"
 FORMAT_VERSION = 1
 _SHOWN_KEYS = 5
+# The weights of the shipped default model (plugin/models/default was exported from them): the
+# start for fine-tuning (`excolor train --init`) or for exporting it again, e.g. at fp16.
+DEFAULT_CHECKPOINT = Path(__file__).with_name("default.pt")
 # Wrappers that training tools put around a state dict's names (DataParallel, torch.compile).
 _PREFIXES = ("module.", "_orig_mod.")
 

@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from ..errors import OutputError
+from .model_export import add_model_dir_arguments, check_destination, write_model_dir
 
 DESCRIPTION = """\
 Export a checkpoint of the lite architecture (written by 'excolor train') as a model directory
@@ -17,6 +17,7 @@ EPILOG = """\
 examples:
   excolor export runs/lite/last.pt lite-v2
   excolor export runs/lite/best.pt "$EXCOLOR_MODELS/lite-v2" --force
+  excolor export runs/lite/best.pt lite-v2-fp16 --precision fp16   # for GPUs
   excolor info lite-v2
 """
 
@@ -27,26 +28,16 @@ def add_parser(sub):
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="lite checkpoint (.pt) from 'excolor train'")
-    parser.add_argument("model_dir", metavar="MODEL_DIR", help="model directory to write (must not exist)")
-    parser.add_argument("--force", action="store_true", help="replace MODEL_DIR if it exists")
-    parser.add_argument(
-        "--parity-long-side", type=int, default=None, metavar="N",
-        help="long side of the photographs used to measure ONNX vs PyTorch "
-             "(default: the model's default network size)",
-    )
+    add_model_dir_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args):
-    model_dir = Path(args.model_dir)
-    if model_dir.exists() and not args.force:
-        raise OutputError(f"{model_dir}: already exists; pass --force to replace it")
+    model_dir = check_destination(args)
     from excolor.model.torch_required import require_torch
 
     torch = require_torch("excolor export")
-    from excolor.export import export_model_dir
-    from excolor.export.photos import sample_photos
     from excolor.model.lite import load_checkpoint
     from excolor.modeldir import sha256_of
 
@@ -57,11 +48,9 @@ def run(args):
         "checkpoint_sha256": sha256_of(args.checkpoint),
         "torch_version": torch.__version__,
         "tool": "excolor export",
+        "training": dict(getattr(model, "train_info", None) or {}),
     }
-    provenance["training"] = dict(getattr(model, "train_info", None) or {})
-    result = export_model_dir(model, model_dir, parity_images=sample_photos(), provenance=provenance,
-                              force=args.force, parity_long_side=args.parity_long_side)
-    worst = max(v for outputs in result.manifest.parity.values() for v in outputs.values())
-    print(f"wrote {model_dir} ({result.manifest.architecture}; largest ONNX-PyTorch difference "
+    worst = write_model_dir(args, model, provenance)
+    print(f"wrote {model_dir} (lite, {args.precision}; largest ONNX-PyTorch difference "
           f"{worst:.3g}); see 'excolor info {model_dir}'")
     return 0

@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from ..errors import OutputError
+from .model_export import add_model_dir_arguments, check_destination, write_model_dir
 
 DESCRIPTION = """\
 Import the paper authors' released model (three PyTorch checkpoint files) and write a model
@@ -22,6 +22,7 @@ EPILOG = """\
 examples:
   excolor import-official ~/Downloads/colorization_checkpoint models/official
   excolor import-official ckpts/ "$EXCOLOR_MODELS/official" --force
+  excolor import-official ckpts/ "$EXCOLOR_MODELS/official-fp16" --precision fp16
   excolor colorize shot.mp4 out.mp4 --reference key.png --model models/official
 """
 
@@ -45,36 +46,26 @@ def add_parser(sub):
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("ckpt", metavar="CKPT", help="unzipped release tree or folder with the three .pth files")
-    parser.add_argument("model_dir", metavar="MODEL_DIR", help="model directory to write (must not exist)")
+    add_model_dir_arguments(parser)
     parser.add_argument(
         "--temperature", type=temperature_arg, default=None, metavar="T",
         help="softmax temperature of the matching; default 'argmax', the authors' inference "
              "(their 1e-10: each frame position takes its best match's colour). Training used 0.01",
     )
-    parser.add_argument("--force", action="store_true", help="replace MODEL_DIR if it exists")
     parser.add_argument(
         "--float64-norm", action="store_true",
         help="instance-norm statistics in float64: closer to PyTorch on extreme activations, "
              "about 4x slower on CPU",
-    )
-    parser.add_argument(
-        "--parity-long-side", type=int, default=None, metavar="N",
-        help="long side of the photographs used to measure ONNX vs PyTorch (default: the "
-             "model's default network size, 384)",
     )
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args):
-    model_dir = Path(args.model_dir)
-    if model_dir.exists() and not args.force:
-        raise OutputError(f"{model_dir}: already exists; pass --force to replace it")
+    model_dir = check_destination(args)
     from excolor.model.torch_required import require_torch
 
     torch = require_torch("excolor import-official")
-    from excolor.export import export_model_dir
-    from excolor.export.photos import sample_photos
     from excolor.model.official.checkpoint import load_official
 
     model, record = load_official(args.ckpt, temperature=args.temperature,
@@ -88,10 +79,8 @@ def run(args):
         "torch_version": torch.__version__,
         "tool": "excolor import-official",
     }
-    result = export_model_dir(model, model_dir, parity_images=sample_photos(), provenance=provenance,
-                              force=args.force, parity_long_side=args.parity_long_side)
-    worst = max(v for outputs in result.manifest.parity.values() for v in outputs.values())
+    worst = write_model_dir(args, model, provenance)
     print(f"wrote {model_dir} (official, temperature "
-          f"{'argmax' if args.temperature is None else args.temperature}; "
+          f"{'argmax' if args.temperature is None else args.temperature}, {args.precision}; "
           f"largest ONNX-PyTorch difference {worst:.3g}); see 'excolor info {model_dir}'")
     return 0

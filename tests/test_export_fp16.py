@@ -1,0 +1,67 @@
+"""An fp16 model directory: `excolor export --precision fp16` of the shipped default model's
+checkpoint, run by the node on real footage beside the shipped fp32 directory.
+
+ONNX Runtime's CPU provider runs float16 graphs too (it computes ops it has no float16 kernel
+for in float32 between casts), so every value is still rounded to float16 between ops: the
+error measured here is the storage error a GPU sees, not a GPU's arithmetic.
+"""
+import numpy as np
+import onnx
+import pytest
+
+from excolor.model.lite import DEFAULT_CHECKPOINT, load_checkpoint
+from excolor.modeldir import GRAPH_NAMES, find_model, load_model_dir
+from excolor.node import ColorizeNode, Keyframe, Shot
+
+from node_support import carphone_frames
+from official_support import run_cli
+
+FRAMES = 8
+
+
+@pytest.fixture(scope="module")
+def fp16_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fp16") / "default-fp16"
+    result = run_cli("export", DEFAULT_CHECKPOINT, folder, "--precision", "fp16")
+    assert result.returncode == 0, result.stderr
+    assert "fp16" in result.stdout
+    return load_model_dir(folder)
+
+
+def test_the_shipped_checkpoint_is_the_shipped_model():
+    model = load_checkpoint(DEFAULT_CHECKPOINT)
+    shipped = find_model(None).manifest.provenance
+    assert model.train_info["copied_from"]["checkpoint_sha256"] == shipped["checkpoint_sha256"]
+    assert model.config.default_long_side == find_model(None).manifest.size_rule.default_long_side
+
+
+def test_fp16_graphs_hold_float16_weights_behind_float32_inputs_and_outputs(fp16_dir):
+    manifest = fp16_dir.manifest
+    assert manifest.precision == "fp16"
+    for name in GRAPH_NAMES:
+        graph = onnx.load(str(fp16_dir.graph_path(name)))
+        kinds = {i.data_type for i in graph.graph.initializer if len(i.dims) > 1}
+        assert kinds == {onnx.TensorProto.FLOAT16}, name  # every weight tensor
+        for value in list(graph.graph.input) + list(graph.graph.output):
+            assert value.type.tensor_type.elem_type == onnx.TensorProto.FLOAT, (name, value.name)
+        assert {p.key: p.value for p in graph.metadata_props}["excolor.precision"] == "fp16"
+        spec = manifest.graphs[name]
+        assert all(t.dtype == "float32" for t in spec.inputs + spec.outputs)
+    # fp16 against PyTorch fp32 on the export's photographs, in ab units (range about +-110).
+    assert 0 < manifest.parity["correspondence"]["warped_ab"] < 1.0
+    assert manifest.parity["colorization"]["ab"] < 1.0
+    assert manifest.parity["correspondence"]["confidence"] < 1e-2
+
+
+def test_fp16_model_renders_real_footage_like_the_fp32_model(fp16_dir):
+    frames = carphone_frames(FRAMES)
+    outputs = {}
+    for label, model in (("fp32", None), ("fp16", fp16_dir.path)):
+        node = ColorizeNode(model, device="cpu")
+        node.source = lambda n: frames[n]
+        node.shots = [Shot(0, FRAMES - 1, [Keyframe(frames[0], frame=0)])]
+        outputs[label] = np.stack([node.render(n) for n in range(FRAMES)])
+    difference = np.abs(outputs["fp16"] - outputs["fp32"])
+    assert np.isfinite(outputs["fp16"]).all()
+    # Measured 2026-11-25 (ORT CPU): max 5.7e-4, mean 1.2e-5 (sRGB 0..1), under 1/6 of an 8-bit step.
+    assert difference.max() < 2 / 255 and difference.mean() < 2e-4, (difference.max(), difference.mean())
