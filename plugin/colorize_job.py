@@ -37,6 +37,7 @@ class JobOptions:
     model: object = None
     network_size: object = None
     device: str = "auto"
+    io_threads: int = 2
     ocio_config: object = None
     input_space: object = None
     saturation: object = None

@@ -6,6 +6,7 @@ from pathlib import Path
 from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
 from .colorize_job import say, output_dir_and_name
 from .errors import OutputError, UsageError
+from .overlap import DEFAULT_READ_AHEAD
 from .io.image import temp_name
 from .progress import progress_bar
 from .workspace import Workspace, file_sha256
@@ -96,8 +97,10 @@ def render(options, reader, entries, references, first, last, covered, output_ki
         if result.frame in wanted:
             captured[result.frame] = result
 
+    read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
     batch = Batch(node, target, workspace, first, last, options.state_every, options.direction,
-                  on_frame=keep, preroll=options.preroll)
+                  on_frame=keep, preroll=options.preroll, read_ahead=read_ahead,
+                  writers=options.io_threads)
     total = len(batch.frames_to_write())
     progress = progress_bar(total, "colorizing")
     batch.progress = progress
@@ -120,7 +123,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
         writer = VideoWriter(options.output, reader.width, reader.height,
                              workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
                              like=reader if reader.kind == "video" else None)
-        encode_video(reader, target, writer, first, last, set(covered))
+        encode_video(reader, target, writer, first, last, set(covered), read_ahead)
         workspace.write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
         say(f"wrote {options.output}")
     return _finish_preview(options, node, reader, entries, first, last, captured, target, workspace)

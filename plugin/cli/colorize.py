@@ -84,6 +84,10 @@ def add_parser(sub):
     model.add_argument("--network-size", type=int, metavar="N", help="long side of the network's working size in pixels")
     model.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="ONNX Runtime device (default auto: CUDA when available)")
+    model.add_argument("--io-threads", type=non_negative, default=2, metavar="N",
+                       help="threads writing frames while the next ones render, with frames decoded "
+                            "ahead on one more (default 2; more helps big frames on many cores); "
+                            "0 reads, renders and writes one thing at a time (least memory)")
     colour = parser.add_argument_group("colour")
     colour.add_argument("--ocio-config", metavar="FILE", help="OCIO config (default: OCIO's built-in CG config)")
     colour.add_argument("--input-space", metavar="NAME",
@@ -106,6 +110,16 @@ def add_parser(sub):
     return parser
 
 
+def non_negative(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def run(args):
     from ..colorize_job import JobOptions, colorize
 
@@ -122,6 +136,7 @@ def run(args):
         model=args.model,
         network_size=args.network_size,
         device=args.device,
+        io_threads=args.io_threads,
         ocio_config=args.ocio_config,
         input_space=args.input_space,
         saturation=args.saturation,
