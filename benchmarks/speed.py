@@ -4,6 +4,7 @@ ONNX Runtime, and the correspondence's peak memory against network size (dense v
     python benchmarks/speed.py                    # full run -> benchmarks/results/speed.{md,json}
     python benchmarks/speed.py --quick --out D    # tiny sizes, lite only (CI: it runs, no speeds)
     python benchmarks/speed.py --lite DIR --official DIR --official-weights DIR
+    python benchmarks/speed.py --only pipeline,graphs  # re-measure sections, keep the others
 
 Models: lite = plugin/models/default if it exists, else a lite model exported from an untrained
 LiteColorizer (seed 0; speed does not depend on weight values); official = the fixture's stand-in
@@ -47,13 +48,16 @@ class Plan:
     threads: int
     official_node: tuple  # (plate, long side) pairs run for the official architecture
     memory_sides: tuple
+    pipeline: tuple  # (plate, frames) clips rendered by `excolor colorize` end to end
 
 
 FULL = Plan(PLATES, LONG_SIDES, frames=6, reps=5, threads=os.cpu_count() or 1,
             official_node=(((360, 640), 384), ((1080, 1920), 384), ((1080, 1920), 512)),
-            memory_sides=LONG_SIDES)
+            memory_sides=LONG_SIDES, pipeline=(((360, 640), 96), ((1080, 1920), 48)))
 QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,
-             official_node=(((72, 128), 64),), memory_sides=(64, 96))
+             official_node=(((72, 128), 64),), memory_sides=(64, 96), pipeline=(((72, 128), 6),))
+SECTIONS = ("node", "before_after", "graphs", "memory", "pipeline")
+PIPELINE_ROUNDS = 2
 
 
 def worker(kind, spec, pythonpath=None):
@@ -146,13 +150,19 @@ def export_official_dense(weights, folder):
 
 
 def node_cases(plan, models):
+    """Every (plate, long side) case; for lite also the smallest plate at the model's default
+    size (the 10 frames/s target's case), marked 'default_size'."""
     cases = []
     for arch, entry in models.items():
         pairs = ([(p, s) for p in plan.plates for s in plan.long_sides] if arch == "lite"
                  else list(plan.official_node))
+        default = entry["rule"].default_long_side
+        if arch == "lite" and default not in plan.long_sides:
+            pairs.insert(0, (plan.plates[0], default))
         for plate, side in pairs:
             cases.append({"arch": arch, "model": str(entry["chunked"]), "plate": list(plate),
-                          "long_side": side, "frames": plan.frames, "threads": plan.threads})
+                          "long_side": side, "frames": plan.frames, "threads": plan.threads,
+                          "default_size": side == default})
     return cases
 
 
@@ -172,16 +182,50 @@ def run_all(args):
     out = Path(args.out)
     work = Path(args.work) if args.work else out / ".speed-models"
     work.mkdir(parents=True, exist_ok=True)
+    sections = SECTIONS if not args.only else tuple(args.only.split(","))
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"--only: unknown section(s) {', '.join(sorted(unknown))}; "
+                         f"choose from {', '.join(SECTIONS)}")
+    if "before_after" in sections and not args.baseline:
+        sections = tuple(s for s in sections if s != "before_after")
     models = prepare_models(args, work)
-    results = {"machine": machine(plan), "models": {a: {k: str(v) for k, v in e.items() if k != "rule"}
-                                                   for a, e in models.items()},
-               "node": [], "node_skipped": skipped_node_cases(plan, models), "graphs": [],
-               "memory": []}
+    previous = out / "speed.json"
+    # --only re-measures some sections and keeps the others from the last run, each section
+    # stamped with the machine and date it was measured on.
+    results = json.loads(previous.read_text()) if args.only and previous.is_file() else {}
+    stamp = machine(plan)
+    if results and "sections_measured" not in results:  # a file from before sections were stamped
+        results["sections_measured"] = {k: results["machine"] for k in SECTIONS if results.get(k)}
+    results.setdefault("sections_measured", {})
+    results["machine"] = stamp
+    results["models"] = {a: {k: str(v) for k, v in e.items() if k != "rule"} for a, e in models.items()}
+    measure = {"node": lambda: measure_node(plan, models), "graphs": lambda: measure_graphs(args, plan, models),
+               "memory": lambda: measure_memory(plan, models),
+               "before_after": lambda: before_after(args, plan, models),
+               "pipeline": lambda: measure_pipeline(plan, models, work)}
+    for section in sections:
+        results.update(measure[section]())
+        results["sections_measured"][section] = stamp
+    for section in SECTIONS:
+        results.setdefault(section, [])
+    results.setdefault("node_skipped", [])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "speed.json").write_text(json.dumps(results, indent=1))
+    speed_report.write(results, out, quick=args.quick)
+    return results
+
+
+def measure_node(plan, models):
+    rows = []
     for case in node_cases(plan, models):
         print("node", case["arch"], case["plate"], case["long_side"], flush=True)
-        results["node"].append({**case, **worker("node", case)})
-    if args.baseline:
-        results["before_after"] = before_after(args, plan, models)
+        rows.append({**case, **worker("node", case)})
+    return {"node": rows, "node_skipped": skipped_node_cases(plan, models)}
+
+
+def measure_graphs(args, plan, models):
+    rows = []
     for arch, entry in models.items():
         net = network_size(entry["rule"], plan.plates[0], plan.long_sides[0])
         spec = {"arch": arch, "model": str(entry["chunked"]), "net": net, "reps": plan.reps,
@@ -189,7 +233,12 @@ def run_all(args):
         if args.quick and arch == "lite":
             spec["config"] = {"default_long_side": 64}
         print("graphs", arch, net, flush=True)
-        results["graphs"].append({**spec, **worker("graphs", spec)})
+        rows.append({**spec, **worker("graphs", spec)})
+    return {"graphs": rows}
+
+
+def measure_memory(plan, models):
+    rows = []
     for arch, entry in models.items():
         for side in plan.memory_sides:
             net = network_size(entry["rule"], (9, 16), side)
@@ -204,11 +253,44 @@ def run_all(args):
                     print("memory", arch, net, matching, flush=True)
                     row.update(worker("correspondence", {"model": str(entry[matching]), "net": net,
                                                          "threads": plan.threads}))
-                results["memory"].append(row)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.json").write_text(json.dumps(results, indent=1))
-    speed_report.write(results, out, quick=args.quick)
-    return results
+                rows.append(row)
+    return {"memory": rows}
+
+
+def io_thread_variants():
+    """0 (in turn), the CLI default 2, and half the cores where that is more."""
+    cores = os.cpu_count() or 1
+    return (0, 2) + ((cores // 2,) if cores // 2 > 2 else ())
+
+
+def measure_pipeline(plan, models, work):
+    """`excolor colorize` video -> video with the default lite model, I/O in turn vs
+    overlapped, alternating processes for PIPELINE_ROUNDS rounds."""
+    from speed_cases import make_clip
+
+    import importlib.util
+
+    import onnxruntime
+
+    if importlib.util.find_spec("av") is None:  # the video path needs PyAV; a GPU box may lack it
+        return {"pipeline": [{"skipped": "PyAV is not installed here"}]}
+
+    device = "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
+    rows = []
+    for plate, frames in plan.pipeline:
+        clip = work / f"pipeline-{plate[1]}x{plate[0]}-{frames}.mp4"
+        reference = Path(f"{clip}.reference.png")
+        if not reference.is_file():
+            make_clip(clip, frames, *plate)
+        for round_index in range(PIPELINE_ROUNDS):
+            for threads in io_thread_variants():
+                spec = {"model": str(models["lite"]["chunked"]), "clip": str(clip),
+                        "reference": str(reference), "frames": frames, "io_threads": threads,
+                        "device": device, "out": str(work / "pipeline-out")}
+                print("pipeline", plate, "io threads", threads, "round", round_index, flush=True)
+                rows.append({"plate": list(plate), "round": round_index, **spec,
+                             **worker("pipeline", spec)})
+    return {"pipeline": rows}
 
 
 def before_after(args, plan, models):
@@ -269,6 +351,9 @@ def main(argv=None):
                         help="folder holding an older `excolor` package (e.g. `git archive REV "
                              "plugin`, renamed): the node before/after table")
     parser.add_argument("--rounds", type=int, default=3, help="before/after alternations")
+    parser.add_argument("--only", default=None, metavar="SECTIONS",
+                        help=f"comma list of sections to measure ({', '.join(SECTIONS)}); the "
+                             "others are kept from OUT/speed.json")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

@@ -9,6 +9,8 @@ own (ru_maxrss), which is why every case gets a fresh process. Cases:
                   PyTorch CUDA and ORT CUDA fp32/fp16 with IO binding.
   correspondence  the correspondence graph alone at one network size: peak RSS (dense vs
                   chunked matching is a property of the model directory given).
+  pipeline        `excolor colorize` video -> video end to end (decode, colorize, the lossless
+                  frame cache, encode) with its I/O overlapped or in turn (--io-threads).
 """
 from __future__ import annotations
 
@@ -227,4 +229,49 @@ def run_correspondence(spec):
             "finite": bool(np.isfinite(warped).all() and np.isfinite(confidence).all())}
 
 
-WORKERS = {"node": run_node, "graphs": run_graphs, "correspondence": run_correspondence}
+def make_clip(path, count, height, width):
+    """Encode `count` benchmark frames at height x width as H.264 (CRF 18) at `path`, and the
+    first frame as `<path>.reference.png` (the shot's reference); returns the reference path."""
+    import av
+    import cv2
+
+    frames = clip_frames(count, height, width)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "18"}
+        for rgb in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+    reference = Path(f"{path}.reference.png")
+    cv2.imwrite(str(reference), cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))
+    return reference
+
+
+def run_pipeline(spec):
+    """spec: model, clip, reference, frames, io_threads, device, out -> wall time of the whole
+    `excolor colorize` (model load and the first frame's reference encoding included)."""
+    import contextlib
+    import io
+    import shutil
+
+    from excolor.colorize_job import JobOptions, colorize
+
+    out = Path(spec["out"])
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    options = JobOptions(input=spec["clip"], output=str(out / "colorized.mp4"),
+                         reference=spec["reference"], reference_frame=0, model=spec["model"],
+                         device=spec["device"], io_threads=spec["io_threads"])
+    start = time.perf_counter()
+    with contextlib.redirect_stderr(io.StringIO()):  # the command's own progress lines
+        code = colorize(options)
+    seconds = time.perf_counter() - start
+    size = (out / "colorized.mp4").stat().st_size
+    shutil.rmtree(out)
+    return {"exit_code": code, "seconds": seconds, "fps": spec["frames"] / seconds,
+            "output_bytes": size, "peak_rss_mb": peak_rss_mb()}
+
+
+WORKERS = {"node": run_node, "graphs": run_graphs, "correspondence": run_correspondence,
+           "pipeline": run_pipeline}

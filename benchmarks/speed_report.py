@@ -27,10 +27,55 @@ def header(results, quick):
         "and interleaved are the meaningful figures).",
         "",
         "Models: " + "; ".join(f"{a}: {e['source']}" for a, e in results["models"].items()) + ".",
-        "Only figures measured in this run appear below; '-' = not measured.",
+        "Only figures measured appear below; '-' = not measured. What the figures mean, the "
+        "profiles and what would close each missed target: [speed_findings.md](speed_findings.md).",
         "",
     ]
+    stamps = results.get("sections_measured", {})
+    if len({s["date"] for s in stamps.values()}) > 1:  # an --only run kept older sections
+        lines += ["Sections were measured at different times (`speed.py --only`):", ""]
+        lines += [f"- {name}: {s['date']}, `{s['host']}`, {s['cores']} cores, GPU: {s['gpu'] or 'none'}, "
+                  f"load average at start {s['load_average_at_start']}"
+                  for name, s in sorted(stamps.items())]
+        lines.append("")
     return lines
+
+
+def pipeline_rows(results):
+    """{(plate, io_threads): [rows]} of the pipeline section's measured rows."""
+    grouped = {}
+    for row in results.get("pipeline", []):
+        if "seconds" in row:
+            grouped.setdefault((tuple(row["plate"]), row["io_threads"]), []).append(row)
+    return grouped
+
+
+def pipeline_table(results):
+    import statistics
+
+    rows = results.get("pipeline", [])
+    lines = ["## End to end: `excolor colorize` video -> video", "",
+             "Decode (PyAV), colorize (default lite model), the lossless frame cache (PNG) and the "
+             "H.264 encode (CRF 18), whole command in one process: model load and reference "
+             "encoding included. 'io threads' = `--io-threads` (0: read, render and write in "
+             "turn; N: frames decoded ahead on one thread, written behind on N). Alternating "
+             "processes; median over rounds.", ""]
+    skipped = [r["skipped"] for r in rows if "skipped" in r]
+    if skipped:
+        return lines + [f"Not measured: {skipped[0]}.", ""]
+    grouped = pipeline_rows(results)
+    if not grouped:
+        return lines + ["Not measured in this run.", ""]
+    lines += ["| plate | frames | device | io threads | rounds | seconds | frames/s | vs in turn |",
+              "|---|---|---|---|---|---|---|---|"]
+    for (plate, threads), group in sorted(grouped.items()):
+        seconds = statistics.median(r["seconds"] for r in group)
+        serial = grouped.get((plate, 0))
+        base = statistics.median(r["seconds"] for r in serial) if serial else None
+        speedup = f"{base / seconds:.2f}x" if base else "-"
+        lines.append(f"| {plate[1]}x{plate[0]} | {group[0]['frames']} | {group[0]['device']} | {threads} "
+                     f"| {len(group)} | {seconds:.2f} | {group[0]['frames'] / seconds:.2f} | {speedup} |")
+    return lines + [""]
 
 
 def node_table(results):
@@ -151,6 +196,17 @@ def targets(results):
     import statistics
 
     lines = ["## Targets (issue 7 §3)", ""]
+    for row in results["node"]:
+        if row.get("default_size") and row["arch"] == "lite" and "latency" in row:
+            fps = row["latency"]["fps"]
+            stages = sorted(((k, v) for k, v in row["stages_ms"].items() if k != "reference"),
+                            key=lambda kv: -kv[1])[:3]
+            verdict = "met" if fps >= TARGET_FPS else f"missed by {TARGET_FPS / fps:.1f}x"
+            lines.append(
+                f"- Default lite model, {row['plate'][1]}x{row['plate'][0]} plate at its default "
+                f"network size ({row['network'][1]}x{row['network'][0]}), node section: {fps:.1f} "
+                f"frames/s (median {row['latency']['median_ms']:.0f} ms) vs >= {TARGET_FPS:.0f}: "
+                f"{verdict}. Largest stages (ms/frame): " + ", ".join(f"{k} {v:.0f}" for k, v in stages) + ".")
     plate, rows = _default_after(results)
     if rows:
         for variant in ("after", "after, 1 thread"):
@@ -184,15 +240,28 @@ def targets(results):
     if hits:
         lines.append(f"- Reference encoded once per distinct picture: 1 encode per case, cache hit "
                      f"rate {min(hits):.0%} of look-ups (every later frame and the second shot hit).")
-    lines.append("- GPU targets (official fp16 >= 300 frames/s for the graphs at 216x384; 1080p "
-                 "decode->colorize->encode >= 60 frames/s; <= 4 GB GPU memory at long side 1024): "
-                 "not measured, no GPU on this machine (the code path in gpu_paths.py runs where one is).")
+    import statistics
+
+    for (plate, threads), group in sorted(pipeline_rows(results).items()):
+        if plate == (1080, 1920) and threads == max(t for p, t in pipeline_rows(results) if p == plate):
+            fps = group[0]["frames"] / statistics.median(r["seconds"] for r in group)
+            where = group[0]["device"]
+            lines.append(f"- 1080p decode -> colorize -> encode, overlapped ({threads} io threads), "
+                         f"{where}: {fps:.2f} frames/s" + (" (the >= 60 frames/s target is for a GPU)"
+                                                          if where == "cpu" else
+                                                          f" vs >= 60: {'met' if fps >= 60 else 'missed'}") + ".")
+    if not results["machine"].get("gpu"):
+        lines.append("- GPU targets (official fp16 >= 300 frames/s for the graphs at 216x384; 1080p "
+                     "decode->colorize->encode >= 60 frames/s; <= 4 GB GPU memory at long side 1024): "
+                     "not measured, no GPU on this machine (the code paths in gpu_paths.py and the "
+                     "pipeline section run where one is).")
     return lines + [""]
 
 
 def write(results, out, quick=False):
     lines = (header(results, quick) + targets(results) + before_after_table(results)
-             + node_table(results) + graph_table(results) + memory_table(results))
+             + pipeline_table(results) + node_table(results) + graph_table(results)
+             + memory_table(results))
     (out / "speed.md").write_text("\n".join(lines) + "\n")
     with open(out / "speed.csv", "w", newline="") as handle:
         writer = csv.writer(handle)

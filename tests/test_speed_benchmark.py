@@ -52,6 +52,12 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
     for row in memory:
         assert "error" not in row, row.get("error")
         assert row["finite"] and _finite(row["peak_rss_mb"])
+    pipeline = results["pipeline"]  # `excolor colorize` end to end, I/O in turn and overlapped
+    assert {row["io_threads"] for row in pipeline} >= {0, 2}
+    for row in pipeline:
+        assert "error" not in row, row.get("error")
+        assert row["exit_code"] == 0 and row["output_bytes"] > 0 and _finite(row["fps"])
+    assert "## End to end" in (out / "speed.md").read_text()
 
 
 def test_node_timings_cover_the_stages_of_a_frame(model_dir):
