@@ -2,8 +2,9 @@
 fp16 with IO binding (inputs and outputs stay on the GPU), and the compute bound.
 
 Only imported where torch sees a CUDA device and onnxruntime offers CUDAExecutionProvider.
-fp16 graphs come from onnxconverter-common's float16 conversion (inputs/outputs kept float32,
-so the node's contract is unchanged); without that package fp16 is reported as not measured.
+fp16 graphs are made as `excolor export --precision fp16` makes them (excolor.export.precision:
+onnxconverter-common's conversion, repaired for the matching Loop; inputs/outputs stay float32);
+without onnxconverter-common fp16 is reported as not measured.
 """
 from __future__ import annotations
 
@@ -60,13 +61,12 @@ def time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, peaks):
                     "previous_lab": cpu["previous"].numpy()}
     models = {"fp32": {n: str(directory.graph_path(n)) for n in ("correspondence", "colorization")}}
     try:
-        from onnxconverter_common import float16
+        from excolor.export.precision import to_float16
 
-        models["fp16"] = {n: float16.convert_float_to_float16(
-            onnx.load(str(directory.graph_path(n))), keep_io_types=True).SerializeToString()
-            for n in ("correspondence", "colorization")}
-    except ImportError:
-        result["ort_cuda_fp16"] = {"measured": False, "why": "onnxconverter-common not installed"}
+        models["fp16"] = {n: to_float16(onnx.load(str(directory.graph_path(n)))).SerializeToString()
+                          for n in ("correspondence", "colorization")}
+    except ImportError as error:
+        result["ort_cuda_fp16"] = {"measured": False, "why": str(error)}
     for precision, graphs in models.items():
         correspondence = _ort_bound(graphs["correspondence"], feeds, precision)
         colorization = _ort_bound(graphs["colorization"], colour_feeds, precision)

