@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .bands import BandPool
 from .colour import lab_planes_to_srgb, srgb_lightness
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
@@ -108,6 +109,7 @@ class ColorizeNode:
                                        input_kind=input_kind)
         self._upsampler = GuidedChromaUpsampler(
             providers=providers, session_options=session_options(self._runtime.ort, threads))
+        self._bands = BandPool(threads)  # full-resolution colour work, in row bands
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
         self._source = None
@@ -216,8 +218,9 @@ class ColorizeNode:
             bad = int((~np.isfinite(rgb)).any(axis=2).sum())
             warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
             plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
-        display = self._colour.to_display(plate[..., :3])
-        l_full = srgb_lightness(display)
+        l_full = np.empty(plate.shape[:2], np.float32)
+        self._bands.run(lambda rgb: srgb_lightness(self._colour.to_display(rgb)), l_full,
+                        (plate[..., :3], 0))
         layout = self.network_size(*plate.shape[:2])
         l_content = resize(l_full, layout.content_h, layout.content_w)
         frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
@@ -318,9 +321,9 @@ class ColorizeNode:
         with self._timer.stage("chroma"):
             ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
         with self._timer.stage("colour_out"):
-            display = lab_planes_to_srgb(plate.l_full, ab_full)
             image = plate.plate.copy()
-            image[..., :3] = self._colour.recombine(plate.plate[..., :3], display)
+            self._bands.run(lambda l, ab, rgb: self._colour.recombine(rgb, lab_planes_to_srgb(l, ab)),
+                            image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.plate[..., :3], 0))
             height, width = plate.l_full.shape
             confidence = np.clip(resize(blended.confidence[0], height, width), 0.0, 1.0)
         return FrameResult(frame, image, confidence)
