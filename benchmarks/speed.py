@@ -174,9 +174,10 @@ def node_cases(plan, models):
     """Every (plate, long side) case; for lite also the smallest plate at the model's default
     size (the 10 frames/s target's case), marked 'default_size'."""
     cases = []
+    everything = [(p, s) for p in plan.plates for s in plan.long_sides]
     for arch, entry in models.items():
-        pairs = ([(p, s) for p in plan.plates for s in plan.long_sides] if arch == "lite"
-                 else list(plan.official_node))
+        # The official graphs cost seconds a frame on a CPU: there only the plan's few pairs.
+        pairs = everything if arch == "lite" or ort_device() == "cuda" else list(plan.official_node)
         default = entry["rule"].default_long_side
         if arch == "lite" and default not in plan.long_sides:
             pairs.insert(0, (plan.plates[0], default))
@@ -189,7 +190,7 @@ def node_cases(plan, models):
 
 def skipped_node_cases(plan, models):
     """The official (plate, side) pairs not run, with the reason."""
-    if "official" not in models:
+    if "official" not in models or ort_device() == "cuda":
         return []
     done = {(tuple(p), s) for p, s in plan.official_node}
     return [{"arch": "official", "plate": list(p), "long_side": s,
@@ -225,14 +226,15 @@ def run_all(args):
                "memory": lambda: measure_memory(plan, models),
                "before_after": lambda: before_after(args, plan, models),
                "pipeline": lambda: measure_pipeline(plan, models, work)}
-    for section in sections:
-        results.update(measure[section]())
-        results["sections_measured"][section] = stamp
     for section in SECTIONS:
         results.setdefault(section, [])
     results.setdefault("node_skipped", [])
     out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.json").write_text(json.dumps(results, indent=1))
+    for section in sections:
+        results.update(measure[section]())
+        results["sections_measured"][section] = stamp
+        # Written after each section, so a failure later keeps what was measured.
+        (out / "speed.json").write_text(json.dumps(results, indent=1))
     speed_report.write(results, out, quick=args.quick)
     return results
 
@@ -330,7 +332,7 @@ def before_after(args, plan, models):
                 print("before/after", name, plate, round_index, flush=True)
                 rows.append({"variant": name, "round": round_index, **spec,
                              **worker("node", spec, pythonpath=path)})
-    return rows
+    return {"before_after": rows, "before_after_baseline": args.baseline_label or str(args.baseline)}
 
 
 def machine(plan):
@@ -371,6 +373,8 @@ def main(argv=None):
     parser.add_argument("--baseline", default=None,
                         help="folder holding an older `excolor` package (e.g. `git archive REV "
                              "plugin`, renamed): the node before/after table")
+    parser.add_argument("--baseline-label", default=None, metavar="TEXT",
+                        help="what the --baseline code is, for the report (e.g. its commit)")
     parser.add_argument("--rounds", type=int, default=3, help="before/after alternations")
     parser.add_argument("--inputs", default=None, metavar="DIR",
                         help=f"folder with {'bigbuckbunny.mp4'} and parity_photos.npz, for a machine "

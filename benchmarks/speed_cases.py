@@ -75,6 +75,7 @@ def run_node(spec):
     count = spec["frames"]
     frames = clip_frames(count + 1, height, width)
     options = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
+    gpu_before = _gpu_memory_used_mb() if spec.get("device") == "cuda" else None
     node = ColorizeNode(spec["model"], device=spec.get("device", "cpu"),
                         network_long_side=spec["long_side"], **options)
     timed = hasattr(node, "timings")
@@ -107,6 +108,7 @@ def run_node(spec):
     layout = node.network_size(height, width)
     return {"latency": summary(latencies), "first_frame_ms": first * 1000.0, "stages_ms": stages,
             "network": [layout.net_h, layout.net_w], "peak_rss_mb": peak_rss_mb(),
+            "gpu_mb": None if gpu_before is None else _gpu_memory_used_mb() - gpu_before,
             "reference_encodes": stats.reference_encodes,
             "reference_hit_rate": stats.reference_cache_hits / lookups if lookups else None}
 

@@ -86,8 +86,8 @@ def node_table(results):
              "on the first frame, reported apart; 'write' = quantising to 8 bits for an encoder).",
              "",
              "| arch | plate | network | median ms | p95 ms | frames/s | first frame ms | peak RSS MB | "
-             + " | ".join(STAGES) + " |",
-             "|" + "---|" * (8 + len(STAGES))]
+             "GPU MB | " + " | ".join(STAGES) + " |",
+             "|" + "---|" * (9 + len(STAGES))]
     for row in results["node"]:
         plate = f"{row['plate'][1]}x{row['plate'][0]}"
         if "error" in row:
@@ -98,7 +98,8 @@ def node_table(results):
         stages = " | ".join(_f(row["stages_ms"].get(s)) for s in STAGES)
         lines.append(f"| {row['arch']} | {plate} | {row['network'][1]}x{row['network'][0]} | "
                      f"{_f(lat['median_ms'])} | {_f(lat['p95_ms'])} | {_f(lat['fps'], 2)} | "
-                     f"{_f(row['first_frame_ms'])} | {_f(row['peak_rss_mb'], 0)} | {stages} |")
+                     f"{_f(row['first_frame_ms'])} | {_f(row['peak_rss_mb'], 0)} | "
+                     f"{_f(row.get('gpu_mb'), 0)} | {stages} |")
     for row in results["node_skipped"]:
         lines.append(f"| {row['arch']} | {row['plate'][1]}x{row['plate'][0]} | long side "
                      f"{row['long_side']} | skipped: {row['why']} |")
@@ -163,10 +164,13 @@ def before_after_table(results):
     rows = results.get("before_after")
     if not rows:
         return []
-    lines = ["## Node before / after the runtime work (lite, default network size)", "",
+    baseline = results.get("before_after_baseline",
+                           "the node as first written (per-pixel colour code, ORT defaults with "
+                           "spinning threads)")
+    lines = ["## Node before / after (lite, default network size)", "",
              "Alternating processes, one line per variant: median over rounds of each round's "
-             "median frame time. 'before' = the node as it was (per-pixel colour code as first "
-             "written, ORT defaults with spinning threads); 'after' = now.", "",
+             f"median frame time. 'before' = {baseline}; 'after' = this code (its default "
+             "threads, and 1 thread).", "",
              "| plate | variant | rounds | median ms | frames/s | speed-up vs before |",
              "|---|---|---|---|---|---|"]
     import statistics
