@@ -51,3 +51,13 @@ def test_help_lists_every_subcommand():
         sub = subprocess.run([sys.executable, "-m", "excolor", name, "--help"], capture_output=True, text=True)
         assert sub.returncode == 0, sub.stderr
         assert len(sub.stdout.splitlines()) > 5, f"'excolor {name} --help' teaches too little"
+
+
+def test_a_closed_output_pipe_ends_quietly():
+    # `excolor info | head -1`: the reader is gone before excolor writes (closed here at once).
+    process = subprocess.Popen([sys.executable, "-m", "excolor", "info"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 141, stderr
+    assert "Traceback" not in stderr and stderr == ""

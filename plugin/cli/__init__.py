@@ -7,11 +7,13 @@ libraries (torch, onnxruntime, av) are imported inside `run`, so `excolor --help
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from .. import __version__
 from ..errors import ExcolorError
 
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
     ("colorize", "colorize"),
@@ -34,6 +36,7 @@ exit codes:
   6    state error: a farm chunk waits for a chunk not yet rendered, or saved
        state was made with another model, reference or settings
   130  interrupted (Ctrl-C); no partial file is left behind
+  141  the output pipe was closed by its reader (e.g. '| head'); nothing else happened
 """
 
 
@@ -58,6 +61,16 @@ def build_parser():
 
 
 def main(argv=None):
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`excolor info | head`): stop quietly, as a SIGPIPE'd tool does.
+        # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT
+
+
+def _main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
