@@ -65,3 +65,49 @@ def test_fp16_model_renders_real_footage_like_the_fp32_model(fp16_dir):
     assert np.isfinite(outputs["fp16"]).all()
     # Measured 2026-11-25 (ORT CPU): max 5.7e-4, mean 1.2e-5 (sRGB 0..1), under 1/6 of an 8-bit step.
     assert difference.max() < 2 / 255 and difference.mean() < 2e-4, (difference.max(), difference.mean())
+
+
+@pytest.mark.slow
+def test_official_graphs_convert_to_fp16_and_stay_close_on_the_fixture(tmp_path_factory):
+    # The official architecture's graphs (stand-in weights, softmax matching in an ONNX Loop)
+    # through the same conversion as `import-official --precision fp16`, on the fixture's inputs.
+    import onnxruntime
+
+    from excolor.export.precision import to_float16
+
+    from official_support import expected, frame_l, imported_model_dir, previous_lab
+
+    model_dir = load_model_dir(imported_model_dir(tmp_path_factory))
+    data = expected()
+    sessions = {}
+    for precision in ("fp32", "fp16"):
+        for name in GRAPH_NAMES:
+            graph = onnx.load(str(model_dir.graph_path(name)))
+            if precision == "fp16":
+                graph = to_float16(graph)
+            sessions[precision, name] = onnxruntime.InferenceSession(
+                graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    size = "64x128"
+    outputs = {}
+    for precision in ("fp32", "fp16"):
+        reference = sessions[precision, "reference"]
+        names = [o.name for o in reference.get_outputs()]
+        code = dict(zip(names, reference.run(None, {"reference_lab": data[f"{size}_reference_lab"]})))
+        outputs[precision] = sessions[precision, "correspondence"].run(
+            None, dict(code, frame_l=frame_l(data, size, "t1")))
+    # Each graph fed the same float32 inputs, as the export's parity check does: the stand-in
+    # network amplifies rounding (its fp32 ONNX-vs-PyTorch ab error is ~0.01 mean already), so
+    # compounding two graphs' fp16 errors would measure the weights, not the conversion.
+    warped, confidence = outputs["fp32"]
+    feeds = {"frame_l": frame_l(data, size, "t1"), "warped_ab": warped, "confidence": confidence,
+             "previous_lab": previous_lab(data, size, "t1")}
+    for precision in ("fp32", "fp16"):
+        outputs[precision] = tuple(outputs[precision]) + tuple(
+            sessions[precision, "colorization"].run(None, feeds))
+    for fp16 in outputs["fp16"]:
+        assert fp16.dtype == np.float32 and np.isfinite(fp16).all()
+    errors = [np.abs(a - b) for a, b in zip(outputs["fp16"], outputs["fp32"])]
+    # Measured 2026-11-25 (ORT CPU): warped ab mean 0.09, confidence max 1.1e-3, ab mean ~1.
+    assert errors[0].mean() < 0.5
+    assert errors[1].max() < 5e-3
+    assert errors[2].mean() < 2.5, errors[2].mean()
