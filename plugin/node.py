@@ -104,6 +104,10 @@ class ColorizeNode:
         self._runtime = GraphRuntime(self.model, device, io_binding=io_binding, threads=threads,
                                      timer=self._timer)
         self.device = self._runtime.device
+        if manifest.precision == "fp16" and self.device == "cpu":
+            # ONNX Runtime's CPU kernels compute most fp16 ops in fp32 between casts.
+            warnings.warn(f"{self.model.path}: an fp16 model on the CPU runs slower than the same "
+                          "model exported at fp32 (fp16 model directories are for GPUs)")
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)

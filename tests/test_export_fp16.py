@@ -56,6 +56,8 @@ def test_fp16_graphs_hold_float16_weights_behind_float32_inputs_and_outputs(fp16
 def test_fp16_model_renders_real_footage_like_the_fp32_model(fp16_dir):
     frames = carphone_frames(FRAMES)
     outputs = {}
+    with pytest.warns(UserWarning, match="fp16 model on the CPU"):
+        ColorizeNode(fp16_dir.path, device="cpu")
     for label, model in (("fp32", None), ("fp16", fp16_dir.path)):
         node = ColorizeNode(model, device="cpu")
         node.source = lambda n: frames[n]
