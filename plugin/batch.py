@@ -158,6 +158,10 @@ class Batch:
                 if self.preroll:
                     continue
                 if self._position(run, frame) % self.state_every == 0 or frame == last:
+                    # Frames written behind finish first: a saved state's frames are on disk,
+                    # so a rerun after a kill resumes right after them (one pipeline drain per
+                    # state, every state_every frames).
+                    self._writes.flush()
                     self.workspace.save_state(state)
         except KeyboardInterrupt:
             # Keep what was done: the next run resumes right after the last delivered frame.
