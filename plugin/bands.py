@@ -4,7 +4,7 @@ The node's colour conversions at plate size (working space -> display L on the w
 sRGB and the luma-preserving recombine on the way out) are per pixel: a band's result depends on
 that band's pixels alone, so running bands on several threads gives the same bytes as one pass.
 numpy and OpenColorIO release the GIL in their loops, so threads use the cores; at 1080p these
-stages were ~70 % of a CPU frame and, single-threaded, would cap a GPU render at a few frames/s.
+stages were over 80 % of a CPU frame and, single-threaded, would cap a GPU render at a few frames/s.
 """
 from __future__ import annotations
 

@@ -246,7 +246,7 @@ class VideoFramesTarget:
     PNG at the video's bit depth (8, or 16 for deeper pixel formats), so encoding a resumed
     batch reads exactly the pixels a one-go batch would have encoded. zlib level 1: these files
     live only until the encode, and level 1 writes a 1080p frame 3.7x faster than the default 6
-    for 13 % more bytes (measured, benchmarks/results/speed.md).
+    for 13 % more bytes (measured, benchmarks/results/speed_findings.md).
     """
 
     def __init__(self, workspace, deep=False):

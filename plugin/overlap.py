@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import itertools
 
 # Frames decoded ahead: enough to cover a slow frame (a keyframe at the start of a GOP), small
 # enough to bound memory (3 x 4K float32 RGB = 300 MB).
@@ -60,7 +61,7 @@ class ReadAhead:
         return future.result()
 
     def _top_up(self):
-        for frame in list(self._upcoming)[: self.depth]:
+        for frame in itertools.islice(self._upcoming, self.depth):  # not a copy of the whole plan
             if frame not in self._pending:
                 self._pending[frame] = self._pool.submit(self._read, frame)
 
