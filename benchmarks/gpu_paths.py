@@ -25,7 +25,7 @@ def _timed(run, reps, synchronize):
     return times
 
 
-def _ort_bound(path_or_bytes, feeds, precision_note):
+def _ort_bound(path_or_bytes, feeds):
     import onnxruntime as ort
 
     session = ort.InferenceSession(path_or_bytes, providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
@@ -68,8 +68,8 @@ def time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, peaks):
     except ImportError as error:
         result["ort_cuda_fp16"] = {"measured": False, "why": str(error)}
     for precision, graphs in models.items():
-        correspondence = _ort_bound(graphs["correspondence"], feeds, precision)
-        colorization = _ort_bound(graphs["colorization"], colour_feeds, precision)
+        correspondence = _ort_bound(graphs["correspondence"], feeds)
+        colorization = _ort_bound(graphs["colorization"], colour_feeds)
 
         def run():
             correspondence[0].run_with_iobinding(correspondence[1])

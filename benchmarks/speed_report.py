@@ -260,8 +260,9 @@ def targets(results):
                      f"rate {min(hits):.0%} of look-ups (every later frame and the second shot hit).")
     import statistics
 
-    for (plate, threads), group in sorted(pipeline_rows(results).items()):
-        if plate == (1080, 1920) and threads == max(t for p, t in pipeline_rows(results) if p == plate):
+    grouped = pipeline_rows(results)
+    for (plate, threads), group in sorted(grouped.items()):
+        if plate == (1080, 1920) and threads == max(t for p, t in grouped if p == plate):
             fps = group[0]["frames"] / statistics.median(r["seconds"] for r in group)
             where = group[0]["device"]
             lines.append(f"- 1080p decode -> colorize -> encode, overlapped ({threads} io threads), "
