@@ -59,7 +59,7 @@ FULL = Plan(PLATES, LONG_SIDES, frames=6, reps=5, threads=os.cpu_count() or 1,
             memory_sides=LONG_SIDES, pipeline=(((360, 640), 96), ((1080, 1920), 48)))
 QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,
              official_node=(((72, 128), 64),), memory_sides=(64, 96), pipeline=(((72, 128), 6),))
-SECTIONS = ("node", "before_after", "graphs", "memory", "pipeline")
+SECTIONS = ("node", "before_after", "colour_paths", "graphs", "memory", "pipeline")
 PIPELINE_ROUNDS = 2
 
 
@@ -225,6 +225,7 @@ def run_all(args):
     measure = {"node": lambda: measure_node(plan, models), "graphs": lambda: measure_graphs(args, plan, models),
                "memory": lambda: measure_memory(plan, models),
                "before_after": lambda: before_after(args, plan, models),
+               "colour_paths": lambda: measure_colour_paths(args, plan, models),
                "pipeline": lambda: measure_pipeline(plan, models, work)}
     for section in SECTIONS:
         results.setdefault(section, [])
@@ -280,6 +281,25 @@ def measure_memory(plan, models):
                                                          "threads": plan.threads, "device": device}))
                 rows.append(row)
     return {"memory": rows}
+
+
+def measure_colour_paths(args, plan, models):
+    """The node's full-resolution colour work on the host (numpy in row bands) vs as ONNX graphs
+    on the node's device (excolor.colour_graphs), default lite model, alternating processes."""
+    device = ort_device()
+    side = models["lite"]["rule"].default_long_side
+    # On the CPU a 4K frame's host colour work alone takes seconds: the two smaller plates do.
+    plates = plan.plates if device == "cuda" else plan.plates[:2]
+    rows = []
+    for plate in plates:
+        for round_index in range(1 if args.quick else args.rounds):
+            for graphs in (False, True):
+                spec = {"arch": "lite", "model": str(models["lite"]["chunked"]), "plate": list(plate),
+                        "long_side": side, "frames": plan.frames, "threads": plan.threads,
+                        "device": device, "colour_graphs": graphs}
+                print("colour paths", plate, "graphs" if graphs else "host", round_index, flush=True)
+                rows.append({"round": round_index, **spec, **worker("node", spec)})
+    return {"colour_paths": rows}
 
 
 def io_thread_variants():

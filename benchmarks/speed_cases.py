@@ -75,6 +75,8 @@ def run_node(spec):
     count = spec["frames"]
     frames = clip_frames(count + 1, height, width)
     options = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
+    if "colour_graphs" in spec:
+        options["colour_graphs"] = spec["colour_graphs"]
     gpu_before = _gpu_memory_used_mb() if spec.get("device") == "cuda" else None
     node = ColorizeNode(spec["model"], device=spec.get("device", "cpu"),
                         network_long_side=spec["long_side"], **options)

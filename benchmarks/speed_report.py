@@ -79,6 +79,37 @@ def pipeline_table(results):
     return lines + [""]
 
 
+COLOUR_STAGES = ("colour_in", "chroma", "colour_out")
+
+
+def colour_paths_table(results):
+    import statistics
+
+    rows = [r for r in results.get("colour_paths", []) if "latency" in r]
+    lines = ["## Full-resolution colour work: host numpy vs ONNX graphs on the node's device", "",
+             "ColorizeNode.render with the default lite model at its default network size; 'colour "
+             "ms' = colour_in + chroma + colour_out per frame (display L, guided chroma upsampling, "
+             "Lab -> display, recombine, confidence resize), 'host' = numpy in row bands over the "
+             "node's threads, 'graphs' = excolor.colour_graphs in ONNX Runtime on the device below "
+             "(`colour_graphs=True`; the default on CUDA). Alternating processes; median over rounds.", ""]
+    if not rows:
+        return lines + ["Not measured in this run.", ""]
+    lines += ["| plate | device | path | rounds | colour ms | frame median ms | frames/s | colour: graphs vs host |",
+              "|---|---|---|---|---|---|---|---|"]
+    grouped = {}
+    for row in rows:
+        grouped.setdefault((tuple(row["plate"]), row["device"], row["colour_graphs"]), []).append(row)
+    colour = {key: statistics.median(sum(r["stages_ms"].get(s, 0.0) for s in COLOUR_STAGES) for r in group)
+              for key, group in grouped.items()}
+    for (plate, device, graphs), group in sorted(grouped.items()):
+        frame = statistics.median(r["latency"]["median_ms"] for r in group)
+        host = colour.get((plate, device, False))
+        ratio = f"{host / colour[(plate, device, graphs)]:.2f}x faster" if graphs and host else "-"
+        lines.append(f"| {plate[1]}x{plate[0]} | {device} | {'graphs' if graphs else 'host'} | {len(group)} "
+                     f"| {colour[(plate, device, graphs)]:.1f} | {frame:.1f} | {1000.0 / frame:.2f} | {ratio} |")
+    return lines + [""]
+
+
 def node_table(results):
     devices = sorted({r.get("device", "cpu") for r in results["node"]}) or ["cpu"]
     lines = [f"## ColorizeNode.render, frames in sequence (ONNX Runtime {', '.join(devices).upper()})", "",
@@ -279,7 +310,8 @@ def targets(results):
 
 def write(results, out, quick=False):
     lines = (header(results, quick) + targets(results) + before_after_table(results)
-             + pipeline_table(results) + node_table(results) + graph_table(results)
+             + pipeline_table(results) + colour_paths_table(results) + node_table(results)
+             + graph_table(results)
              + memory_table(results))
     (out / "speed.md").write_text("\n".join(lines) + "\n")
     with open(out / "speed.csv", "w", newline="") as handle:

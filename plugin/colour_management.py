@@ -260,6 +260,13 @@ class ColourConverter:
             ) from error
         return forward.getDefaultCPUProcessor(), backward.getDefaultCPUProcessor(), f"{target} (built-in)"
 
+    @property
+    def works_in_model_space(self) -> bool:
+        """True when the working space is the network's display sRGB itself: both OCIO transforms
+        are no-ops and chroma is an offset, so the per-pixel work is fixed arithmetic (what
+        `excolor.colour_graphs` runs on the network's device)."""
+        return self._to_model.isNoOp() and self._from_model.isNoOp() and not self.linear
+
     @staticmethod
     def _check_rgb(image: np.ndarray, name: str) -> np.ndarray:
         image = np.asarray(image)

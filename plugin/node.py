@@ -15,6 +15,7 @@ import numpy as np
 
 from .bands import BandPool
 from .colour import lab_planes_to_srgb, srgb_lightness
+from .colour_graphs import GraphColourWork
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
 from .modeldir import ModelDir, find_model
@@ -68,7 +69,7 @@ class _Plate:
 
     frame: int
     plate: np.ndarray  # (H,W,C) float32 as pulled, RGB sanitised
-    l_full: np.ndarray  # (H,W) L 0..100 of the display image
+    l_full: object  # (H,W) L 0..100 of the display image; with colour graphs a PlateOnDevice
     l_content: np.ndarray  # (content_h, content_w) L 0..100
     frame_l: np.ndarray  # (1,1,net_h,net_w) centred L, edge-padded
     layout: NetworkLayout
@@ -82,7 +83,8 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video", io_binding=None, threads=None):
+                 pinned_start="reference", input_kind="video", io_binding=None, threads=None,
+                 colour_graphs=None):
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -111,8 +113,16 @@ class ColorizeNode:
         providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)
-        self._upsampler = GuidedChromaUpsampler(
-            providers=providers, session_options=session_options(self._runtime.ort, threads))
+        options = session_options(self._runtime.ort, threads)
+        if colour_graphs is None:
+            # Measured on the CPU, these graphs are ~2x slower than numpy in row bands
+            # (benchmarks/results/speed_findings.md): they are for a GPU, where the host's
+            # cores would otherwise bound the frame rate.
+            colour_graphs = self.device == "cuda" and self._colour.works_in_model_space
+        self._graph_colour = (GraphColourWork(self._colour, providers, options, io_binding=self._runtime.io_bound,
+                                              device=self.device) if colour_graphs else None)
+        self._upsampler = (None if colour_graphs else
+                           GuidedChromaUpsampler(providers=providers, session_options=options))
         self._bands = BandPool(threads)  # full-resolution colour work, in row bands
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
@@ -161,6 +171,12 @@ class ColorizeNode:
         self._kept.clear()
         self._plate = None
         self._finished = None
+
+    @property
+    def colour_graphs(self):
+        """True when the full-resolution colour work runs as ONNX graphs on the node's device
+        (excolor.colour_graphs), False when it runs in numpy on the host's cores."""
+        return self._graph_colour is not None
 
     @property
     def colour(self):
@@ -222,11 +238,14 @@ class ColorizeNode:
             bad = int((~np.isfinite(rgb)).any(axis=2).sum())
             warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
             plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
-        l_full = np.empty(plate.shape[:2], np.float32)
-        self._bands.run(lambda rgb: srgb_lightness(self._colour.to_display(rgb)), l_full,
-                        (plate[..., :3], 0))
         layout = self.network_size(*plate.shape[:2])
-        l_content = resize(l_full, layout.content_h, layout.content_w)
+        if self._graph_colour is not None:
+            l_full, l_content = self._graph_colour.lightness(plate[..., :3], layout.content_h, layout.content_w)
+        else:
+            l_full = np.empty(plate.shape[:2], np.float32)
+            self._bands.run(lambda rgb: srgb_lightness(self._colour.to_display(rgb)), l_full,
+                            (plate[..., :3], 0))
+            l_content = resize(l_full, layout.content_h, layout.content_w)
         frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
         return _Plate(frame, plate, l_full, l_content,
                       np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
@@ -322,6 +341,16 @@ class ColorizeNode:
                 f"network content size {plate.l_content.shape}"
             )
         ab_low = blended.ab * np.float32(self.saturation)
+        if self._graph_colour is not None:
+            with self._timer.stage("colour_out"):  # the guided upsampling included
+                rgb, confidence = self._graph_colour.finish(plate.l_full, plate.l_content, ab_low,
+                                                            blended.confidence[0])
+                if plate.plate.shape[2] == 3:
+                    image = rgb
+                else:  # extra channels (alpha, mattes) pass through untouched
+                    image = plate.plate.copy()
+                    image[..., :3] = rgb
+            return FrameResult(frame, image, confidence)
         with self._timer.stage("chroma"):
             ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
         with self._timer.stage("colour_out"):

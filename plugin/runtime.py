@@ -127,6 +127,11 @@ class GraphRuntime:
             model_dir.path,
         )
 
+    @property
+    def io_bound(self):
+        """True when graphs run through IO binding with values kept on the device."""
+        return self._bound
+
     # -- device values -------------------------------------------------------------------------
     def to_device(self, array):
         """numpy -> the value a graph input takes here (an OrtValue on the GPU for CUDA)."""

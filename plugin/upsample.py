@@ -49,6 +49,12 @@ class UpsampleSettings:
         if not self.eps > 0:
             raise UsageError(f"upsampler eps must be > 0, got {self.eps!r}")
 
+    def radius_for(self, low_shape: tuple[int, int]) -> int:
+        """The box radius used at a low-res size (h, w): `radius`, or one per 256 px of the short side."""
+        if self.radius is not None:
+            return self.radius
+        return max(1, round(min(low_shape) / RADIUS_PER_PIXELS))
+
 
 def _box_axis(nodes, name: str, source: str, axis: int, radius: str) -> str:
     """Append nodes computing the mean over a window of +-radius along `axis`, clipped at the borders.
@@ -210,12 +216,6 @@ class GuidedChromaUpsampler:
         self._session = ort.InferenceSession(model.SerializeToString(), sess_options=session_options, providers=list(providers))
         self.providers = self._session.get_providers()
 
-    def radius_for(self, low_shape: tuple[int, int]) -> int:
-        """The box radius used at a low-res size (h, w): the setting, or one per 256 px of the short side."""
-        if self.settings.radius is not None:
-            return self.settings.radius
-        return max(1, round(min(low_shape) / RADIUS_PER_PIXELS))
-
     def __call__(self, l_full: np.ndarray, l_low: np.ndarray, ab_low: np.ndarray) -> np.ndarray:
         """l_full (H, W) L 0..100, l_low (h, w) the network's L, ab_low (2, h, w) -> ab_full (2, H, W) float32."""
         l_full, l_low, ab_low = (np.asarray(a) for a in (l_full, l_low, ab_low))
@@ -229,7 +229,7 @@ class GuidedChromaUpsampler:
             "l_full": np.ascontiguousarray(l_full, dtype=np.float32)[None, None],
             "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
             "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
-            "radius": np.array(self.radius_for(l_low.shape), dtype=np.int64),
+            "radius": np.array(self.settings.radius_for(l_low.shape), dtype=np.int64),
             "eps": np.array(self.settings.eps, dtype=np.float32),
         }
         return self._session.run([OUTPUT_NAME], feeds)[0][0]

@@ -58,6 +58,12 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
         assert "error" not in row, row.get("error")
         assert row["exit_code"] == 0 and row["output_bytes"] > 0 and _finite(row["fps"])
     assert "## End to end" in (out / "speed.md").read_text()
+    paths = results["colour_paths"]  # host numpy vs colour graphs, side by side
+    assert {row["colour_graphs"] for row in paths} == {False, True}
+    for row in paths:
+        assert "error" not in row, row.get("error")
+        assert _finite(row["latency"]["median_ms"]) and ("chroma" in row["stages_ms"]) != row["colour_graphs"]
+    assert "graphs vs host" in (out / "speed.md").read_text()
 
 
 def test_node_timings_cover_the_stages_of_a_frame(model_dir):

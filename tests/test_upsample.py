@@ -113,7 +113,7 @@ def test_same_size_returns_the_input_and_odd_sizes_work(upsampler):
         settings = UpsampleSettings(radius=radius)
         out = GuidedChromaUpsampler(settings=settings)(lab[: full[0], : full[1], 0], l_low, ab_low)
         assert out.shape == (2,) + full and np.isfinite(out).all()
-    assert upsampler.radius_for((256, 448)) == 1 and upsampler.radius_for((540, 960)) == 2
+    assert upsampler.settings.radius_for((256, 448)) == 1 and upsampler.settings.radius_for((540, 960)) == 2
 
 
 def test_bad_input_and_settings_are_refused(upsampler):

@@ -1,0 +1,302 @@
+"""The node's full-resolution colour work as ONNX graphs, to run beside the network on its device.
+
+On a GPU the network's graphs take a few milliseconds a frame, while the per-pixel work at plate
+size (display L on the way in; guided chroma upsampling, Lab -> sRGB and the luma-preserving
+recombine on the way out) costs hundreds of core-milliseconds at 1080p on the host
+(benchmarks/results/speed_findings.md). Here that work is two graphs for ONNX Runtime, so it runs
+where the network runs, with the plate uploaded once and only the finished frame coming back:
+
+- `lightness`: plate RGB (H, W, 3) -> l_full (H, W), display L 0..100, and l_content
+  (h, w) = rows @ l_full @ columns, the plate at network size (the resize matrices of
+  `excolor.resample.resize_matrix`, so the same weights as the host's resize).
+- `finish`: the guided upsampler's graph (`excolor.upsample.build_graph`) followed by Lab ->
+  display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3).
+
+The graphs hold the same formulas as `excolor.colour` and `excolor.colour_management` (tests keep
+them to float32 rounding of each other), for the case where those are fixed arithmetic: the
+working space is the network's display sRGB itself (`ColourConverter.works_in_model_space`, e.g.
+decoded video), so no OpenColorIO transform runs in between. Other working spaces keep the host
+path. Built with onnx.helper when the node is made; sizes are dynamic.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_FROM_XYZ,
+                     SRGB_DECODE_THRESHOLD, SRGB_ENCODE_THRESHOLD, WHITE_D65_2, XYZ_FROM_RGB)
+from .errors import UsageError
+from .resample import resize_matrix
+from .runtime import CPU_PROVIDER
+from .upsample import INPUT_NAMES as UPSAMPLER_INPUTS
+from .upsample import OPSET, OUTPUT_NAME as UPSAMPLED_AB, UpsampleSettings
+from .upsample import build_graph as build_upsampler_graph
+
+LIGHTNESS_INPUTS = ("plate_rgb", "rows", "columns")
+LIGHTNESS_OUTPUTS = ("l_full", "l_content")
+FINISH_INPUTS = UPSAMPLER_INPUTS + ("plate_rgb", "confidence_low", "rows_up", "columns_up")
+FINISH_OUTPUTS = ("image_rgb", "confidence")
+
+
+class _GraphBuilder:
+    """Nodes and float32 constants under one name prefix (so that graphs can be joined)."""
+
+    def __init__(self, prefix):
+        from onnx import helper, numpy_helper
+
+        self._helper, self._numpy_helper = helper, numpy_helper
+        self.prefix = prefix
+        self.nodes = []
+        self.constants = []
+
+    def const(self, value, dtype=np.float32):
+        name = f"{self.prefix}const_{len(self.constants)}"
+        self.constants.append(self._numpy_helper.from_array(np.array(value, dtype=dtype), name))
+        return name
+
+    def op(self, op_type, *inputs, outputs=1, **attrs):
+        """Append a node; returns its output name (or names when outputs > 1)."""
+        names = [f"{self.prefix}{op_type.lower()}_{len(self.nodes)}_{i}" for i in range(outputs)]
+        self.nodes.append(self._helper.make_node(op_type, list(inputs), names,
+                                                 name=f"{self.prefix}{op_type}_{len(self.nodes)}", **attrs))
+        return names[0] if outputs == 1 else names
+
+    def output(self, name, value):
+        self.nodes.append(self._helper.make_node("Identity", [value], [name],
+                                                 name=f"{self.prefix}out_{name}"))
+
+
+def _where_greater(g, x, threshold, above, below):
+    return g.op("Where", g.op("Greater", x, g.const(threshold)), above, below)
+
+
+def _lightness_of_display(g, rgb):
+    """L 0..100 of display sRGB (..., 3) -> (..., 1), as `excolor.colour.srgb_lightness`."""
+    # sRGB decode, both branches, the upper one on max(x, threshold) as the host does.
+    upper = g.op("Pow", g.op("Mul", g.op("Add", g.op("Max", rgb, g.const(SRGB_DECODE_THRESHOLD)),
+                                         g.const(0.055)), g.const(1 / 1.055)), g.const(2.4))
+    linear = g.op("Where", g.op("LessOrEqual", rgb, g.const(SRGB_DECODE_THRESHOLD)),
+                  g.op("Div", rgb, g.const(12.92)), upper)
+    y = g.op("MatMul", linear, g.const((XYZ_FROM_RGB[1] / WHITE_D65_2[1])[:, None]))
+    # Cube root above the Lab epsilon (y > 0 there, so Pow is exact enough), the linear toe below.
+    curve = _where_greater(g, y, LAB_EPSILON, g.op("Pow", g.op("Max", y, g.const(LAB_EPSILON)),
+                                                   g.const(1 / 3)),
+                           g.op("Add", g.op("Mul", y, g.const(LAB_KAPPA)), g.const(LAB_OFFSET)))
+    return g.op("Sub", g.op("Mul", curve, g.const(116.0)), g.const(16.0))
+
+
+def build_lightness_graph():
+    """plate_rgb (H, W, 3), rows (h, H), columns (W, w) float32 -> l_full (1, 1, H, W),
+    l_content (h, w).
+
+    The plate is clipped to 0..1 first, as `ColourConverter.to_display` does for the network.
+    """
+    from onnx import TensorProto, helper
+
+    g = _GraphBuilder("lightness_")
+    display = g.op("Clip", "plate_rgb", g.const(0.0), g.const(1.0))
+    l_full = g.op("Squeeze", _lightness_of_display(g, display), g.const([2], np.int64))
+    g.output("l_full", g.op("Unsqueeze", l_full, g.const([0, 1], np.int64)))  # as the upsampler takes it
+    g.output("l_content", g.op("MatMul", g.op("MatMul", "rows", l_full), "columns"))
+    tensor = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+    graph = helper.make_graph(
+        g.nodes, "excolor_display_lightness",
+        [tensor("plate_rgb", ["height", "width", 3]), tensor("rows", ["low_height", "height"]),
+         tensor("columns", ["width", "low_width"])],
+        [tensor("l_full", [1, 1, "height", "width"]), tensor("l_content", ["low_height", "low_width"])],
+        initializer=g.constants,
+    )
+    return _model(graph)
+
+
+def _lab_to_display(g, l_full, ab_full):
+    """L (1, 1, H, W) and ab (1, 2, H, W) -> display sRGB (H, W, 3), as
+    `excolor.colour.lab_planes_to_srgb` (unclipped)."""
+    fy = g.op("Mul", g.op("Add", l_full, g.const(16.0)), g.const(1 / 116.0))
+    a, b = g.op("Split", ab_full, g.const([1, 1], np.int64), outputs=2, axis=1)
+    fx = g.op("Add", g.op("Mul", a, g.const(1 / 500.0)), fy)
+    fz = g.op("Add", g.op("Mul", b, g.const(-1 / 200.0)), fy)
+    f = g.op("Transpose", g.op("Concat", fx, fy, fz, axis=1), perm=[0, 2, 3, 1])  # (1, H, W, 3)
+    cube = g.op("Mul", g.op("Mul", f, f), f)
+    toe = g.op("Div", g.op("Sub", f, g.const(LAB_OFFSET)), g.const(LAB_KAPPA))
+    xyz = g.op("Where", g.op("LessOrEqual", f, g.const(LAB_INV_THRESHOLD)), toe, cube)
+    matrix = RGB_FROM_XYZ * WHITE_D65_2[None, :]
+    linear = g.op("Squeeze", g.op("MatMul", xyz, g.const(matrix.T)), g.const([0], np.int64))
+    upper = g.op("Sub", g.op("Mul", g.op("Pow", g.op("Max", linear, g.const(SRGB_ENCODE_THRESHOLD)),
+                                         g.const(1 / 2.4)), g.const(1.055)), g.const(0.055))
+    return g.op("Where", g.op("LessOrEqual", linear, g.const(SRGB_ENCODE_THRESHOLD)),
+                g.op("Mul", linear, g.const(12.92)), upper)
+
+
+def _recombine(g, plate, colour, luma_coefficients, display_referred):
+    """`ColourConverter.recombine` for a working space that is display sRGB (no OCIO transform,
+    chroma as an offset), followed by `gamut_limited`: (H, W, 3) plate and colour -> (H, W, 3)."""
+    weights = np.asarray(luma_coefficients, dtype=np.float32)
+    weight_sum = np.float32(np.asarray(luma_coefficients, dtype=np.float64).sum())
+    column = g.const(weights[:, None])
+    luma_plate = g.op("MatMul", plate, column)  # (H, W, 1)
+    luma_colour = g.op("MatMul", colour, column)
+    chroma = g.op("Sub", colour, g.op("Div", luma_colour, g.const(weight_sum)))
+    # Take out what luma the offset still carries (rounding), as the host does.
+    chroma = g.op("Sub", chroma, g.op("Div", g.op("MatMul", chroma, column), g.const(weight_sum)))
+    base = g.op("Div", luma_plate, g.const(weight_sum))
+    infinity = g.const(np.inf)
+    # k: the largest factor in [0, 1] keeping every channel >= 0 (and <= 1 under the bound).
+    lowest = g.op("ReduceMin", chroma, axes=[2], keepdims=1)
+    k = g.op("Where", g.op("Less", lowest, g.const(0.0)), g.op("Div", base, g.op("Neg", lowest)), infinity)
+    if display_referred:
+        highest = g.op("ReduceMax", chroma, axes=[2], keepdims=1)
+        bounded = g.op("LessOrEqual", luma_plate, g.const(1.0))
+        limit = g.op("Where", g.op("And", bounded, g.op("Greater", highest, g.const(0.0))),
+                     g.op("Div", g.op("Sub", g.const(1.0), base), highest), infinity)
+        k = g.op("Min", k, limit)
+    k = g.op("Clip", k, g.const(0.0), g.const(1.0))
+    out = g.op("Add", g.op("Mul", chroma, k), base)
+    # Snap float residues beyond the bounds, leaving pixels whose gray level is itself outside.
+    floor = g.op("Where", g.op("GreaterOrEqual", base, g.const(0.0)), g.const(0.0), g.const(-np.inf))
+    out = g.op("Max", out, floor)
+    if display_referred:
+        inside = g.op("And", bounded, g.op("LessOrEqual", base, g.const(1.0)))
+        out = g.op("Min", out, g.op("Where", inside, g.const(1.0), infinity))
+    return out
+
+
+def build_finish_graph(luma_coefficients, display_referred=True):
+    """The guided upsampler's graph extended to the finished image and its confidence matte.
+
+    Inputs: the upsampler's (l_full (1, 1, H, W), l_low (1, 1, h, w), ab_low (1, 2, h, w),
+    radius, eps); plate_rgb (H, W, 3) float32 in the working space (= display sRGB);
+    confidence_low (h, w) and the resize matrices rows_up (H, h), columns_up (w, W).
+    Outputs: image_rgb (H, W, 3) float32, the plate's luma with the upsampled chroma;
+    confidence (H, W) float32 in 0..1. luma_coefficients (3,) and display_referred are the
+    ColourConverter's.
+    """
+    from onnx import TensorProto, helper
+
+    model = build_upsampler_graph()
+    g = _GraphBuilder("finish_")
+    colour = _lab_to_display(g, "l_full", UPSAMPLED_AB)
+    g.output("image_rgb", _recombine(g, "plate_rgb", colour, luma_coefficients, display_referred))
+    confidence = g.op("MatMul", g.op("MatMul", "rows_up", "confidence_low"), "columns_up")
+    g.output("confidence", g.op("Clip", confidence, g.const(0.0), g.const(1.0)))
+    tensor = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+    graph = model.graph
+    graph.name = "excolor_finish"
+    graph.node.extend(g.nodes)
+    graph.initializer.extend(g.constants)
+    graph.input.extend([tensor("plate_rgb", ["height", "width", 3]),
+                        tensor("confidence_low", ["low_height", "low_width"]),
+                        tensor("rows_up", ["height", "low_height"]),
+                        tensor("columns_up", ["low_width", "width"])])
+    del graph.output[:]
+    graph.output.extend([tensor("image_rgb", ["height", "width", 3]), tensor("confidence", ["height", "width"])])
+    return _model(graph)
+
+
+def _model(graph):
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
+    model.ir_version = 8  # opset 17's IR, as the upsampler's graph
+    return model
+
+
+@functools.lru_cache(maxsize=16)
+def _resize_factors(size_in, size_out):
+    """(rows (out, in), columns (in, out)): `resize_matrix` as the left and right factors of a
+    resize done as two matrix products."""
+    matrix = resize_matrix(size_in, size_out)
+    columns = np.ascontiguousarray(matrix.T)
+    columns.setflags(write=False)
+    return matrix, columns
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PlateOnDevice:
+    """A plate's RGB and display L where the graphs run: OrtValues with IO binding (CUDA),
+    numpy arrays otherwise. rgb (H, W, 3), l_full (1, 1, H, W)."""
+
+    rgb: object
+    l_full: object
+    height: int
+    width: int
+
+
+class GraphColourWork:
+    """The node's full-resolution colour work on ONNX Runtime (see module doc).
+
+    converter: the node's ColourConverter; it must work in the model space
+    (`works_in_model_space`), else UsageError. providers/session_options as for the node's
+    graphs; io_binding: keep the plate and its L on the device between the two graphs (CUDA).
+    """
+
+    def __init__(self, converter, providers=(CPU_PROVIDER,), session_options=None,
+                 settings: UpsampleSettings = UpsampleSettings(), io_binding=False, device="cpu"):
+        import onnxruntime as ort
+
+        if not converter.works_in_model_space:
+            raise UsageError(
+                f"colour graphs need the working space to be the network's display sRGB; "
+                f"{converter.input_space!r} in {converter.config.getName() or 'this config'!r} "
+                "needs OpenColorIO between the steps (use the host colour path)"
+            )
+        self._ort = ort
+        self.settings = settings
+        self._bound = bool(io_binding)
+        self._device = device
+        self._lightness = ort.InferenceSession(build_lightness_graph().SerializeToString(),
+                                               sess_options=session_options, providers=list(providers))
+        finish = build_finish_graph(converter.luma_coefficients, converter.display_referred)
+        self._finish = ort.InferenceSession(finish.SerializeToString(), sess_options=session_options,
+                                            providers=list(providers))
+        self.providers = self._finish.get_providers()
+
+    def _run(self, session, feeds, outputs, keep=()):
+        """Run a graph; outputs named in `keep` stay on the device (bound runs), others come
+        back as numpy."""
+        if not self._bound:
+            return session.run(list(outputs), feeds)
+        binding = session.io_binding()
+        for name, value in feeds.items():
+            if isinstance(value, np.ndarray):
+                binding.bind_cpu_input(name, np.ascontiguousarray(value))
+            else:
+                binding.bind_ortvalue_input(name, value)
+        for name in outputs:
+            binding.bind_output(name, self._device if name in keep else "cpu")
+        session.run_with_iobinding(binding)
+        values = binding.get_outputs()
+        return [value if name in keep else value.numpy() for name, value in zip(outputs, values)]
+
+    def lightness(self, plate_rgb, content_h, content_w):
+        """plate_rgb (H, W, 3) float32 -> (PlateOnDevice, l_content (content_h, content_w) numpy)."""
+        height, width = plate_rgb.shape[:2]
+        rgb = np.ascontiguousarray(plate_rgb, dtype=np.float32)
+        if self._bound:
+            rgb = self._ort.OrtValue.ortvalue_from_numpy(rgb, self._device, 0)
+        rows, _ = _resize_factors(height, content_h)
+        _, columns = _resize_factors(width, content_w)
+        l_full, l_content = self._run(self._lightness, {"plate_rgb": rgb, "rows": rows, "columns": columns},
+                                      LIGHTNESS_OUTPUTS, keep=("l_full",))
+        return PlateOnDevice(rgb, l_full, height, width), l_content
+
+    def finish(self, plate, l_low, ab_low, confidence_low):
+        """PlateOnDevice, l_low (h, w), ab_low (2, h, w), confidence_low (h, w) ->
+        (image_rgb (H, W, 3), confidence (H, W)) float32 numpy."""
+        rows_up, _ = _resize_factors(confidence_low.shape[0], plate.height)
+        _, columns_up = _resize_factors(confidence_low.shape[1], plate.width)
+        feeds = {
+            "l_full": plate.l_full,
+            "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
+            "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
+            "radius": np.array(self.settings.radius_for(l_low.shape), dtype=np.int64),
+            "eps": np.array(self.settings.eps, dtype=np.float32),
+            "plate_rgb": plate.rgb,
+            "confidence_low": np.ascontiguousarray(confidence_low, dtype=np.float32),
+            "rows_up": rows_up,
+            "columns_up": columns_up,
+        }
+        image, confidence = self._run(self._finish, feeds, FINISH_OUTPUTS)
+        return image, confidence
