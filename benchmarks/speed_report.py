@@ -94,7 +94,7 @@ def colour_paths_table(results):
              "(`colour_graphs=True`; the default on CUDA). Alternating processes; median over rounds.", ""]
     if not rows:
         return lines + ["Not measured in this run.", ""]
-    lines += ["| plate | device | path | rounds | colour ms | frame median ms | frames/s | colour: graphs vs host |",
+    lines += ["| plate | device | path | rounds | colour ms | frame median ms | frames/s | colour work, graphs vs host |",
               "|---|---|---|---|---|---|---|---|"]
     grouped = {}
     for row in rows:
@@ -104,7 +104,10 @@ def colour_paths_table(results):
     for (plate, device, graphs), group in sorted(grouped.items()):
         frame = statistics.median(r["latency"]["median_ms"] for r in group)
         host = colour.get((plate, device, False))
-        ratio = f"{host / colour[(plate, device, graphs)]:.2f}x faster" if graphs and host else "-"
+        ratio = "-"
+        if graphs and host:
+            speedup = host / colour[(plate, device, graphs)]
+            ratio = f"{speedup:.2f}x faster" if speedup >= 1 else f"{1 / speedup:.2f}x slower"
         lines.append(f"| {plate[1]}x{plate[0]} | {device} | {'graphs' if graphs else 'host'} | {len(group)} "
                      f"| {colour[(plate, device, graphs)]:.1f} | {frame:.1f} | {1000.0 / frame:.2f} | {ratio} |")
     return lines + [""]
