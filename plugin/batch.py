@@ -32,6 +32,25 @@ class BatchReport:
     waiting: tuple  # messages, one per run that could not start
 
 
+def runs_in_range(node, first, last, directions):
+    """The node's runs that cross first..last in `directions`, shot by shot (a Batch's order)."""
+    for index, shot in enumerate(node.shots):
+        if shot.last < first or shot.first > last:
+            continue
+        for run in node.runs(index):
+            if run.direction in directions:
+                yield run
+
+
+def delivery_order(node, first, last, direction="both"):
+    """The frames a fresh Batch over first..last delivers, in the order it delivers them: each
+    run's frames in its direction, runs in `runs_in_range` order (a frame two runs blend appears
+    twice)."""
+    return [f for run in runs_in_range(node, first, last, DIRECTIONS[direction])
+            for f in run.frames() if first <= f <= last
+            and any(r.key == run.key for r, _ in node.contributions(f))]
+
+
 class SequenceTarget:
     """Frames written as image files (OUTPUT is an image sequence)."""
 
@@ -85,12 +104,7 @@ class Batch:
 
     def runs(self):
         """The runs that cross first..last in the chosen directions, shot by shot."""
-        for index, shot in enumerate(self.node.shots):
-            if shot.last < self.first or shot.first > self.last:
-                continue
-            for run in self.node.runs(index):
-                if run.direction in self.directions:
-                    yield run
+        return runs_in_range(self.node, self.first, self.last, self.directions)
 
     def frames_to_write(self):
         """Frames in range that some selected run delivers and that are not done yet."""
@@ -274,6 +288,39 @@ class VideoFramesTarget:
         for path in self.pattern.directory.iterdir():
             if path.is_file():
                 path.unlink()
+
+
+class StreamedVideoTarget:
+    """A video OUTPUT encoded as its frames are delivered, with no frame cache (`--stream`).
+
+    Frames must arrive in order first, first + 1, ..., last (one writer thread); nothing is kept
+    on disk but the encoder's temporary file, so an interrupted render starts over.
+    """
+
+    def __init__(self, video_writer, first, last):
+        self._writer = video_writer
+        self._next = first
+        self._last = last
+
+    def exists(self, frame):
+        return False
+
+    def write(self, frame, image):
+        if frame != self._next:
+            raise StateError(f"frame {frame} reached the encoder before frame {self._next} "
+                             "(a streamed render needs its frames in order)")
+        self._writer.write(frame, image)
+        self._next += 1
+
+    def finish(self):
+        """Close the video once every frame arrived (raises StateError naming the first missing)."""
+        if self._next != self._last + 1:
+            raise StateError(f"the streamed video stops before frame {self._next} (frames up to "
+                             f"{self._last} were expected)")
+        self._writer.finish()
+
+    def abort(self):
+        self._writer.abort()
 
 
 def encode_video(reader, frames_target, video_writer, first, last, covered,

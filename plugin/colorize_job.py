@@ -38,6 +38,7 @@ class JobOptions:
     network_size: object = None
     device: str = "auto"
     io_threads: int = 2
+    stream: bool = False
     ocio_config: object = None
     input_space: object = None
     saturation: object = None

@@ -3,7 +3,8 @@ import json
 import logging
 from pathlib import Path
 
-from .batch import Batch, SequenceTarget, VideoFramesTarget, encode_video, waiting_error
+from .batch import (Batch, SequenceTarget, StreamedVideoTarget, VideoFramesTarget, delivery_order,
+                    encode_video, waiting_error)
 from .colorize_job import say, output_dir_and_name
 from .errors import OutputError, UsageError
 from .overlap import DEFAULT_READ_AHEAD
@@ -67,6 +68,8 @@ def render(options, reader, entries, references, first, last, covered, output_ki
 
     folder, name = output_dir_and_name(options.output, output_kind)
     node, kind = _make_node(options, reader, entries)
+    if options.stream:
+        _check_streamable(node, options, output_kind, first, last)
     say(f"model {node.model.path} on {node.device}; frames {first}-{last}; {len(entries)} shot(s)")
     workspace = Workspace(folder, name)
     fresh = not (workspace.root / "fingerprint.json").is_file()
@@ -75,7 +78,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
             raise OutputError(f"OUTPUT {options.output} exists; pass --overwrite to replace it")
         workspace.open(fingerprint(node, reader, entries, references, options), options.overwrite)
         deep = reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
-        target = VideoFramesTarget(workspace, deep=deep)
+        target = None if options.stream else VideoFramesTarget(workspace, deep=deep)
         if _complete(workspace) == [first, last] and Path(options.output).exists() and not options.overwrite:
             say(f"{options.output} is already complete")
             return _finish_preview(options, node, reader, entries, first, last, {}, target, workspace)
@@ -98,35 +101,73 @@ def render(options, reader, entries, references, first, last, covered, output_ki
             captured[result.frame] = result
 
     read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
+    writers = options.io_threads
+    if options.stream:
+        target = StreamedVideoTarget(_video_writer(options, reader, workspace), first, last)
+        writers = min(writers, 1)  # the encoder takes frames in order, on one thread
     batch = Batch(node, target, workspace, first, last, options.state_every, options.direction,
-                  on_frame=keep, preroll=options.preroll, read_ahead=read_ahead,
-                  writers=options.io_threads)
+                  on_frame=keep, preroll=options.preroll, read_ahead=read_ahead, writers=writers)
     total = len(batch.frames_to_write())
     progress = progress_bar(total, "colorizing")
     batch.progress = progress
     try:
         report = batch.run()
+        if options.stream:
+            target.finish()
+    except BaseException:
+        if options.stream:
+            target.abort()  # no partial video is left behind
+        raise
     finally:
         if progress is not None:
             progress.close()
     say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
     if report.waiting:
         raise waiting_error(report, f"{first}-{last}")
-    if output_kind == "video":
+    if options.stream:
+        workspace.write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
+        say(f"wrote {options.output}")
+    elif output_kind == "video":
         pending = [f for f in covered if not target.exists(f)]
         if pending:
             say(f"video not encoded yet: {len(pending)} frame(s) still to render")
             return 0
-        from .io import VideoOptions, VideoWriter
-
-        video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps)
-        writer = VideoWriter(options.output, reader.width, reader.height,
-                             workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
-                             like=reader if reader.kind == "video" else None)
-        encode_video(reader, target, writer, first, last, set(covered), read_ahead)
+        encode_video(reader, target, _video_writer(options, reader, workspace), first, last,
+                     set(covered), read_ahead)
         workspace.write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
         say(f"wrote {options.output}")
     return _finish_preview(options, node, reader, entries, first, last, captured, target, workspace)
+
+
+def _video_writer(options, reader, workspace):
+    from .io import VideoOptions, VideoWriter
+
+    video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps)
+    return VideoWriter(options.output, reader.width, reader.height,
+                       workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
+                       like=reader if reader.kind == "video" else None)
+
+
+def _check_streamable(node, options, output_kind, first, last):
+    """--stream needs a video of the whole input whose frames finish in order (checked before
+    anything is written)."""
+    if output_kind != "video":
+        raise UsageError("--stream is for a video OUTPUT (image sequences are written frame by "
+                         "frame already)")
+    if options.frames:
+        raise UsageError("--stream renders a video in one go; farm chunks (--frames) need the frame cache")
+    order = delivery_order(node, first, last, options.direction)
+    for position, frame in enumerate(order):
+        if frame != first + position:
+            raise UsageError(
+                f"--stream: frame {frame} would finish before frame {first + position} (frames "
+                "rendered backwards from a keyframe pinned inside a shot, blended between two "
+                "keyframes, or covered by no shot reach the encoder out of order); render without "
+                "--stream, which keeps finished frames until the video can be encoded in order"
+            )
+    if len(order) != last - first + 1:
+        raise UsageError(f"--stream: frames {first + len(order)}-{last} are in no shot; render "
+                         "without --stream, which encodes the input's own frames there")
 
 
 def _complete(workspace):

@@ -101,6 +101,11 @@ def add_parser(sub):
                           "and last frame of each shot")
     out.add_argument("--overwrite", action="store_true",
                      help="replace existing output frames and state made with other inputs")
+    out.add_argument("--stream", action="store_true",
+                     help="video OUTPUT: encode frames as they finish instead of keeping each one "
+                          "losslessly in .excolor/ first (faster; needs frames that finish in order, "
+                          "i.e. keyframes at the start of their shots, and the whole input; an "
+                          "interrupted streamed render starts over instead of resuming)")
     out.add_argument("--codec", default="libx264", help="video OUTPUT codec (FFmpeg name, default libx264)")
     out.add_argument("--crf", type=int, default=18, help="video OUTPUT quality, lower is better (default 18)")
     out.add_argument("--pix-fmt", metavar="FMT",
@@ -137,6 +142,7 @@ def run(args):
         network_size=args.network_size,
         device=args.device,
         io_threads=args.io_threads,
+        stream=args.stream,
         ocio_config=args.ocio_config,
         input_space=args.input_space,
         saturation=args.saturation,
