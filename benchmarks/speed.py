@@ -302,15 +302,17 @@ def measure_colour_paths(args, plan, models):
     return {"colour_paths": rows}
 
 
-def io_thread_variants():
-    """0 (in turn), the CLI default 2, and half the cores where that is more."""
+def pipeline_variants():
+    """(io threads, stream): I/O in turn, the CLI default 2, half the cores where that is more,
+    all through the frame cache; and the default streamed to the encoder (--stream)."""
     cores = os.cpu_count() or 1
-    return (0, 2) + ((cores // 2,) if cores // 2 > 2 else ())
+    threads = (0, 2) + ((cores // 2,) if cores // 2 > 2 else ())
+    return tuple((t, False) for t in threads) + ((2, True),)
 
 
 def measure_pipeline(plan, models, work):
     """`excolor colorize` video -> video with the default lite model, I/O in turn vs
-    overlapped, alternating processes for PIPELINE_ROUNDS rounds."""
+    overlapped vs streamed, alternating processes for PIPELINE_ROUNDS rounds."""
     from speed_cases import make_clip
 
     import importlib.util
@@ -326,11 +328,12 @@ def measure_pipeline(plan, models, work):
         if not reference.is_file():
             make_clip(clip, frames, *plate)
         for round_index in range(PIPELINE_ROUNDS):
-            for threads in io_thread_variants():
+            for threads, stream in pipeline_variants():
                 spec = {"model": str(models["lite"]["chunked"]), "clip": str(clip),
                         "reference": str(reference), "frames": frames, "io_threads": threads,
-                        "device": device, "out": str(work / "pipeline-out")}
-                print("pipeline", plate, "io threads", threads, "round", round_index, flush=True)
+                        "stream": stream, "device": device, "out": str(work / "pipeline-out")}
+                print("pipeline", plate, "io threads", threads, "stream" if stream else "cached",
+                      "round", round_index, flush=True)
                 rows.append({"plate": list(plate), "round": round_index, **spec,
                              **worker("pipeline", spec)})
     return {"pipeline": rows}

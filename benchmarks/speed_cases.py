@@ -10,7 +10,8 @@ own (ru_maxrss), which is why every case gets a fresh process. Cases:
   correspondence  the correspondence graph alone at one network size: peak RSS (dense vs
                   chunked matching is a property of the model directory given).
   pipeline        `excolor colorize` video -> video end to end (decode, colorize, the lossless
-                  frame cache, encode) with its I/O overlapped or in turn (--io-threads).
+                  frame cache, encode) with its I/O overlapped or in turn (--io-threads), and
+                  streamed to the encoder without the frame cache (--stream).
 """
 from __future__ import annotations
 
@@ -283,7 +284,7 @@ def make_clip(path, count, height, width):
 
 
 def run_pipeline(spec):
-    """spec: model, clip, reference, frames, io_threads, device, out -> wall time of the whole
+    """spec: model, clip, reference, frames, io_threads, stream, device, out -> wall time of the whole
     `excolor colorize` (model load and the first frame's reference encoding included)."""
     import contextlib
     import io
@@ -296,7 +297,8 @@ def run_pipeline(spec):
     out.mkdir(parents=True)
     options = JobOptions(input=spec["clip"], output=str(out / "colorized.mp4"),
                          reference=spec["reference"], reference_frame=0, model=spec["model"],
-                         device=spec["device"], io_threads=spec["io_threads"])
+                         device=spec["device"], io_threads=spec["io_threads"],
+                         stream=spec.get("stream", False))
     start = time.perf_counter()
     with contextlib.redirect_stderr(io.StringIO()):  # the command's own progress lines
         code = colorize(options)

@@ -54,6 +54,7 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
         assert row["finite"] and _finite(row["peak_rss_mb"])
     pipeline = results["pipeline"]  # `excolor colorize` end to end, I/O in turn and overlapped
     assert {row["io_threads"] for row in pipeline} >= {0, 2}
+    assert {row["stream"] for row in pipeline} == {False, True}  # frame cache vs --stream
     for row in pipeline:
         assert "error" not in row, row.get("error")
         assert row["exit_code"] == 0 and row["output_bytes"] > 0 and _finite(row["fps"])
