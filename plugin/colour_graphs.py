@@ -10,13 +10,15 @@ where the network runs, with the plate uploaded once and only the finished frame
   (h, w) = rows @ l_full @ columns, the plate at network size (the resize matrices of
   `excolor.resample.resize_matrix`, so the same weights as the host's resize).
 - `finish`: the guided upsampler's graph (`excolor.upsample.build_graph`) followed by Lab ->
-  display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3).
+  display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3); and
+  the confidence matte resized to the plate.
 
 The graphs hold the same formulas as `excolor.colour` and `excolor.colour_management` (tests keep
 them to float32 rounding of each other), for the case where those are fixed arithmetic: the
 working space is the network's display sRGB itself (`ColourConverter.works_in_model_space`, e.g.
 decoded video), so no OpenColorIO transform runs in between. Other working spaces keep the host
-path. Built with onnx.helper when the node is made; sizes are dynamic.
+path. Built with onnx.helper when the node is made; sizes are dynamic. On the CPU these graphs
+are slower than the host's numpy in row bands (measured, speed_findings.md): they are for GPUs.
 """
 from __future__ import annotations
 
@@ -30,13 +32,10 @@ from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_
 from .errors import UsageError
 from .resample import resize_matrix
 from .runtime import CPU_PROVIDER
-from .upsample import INPUT_NAMES as UPSAMPLER_INPUTS
 from .upsample import OPSET, OUTPUT_NAME as UPSAMPLED_AB, UpsampleSettings
 from .upsample import build_graph as build_upsampler_graph
 
-LIGHTNESS_INPUTS = ("plate_rgb", "rows", "columns")
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
-FINISH_INPUTS = UPSAMPLER_INPUTS + ("plate_rgb", "confidence_low", "rows_up", "columns_up")
 FINISH_OUTPUTS = ("image_rgb", "confidence")
 
 
@@ -68,10 +67,6 @@ class _GraphBuilder:
                                                  name=f"{self.prefix}out_{name}"))
 
 
-def _where_greater(g, x, threshold, above, below):
-    return g.op("Where", g.op("Greater", x, g.const(threshold)), above, below)
-
-
 def _lightness_of_display(g, rgb):
     """L 0..100 of display sRGB (..., 3) -> (..., 1), as `excolor.colour.srgb_lightness`."""
     # sRGB decode, both branches, the upper one on max(x, threshold) as the host does.
@@ -81,9 +76,9 @@ def _lightness_of_display(g, rgb):
                   g.op("Div", rgb, g.const(12.92)), upper)
     y = g.op("MatMul", linear, g.const((XYZ_FROM_RGB[1] / WHITE_D65_2[1])[:, None]))
     # Cube root above the Lab epsilon (y > 0 there, so Pow is exact enough), the linear toe below.
-    curve = _where_greater(g, y, LAB_EPSILON, g.op("Pow", g.op("Max", y, g.const(LAB_EPSILON)),
-                                                   g.const(1 / 3)),
-                           g.op("Add", g.op("Mul", y, g.const(LAB_KAPPA)), g.const(LAB_OFFSET)))
+    curve = g.op("Where", g.op("Greater", y, g.const(LAB_EPSILON)),
+                 g.op("Pow", g.op("Max", y, g.const(LAB_EPSILON)), g.const(1 / 3)),
+                 g.op("Add", g.op("Mul", y, g.const(LAB_KAPPA)), g.const(LAB_OFFSET)))
     return g.op("Sub", g.op("Mul", curve, g.const(116.0)), g.const(16.0))
 
 
