@@ -127,6 +127,8 @@ def render(options, reader, entries, references, first, last, covered, output_ki
     if options.stream:
         workspace.write_bytes(workspace.root / "complete.json", json.dumps([first, last]).encode())
         say(f"wrote {options.output}")
+        if (workspace.root / "frames").is_dir():  # frames an earlier cached render left
+            VideoFramesTarget(workspace).clear()
     elif output_kind == "video":
         pending = [f for f in covered if not target.exists(f)]
         if pending:

@@ -3,10 +3,13 @@ cache, through the real command on real footage: the same video as the cached re
 left in `.excolor/frames`, and refusals that say why where frames cannot reach the encoder in
 order."""
 import json
+import signal
+import time
 
 import numpy as np
 import pytest
-from batch_support import carphone_frames, excolor, write_reference, write_sequence
+from batch_support import (CARPHONE, CARPHONE_REFERENCE, carphone_frames, excolor, start_excolor,
+                           write_reference, write_sequence)
 
 from excolor.io import open_input
 
@@ -81,3 +84,38 @@ def test_stream_is_refused_where_frames_cannot_arrive_in_order(tmp_path, lite_mo
     sequence = excolor("colorize", plate, tmp_path / "o" / "c.####.png", "--shots", shots(), "--stream",
                        "--model", lite_model_dir)
     assert sequence.returncode == 2 and "video OUTPUT" in sequence.stderr
+
+
+def wait_for_files(folder, pattern, count, process):
+    """Poll until `count` files matching `pattern` exist under `folder` (no timing assumption)."""
+    while len(list(folder.rglob(pattern))) < count:
+        assert process.poll() is None, "the render ended before it could be interrupted"
+        time.sleep(0.005)
+
+
+@pytest.mark.slow
+def test_interrupted_stream_leaves_nothing_and_starts_over(tmp_path, lite_model_dir):
+    """Ctrl-C in a streamed render: exit 130, no partial video, no temporary file; the rerun
+    starts over and also clears the frames an interrupted cached render had left."""
+    out = tmp_path / "out.mp4"
+    cached = start_excolor("colorize", CARPHONE, out, "--reference", CARPHONE_REFERENCE,
+                           "--model", lite_model_dir)
+    frames = tmp_path / ".excolor" / "out.mp4" / "frames"
+    wait_for_files(tmp_path / ".excolor", "frame.*.png", 5, cached)
+    cached.send_signal(signal.SIGINT)
+    assert cached.wait() == 130 and not out.exists()
+    assert len(list(frames.glob("*.png"))) >= 5
+    streamed = start_excolor("colorize", CARPHONE, out, "--reference", CARPHONE_REFERENCE, "--stream",
+                             "--state-every", "2", "--model", lite_model_dir)
+    wait_for_files(tmp_path / ".excolor", "*.npz", 3, streamed)  # states: it is under way
+    streamed.send_signal(signal.SIGINT)
+    _stdout, stderr = streamed.communicate()
+    assert streamed.returncode == 130, stderr
+    assert not out.exists()
+    leftovers = [p for p in (tmp_path / ".excolor").rglob("*") if p.is_file() and "encoding" in p.name]
+    assert not leftovers, "the encoder's temporary file is gone"
+    again = excolor("colorize", CARPHONE, out, "--reference", CARPHONE_REFERENCE, "--stream",
+                    "--model", lite_model_dir)
+    assert again.returncode == 0, again.stderr
+    assert "120 frame(s) written" in again.stderr  # a streamed render starts over
+    assert len(decoded(out)) == 120 and not any(frames.iterdir())
