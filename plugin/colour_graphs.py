@@ -32,7 +32,7 @@ from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_
 from .errors import UsageError
 from .resample import resize_matrix
 from .runtime import CPU_PROVIDER
-from .upsample import OPSET, OUTPUT_NAME as UPSAMPLED_AB, UpsampleSettings
+from .upsample import OPSET, OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings
 from .upsample import build_graph as build_upsampler_graph
 
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
@@ -158,11 +158,12 @@ def _recombine(g, plate, colour, luma_coefficients, display_referred):
     return out
 
 
-def build_finish_graph(luma_coefficients, display_referred=True):
-    """The guided upsampler's graph extended to the finished image and its confidence matte.
+def build_finish_graph(luma_coefficients, display_referred=True, radius=1):
+    """The guided upsampler's graph (box radius `radius`) extended to the finished image and its
+    confidence matte.
 
-    Inputs: the upsampler's (l_full (1, 1, H, W), l_low (1, 1, h, w), ab_low (1, 2, h, w),
-    radius, eps); plate_rgb (H, W, 3) float32 in the working space (= display sRGB);
+    Inputs: the upsampler's (l_full (1, 1, H, W), l_low (1, 1, h, w), ab_low (1, 2, h, w), eps);
+    plate_rgb (H, W, 3) float32 in the working space (= display sRGB);
     confidence_low (h, w) and the resize matrices rows_up (H, h), columns_up (w, W).
     Outputs: image_rgb (H, W, 3) float32, the plate's luma with the upsampled chroma;
     confidence (H, W) float32 in 0..1. luma_coefficients (3,) and display_referred are the
@@ -170,7 +171,7 @@ def build_finish_graph(luma_coefficients, display_referred=True):
     """
     from onnx import TensorProto, helper
 
-    model = build_upsampler_graph()
+    model = build_upsampler_graph(radius)
     g = _GraphBuilder("finish_")
     colour = _lab_to_display(g, "l_full", UPSAMPLED_AB)
     g.output("image_rgb", _recombine(g, "plate_rgb", colour, luma_coefficients, display_referred))
@@ -243,10 +244,10 @@ class GraphColourWork:
         self._device = device
         self._lightness = ort.InferenceSession(build_lightness_graph().SerializeToString(),
                                                sess_options=session_options, providers=list(providers))
-        finish = build_finish_graph(converter.luma_coefficients, converter.display_referred)
-        self._finish = ort.InferenceSession(finish.SerializeToString(), sess_options=session_options,
-                                            providers=list(providers))
-        self.providers = self._finish.get_providers()
+        self._finish = SessionsByRadius(
+            lambda radius: build_finish_graph(converter.luma_coefficients, converter.display_referred, radius),
+            providers, session_options)
+        self.providers = self._lightness.get_providers()
 
     def _run(self, session, feeds, outputs, keep=()):
         """Run a graph; outputs named in `keep` stay on the device (bound runs), others come
@@ -286,12 +287,12 @@ class GraphColourWork:
             "l_full": plate.l_full,
             "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
             "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
-            "radius": np.array(self.settings.radius_for(l_low.shape), dtype=np.int64),
             "eps": np.array(self.settings.eps, dtype=np.float32),
             "plate_rgb": plate.rgb,
             "confidence_low": np.ascontiguousarray(confidence_low, dtype=np.float32),
             "rows_up": rows_up,
             "columns_up": columns_up,
         }
-        image, confidence = self._run(self._finish, feeds, FINISH_OUTPUTS)
+        finish = self._finish.get(self.settings.radius_for(l_low.shape))
+        image, confidence = self._run(finish, feeds, FINISH_OUTPUTS)
         return image, confidence

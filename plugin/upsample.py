@@ -14,9 +14,11 @@ Unlike the textbook filter, b is not box-averaged: averaging b blurs the chroma 
 photographs downsampled 4x, made the result worse than bilinear; with the slope alone smoothed the
 error at edges drops by 10-25% (see tests/test_upsample.py).
 
-The graph is built with onnx.helper when the upsampler is made and runs on the execution providers
-given (CPU here, CUDA where the node's graphs run on CUDA). Height and width are dynamic and
-radius/eps are graph inputs, so one session serves every size. No torch, no OpenCV.
+The graph is built with onnx.helper, one per box radius (a pooling window is fixed in a graph),
+and runs on the execution providers given (CPU here, CUDA where the node's graphs run on CUDA).
+Height, width and eps are dynamic, so one session serves every size. The box means are
+AveragePool windows that leave the padding out of their count: exactly the window clipped at the
+borders. No torch, no OpenCV.
 """
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from .errors import InputError, ProviderUnavailableError, UsageError
 OPSET = 17
 # Default radius: one low-res pixel per 256 of the low-res short side (1 at usual network sizes).
 RADIUS_PER_PIXELS = 256
-INPUT_NAMES = ("l_full", "l_low", "ab_low", "radius", "eps")
 OUTPUT_NAME = "ab_full"
 
 
@@ -56,55 +57,11 @@ class UpsampleSettings:
         return max(1, round(min(low_shape) / RADIUS_PER_PIXELS))
 
 
-def _box_axis(nodes, name: str, source: str, axis: int, radius: str) -> str:
-    """Append nodes computing the mean over a window of +-radius along `axis`, clipped at the borders.
-
-    Uses a zero-led cumulative sum S (S[k] = sum of the first k values): mean_i =
-    (S[min(i+r+1, n)] - S[max(i-r, 0)]) / (min(i+r+1, n) - max(i-r, 0)), exact for any radius.
-    """
-    from onnx import helper
-
-    def node(op, inputs, outputs, **attrs):
-        nodes.append(helper.make_node(op, inputs, outputs, name=f"{name}_{op}_{len(nodes)}", **attrs))
-
-    p = f"{name}_"
-    node("Shape", [source], [p + "n1"], start=axis, end=axis + 1)
-    node("Squeeze", [p + "n1"], [p + "n"])
-    node("CumSum", [source, "axis_" + str(axis)], [p + "sum"])
-    node("Slice", [source, "zero_1d", "one_1d", "axis_1d_" + str(axis)], [p + "first"])
-    node("Mul", [p + "first", "zero_f64"], [p + "lead"])
-    node("Concat", [p + "lead", p + "sum"], [p + "s"], axis=axis)
-    node("Range", ["zero_i64", p + "n", "one_i64"], [p + "idx"])
-    node("Add", [p + "idx", radius], [p + "idx_r"])
-    node("Add", [p + "idx_r", "one_i64"], [p + "hi_open"])
-    node("Min", [p + "hi_open", p + "n"], [p + "hi"])
-    node("Sub", [p + "idx", radius], [p + "lo_open"])
-    node("Max", [p + "lo_open", "zero_i64"], [p + "lo"])
-    node("Gather", [p + "s", p + "hi"], [p + "s_hi"], axis=axis)
-    node("Gather", [p + "s", p + "lo"], [p + "s_lo"], axis=axis)
-    node("Sub", [p + "s_hi", p + "s_lo"], [p + "window_sum"])
-    node("Sub", [p + "hi", p + "lo"], [p + "count_i"])
-    node("Cast", [p + "count_i"], [p + "count_1d"], to=11)  # float64
-    # Counts vary along `axis` only: shape them (n, 1) for the rows, (n,) broadcasts for columns.
-    if axis == 2:
-        node("Unsqueeze", [p + "count_1d", "axis_1d_1"], [p + "count"])
-    else:
-        node("Identity", [p + "count_1d"], [p + "count"])
-    node("Div", [p + "window_sum", p + "count"], [p + "mean"])
-    return p + "mean"
-
-
-def _box(nodes, name: str, source: str, radius: str) -> str:
-    """Mean over a (2r+1)^2 window clipped at the borders, separable (rows, then columns)."""
-    columns = _box_axis(nodes, name + "_w", source, 3, radius)
-    return _box_axis(nodes, name + "_h", columns, 2, radius)
-
-
-def build_graph():
-    """The upsampler as an onnx.ModelProto (opset 17).
+def build_graph(radius: int):
+    """The upsampler with box radius `radius` as an onnx.ModelProto (opset 17).
 
     Inputs: l_full (1, 1, H, W) float32 L 0..100; l_low (1, 1, h, w) float32; ab_low (1, 2, h, w)
-    float32; radius () int64 >= 1; eps () float32 > 0. Output: ab_full (1, 2, H, W) float32.
+    float32; eps () float32 > 0. Output: ab_full (1, 2, H, W) float32.
     """
     from onnx import TensorProto, helper, numpy_helper
 
@@ -117,48 +74,39 @@ def build_graph():
         tensor = numpy_helper.from_array(np.array(value, dtype=dtype), name)
         nodes.append(helper.make_node("Constant", [], [name], name=f"const_{name}", value=tensor))
 
-    const("zero_i64", 0, np.int64)
-    const("one_i64", 1, np.int64)
-    const("zero_1d", [0], np.int64)
-    const("one_1d", [1], np.int64)
-    for axis in (2, 3):
-        const(f"axis_{axis}", axis, np.int64)
-    for axis in (1, 2, 3):
-        const(f"axis_1d_{axis}", [axis], np.int64)
-    const("zero_f64", 0.0, np.float64)
-    const("scale_f64", 0.01, np.float64)
-    const("half_f64", 0.5, np.float64)
-    const("scale_f32", 0.01, np.float32)
-    const("half_f32", 0.5, np.float32)
-    const("hundred_f32", 100.0, np.float32)
+    def box(source, target):
+        # The mean over the (2r+1)^2 window clipped at the borders: padding is left out of the
+        # count. Direct window sums, so float32 keeps the statistics exact enough where the
+        # guide is flat (var(I) ~ 0 next to eps).
+        side = 2 * radius + 1
+        node("AveragePool", [source], [target], kernel_shape=[side, side], pads=[radius] * 4,
+             count_include_pad=0)
+
+    const("scale", 0.01, np.float32)
+    const("half", 0.5, np.float32)
+    const("hundred", 100.0, np.float32)
     const("split_sizes", [1, 2, 2, 1], np.int64)
     const("split_two", [2, 2], np.int64)
 
-    # Low-resolution statistics in float64: cumulative sums over a few hundred pixels lose too
-    # much in float32 where the guide is flat (var(I) ~ 0 next to eps).
-    node("Cast", ["l_low"], ["l_low64"], to=TensorProto.DOUBLE)
-    node("Mul", ["l_low64", "scale_f64"], ["l_low_scaled"])
-    node("Sub", ["l_low_scaled", "half_f64"], ["guide"])
-    node("Cast", ["ab_low"], ["ab_low64"], to=TensorProto.DOUBLE)
-    node("Mul", ["ab_low64", "scale_f64"], ["chroma"])
-    node("Cast", ["eps"], ["eps64"], to=TensorProto.DOUBLE)
+    node("Mul", ["l_low", "scale"], ["l_low_scaled"])
+    node("Sub", ["l_low_scaled", "half"], ["guide"])
+    node("Mul", ["ab_low", "scale"], ["chroma"])
     node("Mul", ["guide", "chroma"], ["guide_chroma"])
     node("Mul", ["guide", "guide"], ["guide_sq"])
     # One box pass over all statistics: channels [I, p_a, p_b, I p_a, I p_b, I^2].
     node("Concat", ["guide", "chroma", "guide_chroma", "guide_sq"], ["stats"], axis=1)
-    means = _box(nodes, "stats", "stats", "radius")
-    node("Split", [means, "split_sizes"], ["mean_i", "mean_p", "mean_ip", "mean_ii"], axis=1)
+    box("stats", "means")
+    node("Split", ["means", "split_sizes"], ["mean_i", "mean_p", "mean_ip", "mean_ii"], axis=1)
     node("Mul", ["mean_i", "mean_p"], ["mi_mp"])
     node("Sub", ["mean_ip", "mi_mp"], ["cov"])
     node("Mul", ["mean_i", "mean_i"], ["mi_sq"])
     node("Sub", ["mean_ii", "mi_sq"], ["var"])
-    node("Add", ["var", "eps64"], ["var_eps"])
+    node("Add", ["var", "eps"], ["var_eps"])
     node("Div", ["cov", "var_eps"], ["slope"])
-    smooth_slope = _box(nodes, "slope", "slope", "radius")
-    node("Mul", [smooth_slope, "guide"], ["slope_guide"])
+    box("slope", "smooth_slope")
+    node("Mul", ["smooth_slope", "guide"], ["slope_guide"])
     node("Sub", ["chroma", "slope_guide"], ["offset"])
-    node("Concat", [smooth_slope, "offset"], ["coeffs64"], axis=1)
-    node("Cast", ["coeffs64"], ["coeffs"], to=TensorProto.FLOAT)
+    node("Concat", ["smooth_slope", "offset"], ["coeffs"], axis=1)
     # Bilinear to the plate's size: (N, C) of the coefficients, (H, W) of l_full.
     node("Shape", ["coeffs"], ["nc"], start=0, end=2)
     node("Shape", ["l_full"], ["hw"], start=2, end=4)
@@ -168,11 +116,11 @@ def build_graph():
         mode="linear", coordinate_transformation_mode="half_pixel",
     )
     node("Split", ["coeffs_full", "split_two"], ["slope_full", "offset_full"], axis=1)
-    node("Mul", ["l_full", "scale_f32"], ["l_full_scaled"])
-    node("Sub", ["l_full_scaled", "half_f32"], ["guide_full"])
+    node("Mul", ["l_full", "scale"], ["l_full_scaled"])
+    node("Sub", ["l_full_scaled", "half"], ["guide_full"])
     node("Mul", ["slope_full", "guide_full"], ["fitted"])
     node("Add", ["fitted", "offset_full"], ["chroma_full"])
-    node("Mul", ["chroma_full", "hundred_f32"], [OUTPUT_NAME])
+    node("Mul", ["chroma_full", "hundred"], [OUTPUT_NAME])
 
     float_input = lambda name, channels, h, w: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, h, w])
     graph = helper.make_graph(
@@ -182,7 +130,6 @@ def build_graph():
             float_input("l_full", 1, "height", "width"),
             float_input("l_low", 1, "low_height", "low_width"),
             float_input("ab_low", 2, "low_height", "low_width"),
-            helper.make_tensor_value_info("radius", TensorProto.INT64, []),
             helper.make_tensor_value_info("eps", TensorProto.FLOAT, []),
         ],
         [float_input(OUTPUT_NAME, 2, "height", "width")],
@@ -196,11 +143,11 @@ class GuidedChromaUpsampler:
     """ab at network size -> ab at plate size, edge-aware, on ONNX Runtime (see module doc).
 
     providers: ONNX Runtime execution providers, as for the node's graphs (names or (name, options)).
-    The session is created once here and serves every size.
+    Sessions serve every size; one is made per box radius in use (usually one: radius 1 up to a
+    low-res short side of 383 pixels).
     """
 
     def __init__(self, providers=("CPUExecutionProvider",), settings: UpsampleSettings = UpsampleSettings(), session_options=None):
-        import onnx
         import onnxruntime as ort
 
         wanted = [p if isinstance(p, str) else p[0] for p in providers]
@@ -211,10 +158,8 @@ class GuidedChromaUpsampler:
                 f"available: {', '.join(ort.get_available_providers())}"
             )
         self.settings = settings
-        model = build_graph()
-        onnx.checker.check_model(model, full_check=True)
-        self._session = ort.InferenceSession(model.SerializeToString(), sess_options=session_options, providers=list(providers))
-        self.providers = self._session.get_providers()
+        self._sessions = SessionsByRadius(build_graph, providers, session_options)
+        self.providers = self._sessions.get(settings.radius_for((256, 256))).get_providers()
 
     def __call__(self, l_full: np.ndarray, l_low: np.ndarray, ab_low: np.ndarray) -> np.ndarray:
         """l_full (H, W) L 0..100, l_low (h, w) the network's L, ab_low (2, h, w) -> ab_full (2, H, W) float32."""
@@ -229,7 +174,29 @@ class GuidedChromaUpsampler:
             "l_full": np.ascontiguousarray(l_full, dtype=np.float32)[None, None],
             "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
             "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
-            "radius": np.array(self.settings.radius_for(l_low.shape), dtype=np.int64),
             "eps": np.array(self.settings.eps, dtype=np.float32),
         }
-        return self._session.run([OUTPUT_NAME], feeds)[0][0]
+        session = self._sessions.get(self.settings.radius_for(l_low.shape))
+        return session.run([OUTPUT_NAME], feeds)[0][0]
+
+
+class SessionsByRadius:
+    """ONNX Runtime sessions of a graph built per box radius (`build(radius)` -> ModelProto),
+    each made on first use and kept."""
+
+    def __init__(self, build, providers, session_options=None):
+        self._build = build
+        self._providers = list(providers)
+        self._options = session_options
+        self._sessions = {}
+
+    def get(self, radius):
+        if radius not in self._sessions:
+            import onnx
+            import onnxruntime as ort
+
+            model = self._build(radius)
+            onnx.checker.check_model(model, full_check=True)
+            self._sessions[radius] = ort.InferenceSession(
+                model.SerializeToString(), sess_options=self._options, providers=self._providers)
+        return self._sessions[radius]
