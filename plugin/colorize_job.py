@@ -48,6 +48,7 @@ class JobOptions:
     crf: int = 18
     pix_fmt: object = None
     fps: object = None
+    preset: object = None
 
 
 def say(text):
@@ -94,6 +95,9 @@ def _colorize(options):
         raise UsageError(f"--state-every {options.state_every}: must be at least 1")
     if options.preroll < 0:
         raise UsageError(f"--preroll {options.preroll}: must be 0 or more frames")
+    if options.preset is not None and options.codec not in io.PRESET_CODECS:
+        raise UsageError(f"--preset {options.preset}: presets are for {' and '.join(io.PRESET_CODECS)}, "
+                         f"not --codec {options.codec}")
     output_kind = io.describe_kind(options.output)
     if output_kind == "image":
         raise UsageError(

@@ -144,7 +144,7 @@ def render(options, reader, entries, references, first, last, covered, output_ki
 def _video_writer(options, reader, workspace):
     from .io import VideoOptions, VideoWriter
 
-    video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps)
+    video_options = VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps, options.preset)
     return VideoWriter(options.output, reader.width, reader.height,
                        workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
                        like=reader if reader.kind == "video" else None)

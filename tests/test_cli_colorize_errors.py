@@ -99,6 +99,13 @@ def test_unwritable_output(tmp_path, plate):
     assert result.returncode == 5 and "cannot create folder" in result.stderr
 
 
+def test_preset_for_an_encoder_without_presets(tmp_path, plate):
+    result = excolor("colorize", plate[0], tmp_path / "out.mp4", "--reference", plate[1],
+                     "--codec", "mpeg4", "--preset", "fast")
+    assert result.returncode == 2 and "--preset fast" in result.stderr and "mpeg4" in result.stderr
+    assert not (tmp_path / "out.mp4").exists()
+
+
 def test_output_that_is_the_input_is_refused(tmp_path, plate):
     same = str(tmp_path / "in" / "plate.%04d.png")
     result = excolor("colorize", plate[0], same, "--reference", plate[1])

@@ -160,3 +160,17 @@ def test_video_from_a_sequence_gets_the_requested_rate(tmp_path):
     video = open_input(tmp_path / "seq.mp4")
     assert (video.last + 1, video.fps) == (8, 25)
     assert np.abs(video.read(7) - frames[7]).mean() < 6 / 255  # crf 18, 4:2:0 on a tiny frame
+
+
+def test_video_writer_preset_reaches_x264(tmp_path):
+    """x264 records its settings in the stream: the preset shows as its subpel refinement
+    (subme=2 for veryfast, subme=7 for the default medium)."""
+    reader = open_input(CARPHONE)
+    for preset, subme in (("veryfast", b"subme=2 "), (None, b"subme=7 ")):
+        out = tmp_path / f"{preset}.mp4"
+        writer = VideoWriter(out, reader.width, reader.height, tmp_path / "tmp" / f"{preset}.partial.mp4",
+                             VideoOptions(preset=preset), like=reader)
+        for n in range(3):
+            writer.write(n, reader.read(n))
+        writer.finish()
+        assert subme in out.read_bytes()

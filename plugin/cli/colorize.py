@@ -5,6 +5,10 @@ excolor.batch (stepping the runs, states, resuming).
 """
 import argparse
 
+# x264's and x265's preset names (kept here so that --help does not import the video module).
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+           "veryslow", "placebo")
+
 HELP = """\
 Colorize a gray (or faded) shot from colored reference images. INPUT and OUTPUT are video
 files (.mp4 .mov .mkv ...) or image sequences named with a frame field, name.%04d.ext or
@@ -108,6 +112,9 @@ def add_parser(sub):
                           "interrupted streamed render starts over instead of resuming)")
     out.add_argument("--codec", default="libx264", help="video OUTPUT codec (FFmpeg name, default libx264)")
     out.add_argument("--crf", type=int, default=18, help="video OUTPUT quality, lower is better (default 18)")
+    out.add_argument("--preset", choices=PRESETS, metavar="NAME",
+                     help="libx264/libx265 speed against file size at the same --crf: "
+                          f"{', '.join(PRESETS)} (default: the encoder's medium)")
     out.add_argument("--pix-fmt", metavar="FMT",
                      help="video OUTPUT pixel format (default yuv420p, yuv444p for odd sizes)")
     out.add_argument("--fps", type=float, help="video OUTPUT frame rate when INPUT is a sequence (default 24)")
@@ -143,6 +150,7 @@ def run(args):
         device=args.device,
         io_threads=args.io_threads,
         stream=args.stream,
+        preset=args.preset,
         ocio_config=args.ocio_config,
         input_space=args.input_space,
         saturation=args.saturation,

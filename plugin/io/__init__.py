@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import InputError
 from .image import FORMATS, PixelFormat, read_image, write_image
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
-from .video import VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
+from .video import PRESET_CODECS, VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
 
 __all__ = [
     "FORMATS",
@@ -22,6 +22,7 @@ __all__ = [
     "SequenceReader",
     "SequenceWriter",
     "VIDEO_EXTENSIONS",
+    "PRESET_CODECS",
     "VideoOptions",
     "VideoReader",
     "VideoWriter",

@@ -22,16 +22,21 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mxf")
 _CACHE_BYTES = 512 << 20  # decoded frames kept for backward runs and scrubbing
 
 
+PRESET_CODECS = ("libx264", "libx265")  # the encoders that take --preset
+
+
 @dataclasses.dataclass(frozen=True)
 class VideoOptions:
     """Encoder settings for a video OUTPUT: codec (FFmpeg name), crf (quality, lower is
     better; None leaves the codec's default), pix_fmt (None: yuv420p, or yuv444p when a side
-    is odd), fps (for a sequence input, which has no rate of its own)."""
+    is odd), fps (for a sequence input, which has no rate of its own), preset (libx264/libx265
+    speed against file size, e.g. "veryfast" or "slow"; None leaves the codec's "medium")."""
 
     codec: str = "libx264"
     crf: object = 18
     pix_fmt: object = None
     fps: object = None
+    preset: object = None
 
 
 def is_video_path(path):
@@ -169,6 +174,8 @@ class VideoWriter:
             codec_options = {}
             if options.crf is not None and options.codec in ("libx264", "libx265", "libvpx-vp9", "libaom-av1"):
                 codec_options["crf"] = str(options.crf)
+            if options.preset is not None and options.codec in PRESET_CODECS:
+                codec_options["preset"] = options.preset
             stream.codec_context.options = codec_options
             if like is not None and like.colorspace not in (None, 2):
                 stream.codec_context.colorspace = like.colorspace
