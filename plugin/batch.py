@@ -42,13 +42,17 @@ def runs_in_range(node, first, last, directions):
                 yield run
 
 
-def delivery_order(node, first, last, direction="both"):
+def contributes(node, run, frame):
+    """True when `run`'s result is part of `frame` (alone, or blended with another run's)."""
+    return any(r.key == run.key for r, _ in node.contributions(frame))
+
+
+def delivery_order(node, first, last, directions):
     """The frames a fresh Batch over first..last delivers, in the order it delivers them: each
     run's frames in its direction, runs in `runs_in_range` order (a frame two runs blend appears
-    twice)."""
-    return [f for run in runs_in_range(node, first, last, DIRECTIONS[direction])
-            for f in run.frames() if first <= f <= last
-            and any(r.key == run.key for r, _ in node.contributions(f))]
+    twice). directions: a value of DIRECTIONS."""
+    return [f for run in runs_in_range(node, first, last, directions)
+            for f in run.frames() if first <= f <= last and contributes(node, run, f)]
 
 
 class SequenceTarget:
@@ -108,9 +112,7 @@ class Batch:
 
     def frames_to_write(self):
         """Frames in range that some selected run delivers and that are not done yet."""
-        frames = set()
-        for run in self.runs():
-            frames.update(f for f in self._chunk(run) if self._contributes(run, f))
+        frames = set(delivery_order(self.node, self.first, self.last, self.directions))
         return sorted(f for f in frames if not self.is_done(f))
 
     def is_done(self, frame):
@@ -137,8 +139,6 @@ class Batch:
     def _chunk(self, run):
         return [f for f in run.frames() if self.first <= f <= self.last]
 
-    def _contributes(self, run, frame):
-        return any(r.key == run.key for r, _ in self.node.contributions(frame))
 
     def _render_run(self, run):
         frames = self._chunk(run)
@@ -147,7 +147,7 @@ class Batch:
         last = frames[-1]
         needed = []
         for frame in frames:
-            if not self._contributes(run, frame):
+            if not contributes(self.node, run, frame):
                 continue
             if self.is_done(frame):
                 self._done.append(frame)

@@ -3,8 +3,8 @@ import json
 import logging
 from pathlib import Path
 
-from .batch import (Batch, SequenceTarget, StreamedVideoTarget, VideoFramesTarget, delivery_order,
-                    encode_video, waiting_error)
+from .batch import (DIRECTIONS, Batch, SequenceTarget, StreamedVideoTarget, VideoFramesTarget,
+                    delivery_order, encode_video, waiting_error)
 from .colorize_job import say, output_dir_and_name
 from .errors import OutputError, UsageError
 from .overlap import DEFAULT_READ_AHEAD
@@ -158,7 +158,7 @@ def _check_streamable(node, options, output_kind, first, last):
                          "frame already)")
     if options.frames:
         raise UsageError("--stream renders a video in one go; farm chunks (--frames) need the frame cache")
-    order = delivery_order(node, first, last, options.direction)
+    order = delivery_order(node, first, last, DIRECTIONS[options.direction])
     for position, frame in enumerate(order):
         if frame != first + position:
             raise UsageError(

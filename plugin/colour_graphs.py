@@ -32,7 +32,7 @@ from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_
 from .errors import UsageError
 from .resample import resize_matrix
 from .runtime import CPU_PROVIDER
-from .upsample import OPSET, OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings
+from .upsample import OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings, onnx_model
 from .upsample import build_graph as build_upsampler_graph
 
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
@@ -103,7 +103,7 @@ def build_lightness_graph():
         [tensor("l_full", [1, 1, "height", "width"]), tensor("l_content", ["low_height", "low_width"])],
         initializer=g.constants,
     )
-    return _model(graph)
+    return onnx_model(graph)
 
 
 def _lab_to_display(g, l_full, ab_full):
@@ -188,15 +188,7 @@ def build_finish_graph(luma_coefficients, display_referred=True, radius=1):
                         tensor("columns_up", ["low_width", "width"])])
     del graph.output[:]
     graph.output.extend([tensor("image_rgb", ["height", "width", 3]), tensor("confidence", ["height", "width"])])
-    return _model(graph)
-
-
-def _model(graph):
-    from onnx import helper
-
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
-    model.ir_version = 8  # opset 17's IR, as the upsampler's graph
-    return model
+    return onnx_model(graph)
 
 
 @functools.lru_cache(maxsize=16)

@@ -115,7 +115,7 @@ class ColorizeNode:
                                        input_kind=input_kind)
         options = session_options(self._runtime.ort, threads)
         if colour_graphs is None:
-            # Measured on the CPU, these graphs are ~2x slower than numpy in row bands
+            # Measured on the CPU, these graphs are ~3x slower than numpy in row bands
             # (benchmarks/results/speed_findings.md): they are for a GPU, where the host's
             # cores would otherwise bound the frame rate.
             colour_graphs = self.device == "cuda" and self._colour.works_in_model_space
@@ -123,7 +123,8 @@ class ColorizeNode:
                                               device=self.device) if colour_graphs else None)
         self._upsampler = (None if colour_graphs else
                            GuidedChromaUpsampler(providers=providers, session_options=options))
-        self._bands = BandPool(threads)  # full-resolution colour work, in row bands
+        # The host path's full-resolution colour work, in row bands.
+        self._bands = None if colour_graphs else BandPool(threads)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
         self._source = None

@@ -134,8 +134,16 @@ def build_graph(radius: int):
         ],
         [float_input(OUTPUT_NAME, 2, "height", "width")],
     )
+    return onnx_model(graph)
+
+
+def onnx_model(graph):
+    """A ModelProto around a GraphProto at OPSET, with opset 17's IR (readable by every
+    onnxruntime >= 1.14)."""
+    from onnx import helper
+
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
-    model.ir_version = 8  # opset 17's IR, readable by every onnxruntime >= 1.14
+    model.ir_version = 8
     return model
 
 
