@@ -1,7 +1,9 @@
 """GPU side of the speed benchmark's graph case: PyTorch CUDA eager, ONNX Runtime CUDA fp32 and
 fp16 with IO binding (inputs and outputs stay on the GPU), and the compute bound.
 
-Only imported where torch sees a CUDA device and onnxruntime offers CUDAExecutionProvider.
+Only called where torch sees a CUDA device and onnxruntime offers CUDAExecutionProvider; onnx
+and torch are imported then (every speed worker imports this module, and a case's peak RSS is
+its own).
 fp16 graphs are made as `excolor export --precision fp16` makes them (excolor.export.precision:
 onnxconverter-common's conversion, repaired for the matching Loop; inputs/outputs stay float32);
 without onnxconverter-common fp16 is reported as not measured.
@@ -11,6 +13,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import onnxruntime as ort
+
+from latency import summary
 
 
 def _timed(run, reps, synchronize):
@@ -26,8 +31,6 @@ def _timed(run, reps, synchronize):
 
 
 def _ort_bound(path_or_bytes, feeds):
-    import onnxruntime as ort
-
     session = ort.InferenceSession(path_or_bytes, providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
     binding = session.io_binding()
     values = {k: ort.OrtValue.ortvalue_from_numpy(v, "cuda", 0) for k, v in feeds.items()}
@@ -40,10 +43,8 @@ def _ort_bound(path_or_bytes, feeds):
 
 def time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, peaks):
     """-> {measured, device, torch_cuda, ort_cuda_fp32, ort_cuda_fp16, bound_ms, peak_gpu_mb}."""
-    import onnx
+    import onnx  # deferred: see the module docstring
     import torch
-
-    from speed_cases import summary
 
     reps = spec["reps"] * 5
     device_name = torch.cuda.get_device_name(0)
@@ -60,7 +61,7 @@ def time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, peaks):
                     "confidence": np.zeros((1, 1) + warped_shape[2:], np.float32),
                     "previous_lab": cpu["previous"].numpy()}
     models = {"fp32": {n: str(directory.graph_path(n)) for n in ("correspondence", "colorization")}}
-    try:
+    try:  # optional: onnxconverter-common (the `train` extra)
         from excolor.export.precision import to_float16
 
         models["fp16"] = {n: to_float16(onnx.load(str(directory.graph_path(n)))).SerializeToString()

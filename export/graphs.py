@@ -5,6 +5,8 @@ import json
 import onnx
 import torch
 
+from excolor.model.matching import matcher
+
 OPSET = 17
 # fp16 graphs are the fp32 export converted (export/precision.py), float32 at their inputs/outputs.
 PRECISIONS = ("fp32", "fp16")
@@ -33,10 +35,9 @@ def export_mode(model):
 def matching_mode(model, matching):
     """Trace with the matching version `matching` ('dense' or 'chunked', excolor.model.matching)
     in the correspondence stage, restoring the model's own afterwards. 'chunked' writes an ONNX
-    Loop whose memory grows linearly with the frame's positions (issue 7); its results equal
-    the dense ones to float rounding, which the export's parity check then measures."""
-    from excolor.model.matching import matcher
-
+    Loop whose memory grows linearly with the frame's positions (not with their square), so
+    large frames fit in memory; its results equal the dense ones to float rounding, which the
+    export's parity check then measures."""
     chosen = matcher(matching)
     stage = model.correspondence
     if not hasattr(stage, "match"):

@@ -10,11 +10,13 @@ import tempfile
 from pathlib import Path
 
 import onnx
+import onnxruntime
 
 from excolor import __version__
 from excolor.errors import OutputError
+from excolor.files import file_sha256
 from excolor.modeldir import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
-                              load_model_dir, sha256_of, write_manifest)
+                              load_model_dir, write_manifest)
 
 from .graphs import OPSET, PRECISIONS, export_mode, export_stage, matching_mode
 from .parity import measure_parity, parity_cases
@@ -76,7 +78,7 @@ def _write_graphs(model, folder, case, provenance, precision):
         if precision == "fp16":  # same float32 inputs/outputs, so the specs above still hold
             onnx.save(to_float16(onnx.load(str(folder / file))), str(folder / file))
         graphs[name] = GraphSpec(
-            file, sha256_of(folder / file),
+            file, file_sha256(folder / file),
             tuple(TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in inputs),
             tuple(TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in outputs),
         )
@@ -84,8 +86,6 @@ def _write_graphs(model, folder, case, provenance, precision):
 
 
 def _sessions(folder):
-    import onnxruntime
-
     options = onnxruntime.SessionOptions()
     return {name: onnxruntime.InferenceSession(str(folder / f"{name}.onnx"), options,
                                                providers=["CPUExecutionProvider"])

@@ -9,7 +9,7 @@ SAMPLE_NAMES = ("chelsea", "astronaut", "coffee")
 
 def sample_photos(names=SAMPLE_NAMES):
     """[(H,W,3) float32 sRGB in [0,1]] of scikit-image's sample photographs."""
-    try:
+    try:  # scikit-image is optional (the train extra), so only a parity check needs it
         import skimage.data
     except ImportError as error:
         raise UsageError(

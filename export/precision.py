@@ -23,7 +23,7 @@ def to_float16(model):
     """onnx.ModelProto (float32) -> a new float16 ModelProto whose graph inputs/outputs keep the
     original dtypes. Raises ImportError naming the missing package if onnxconverter-common is
     not installed."""
-    try:
+    try:  # onnxconverter-common is optional (the train extra), needed by fp16 exports only
         from onnxconverter_common import float16
     except ImportError as error:
         raise ImportError("an fp16 export needs onnxconverter-common "
@@ -31,7 +31,7 @@ def to_float16(model):
     original_outputs = _io_types(model.graph.output)
     with warnings.catch_warnings():
         # It warns for each constant it raises to fp16's smallest normal-ish value (1e-7), i.e.
-        # the graphs' 1e-12 normalisation epsilons: expected, and one line per graph is noise.
+        # the graphs' 1e-12 normalization epsilons: expected, and one line per graph is noise.
         warnings.filterwarnings("ignore", message="the float32 number", category=UserWarning)
         converted = float16.convert_float_to_float16(model, keep_io_types=True)
     _float16_sequences(converted.graph)

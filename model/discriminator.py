@@ -2,7 +2,7 @@
 
 Seven convolutions, the first six halving the resolution; a self-attention block (SAGAN) after
 the second, so the discriminator can compare distant regions (global consistency); spectral
-normalisation on every layer for stability. No instance norm (spectral norm already bounds it).
+normalization on every layer for stability. No instance norm (spectral norm already bounds it).
 """
 import torch
 from torch import nn
@@ -52,12 +52,12 @@ class VideoDiscriminator(nn.Module):
         self.act = nn.LeakyReLU(NEGATIVE_SLOPE)
 
     @staticmethod
-    def _normalise(lab):
+    def _normalize(lab):
         return torch.cat([lab[:, :1] / L_NORM, lab[:, 1:] / AB_NORM], dim=1)
 
     def features(self, previous_lab, current_lab):
         """Returns (scores, [activation after each halving conv])."""
-        x = torch.cat([self._normalise(previous_lab), self._normalise(current_lab)], dim=1)
+        x = torch.cat([self._normalize(previous_lab), self._normalize(current_lab)], dim=1)
         activations = []
         for index, layer in enumerate(self.convs):
             x = self.act(layer(x))

@@ -8,7 +8,8 @@ the reference carries to the frame (its pooled ab). S and Sr are any spatial sha
 h x w); the reference may have another size than the frame. confidence is the best cosine
 similarity, max_j q_i . k_j, in -1..1. temperature None is a hard argmax (each frame position
 takes its most similar reference position's value: the official model's inference); a float
-T > 0 weights the values by softmax_j(q_i . k_j * (1 / T)) (the paper's eq. 4-5).
+T > 0 weights the values by softmax_j(q_i . k_j * (1 / T)) (the paper's eq. 4-5); both versions
+multiply by 1 / T rather than divide by T, so that they agree to the last bit.
 
 Versions (pick one with an explicit argument, e.g. `MATCHERS[name]`):
 - `dense_match`: the PyTorch reference. Memory grows with N x M (the whole similarity matrix

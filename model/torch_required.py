@@ -9,7 +9,7 @@ from excolor.errors import UsageError
 
 def require_torch(command):
     """Import and return torch, or raise UsageError naming `command` and the extra to install."""
-    try:
+    try:  # deferred on purpose: checking whether the optional torch is there is this module's job
         import torch
     except ImportError as error:
         raise UsageError(f"{command} needs PyTorch: pip install 'excolor[train]'") from error

@@ -10,13 +10,17 @@ frames and at the last frame a run renders in this chunk (and when interrupted),
   deterministic, so the output equals a one-go run byte for byte;
 - `--frames A-B` (a farm chunk) continues a forward run from its state at A-1 and a backward
   run from its state at B+1, or reports the chunk it waits for (exit code 6).
+
+A Batch only schedules: what a frame is written to is its target (excolor.outputs).
 """
+import contextlib
 import dataclasses
 import logging
 
 from .errors import StateError
 from .overlap import DEFAULT_READ_AHEAD, DEFAULT_WRITERS, ReadAhead, WriteBehind
 from .runs import BACKWARD, FORWARD
+from .state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +59,36 @@ def delivery_order(node, first, last, directions):
             for f in run.frames() if first <= f <= last and contributes(node, run, f)]
 
 
-class SequenceTarget:
-    """Frames written as image files (OUTPUT is an image sequence)."""
-
-    def __init__(self, writer):
-        self.writer = writer
-
-    def exists(self, frame):
-        return self.writer.done(frame)
-
-    def write(self, frame, image):
-        self.writer.write(frame, image)
+@contextlib.contextmanager
+def reading_ahead(node, depth):
+    """Set the node's source to a ReadAhead over its own source for the block, and put the
+    original back after (yields the ReadAhead, to plan). Each assignment to `node.source` clears
+    the node's caches: nothing the node kept is reused across the swap."""
+    source = node.source
+    reads = ReadAhead(source, depth)
+    node.source = reads
+    try:
+        yield reads
+    finally:
+        reads.close()
+        node.source = source
 
 
 class Batch:
-    """Renders the frames `first..last` of a node's shots into `target`, using `workspace`.
+    """Renders the frames `frames` (a FrameRange) of a node's shots into `target`, using
+    `workspace`.
 
     node: a ColorizeNode with `source` and `shots` set. target: has exists(frame) and
-    write(frame, image HxWxC float32), thread-safe for distinct frames. on_frame: optional
-    callable(FrameResult) (previews). progress: optional object with update(n) (a tqdm bar).
-    read_ahead / writers: frames decoded ahead of the node and writer threads behind it
-    (excolor.overlap); 0 and 0 render strictly in turn (the benchmark's 'serial' case).
+    write(frame, image HxWxC float32), thread-safe for distinct frames (excolor.outputs).
+    on_frame: optional callable(FrameResult) (previews). progress: optional object with
+    update(n) (a tqdm bar). read_ahead / writers: frames decoded ahead of the node and writer
+    threads behind it (excolor.overlap); 0 and 0 render strictly in turn (the benchmark's
+    'serial' case).
     """
 
-    def __init__(self, node, target, workspace, first, last, state_every=10,
-                 direction="both", progress=None, on_frame=None, preroll=0,
-                 read_ahead=DEFAULT_READ_AHEAD, writers=DEFAULT_WRITERS):
+    def __init__(self, node, target, workspace, frames, *, state_every=10, direction="both",
+                 progress=None, on_frame=None, preroll=0, read_ahead=DEFAULT_READ_AHEAD,
+                 writers=DEFAULT_WRITERS):
         if state_every < 1:
             raise ValueError(f"state_every must be >= 1, got {state_every}")
         if preroll < 0:
@@ -93,7 +101,7 @@ class Batch:
         self.node = node
         self.target = target
         self.workspace = workspace
-        self.first, self.last = first, last
+        self.first, self.last = frames
         self.state_every = state_every
         self.directions = DIRECTIONS[direction]
         self.progress = progress
@@ -119,26 +127,19 @@ class Batch:
         return self.workspace.is_done(frame) and self.target.exists(frame)
 
     def run(self):
-        source = self.node.source
-        self._reads = ReadAhead(source, self.read_ahead)
-        self._writes = WriteBehind(self.target.write, then=self.workspace.mark_done,
-                                   workers=self.writers)
-        self.node.source = self._reads
-        try:
-            for run in self.runs():
-                self._render_run(run)
-        finally:
+        with reading_ahead(self.node, self.read_ahead) as self._reads:
+            self._writes = WriteBehind(self.target.write, then=self.workspace.mark_done,
+                                       workers=self.writers)
             try:
-                self._writes.close()  # every frame handed over is whole on disk before we return
+                for run in self.runs():
+                    self._render_run(run)
             finally:
-                self._reads.close()
-                self.node.source = source
+                self._writes.close()  # every frame handed over is whole on disk before we return
         return BatchReport(tuple(self._written), tuple(sorted(set(self._done))), tuple(self._waiting))
 
     # -- one run -------------------------------------------------------------------------------
     def _chunk(self, run):
         return [f for f in run.frames() if self.first <= f <= self.last]
-
 
     def _render_run(self, run):
         frames = self._chunk(run)
@@ -212,8 +213,6 @@ class Batch:
 
     def _preroll_state(self, run, chunk_start):
         """A fresh state `preroll` frames before the chunk (never before the run's start)."""
-        from .state import RunState
-
         fresh = self.node.initial_state(run)
         back = min(self.preroll, self._position(run, chunk_start))
         start = chunk_start - run.direction * back
@@ -252,95 +251,3 @@ def waiting_error(report, chunk):
         f"chunk {chunk}: " + "; ".join(report.waiting)
         + ". Render that chunk first (or pass --preroll N for an independent, approximate chunk)"
     )
-
-
-class VideoFramesTarget:
-    """A video OUTPUT's frames, kept losslessly in `.excolor/<name>/frames/` until encoded.
-
-    PNG at the video's bit depth (8, or 16 for deeper pixel formats), so encoding a resumed
-    batch reads exactly the pixels a one-go batch would have encoded. zlib level 1: these files
-    live only until the encode, and level 1 writes a 1080p frame 3.7x faster than the default 6
-    for 13 % more bytes (measured, benchmarks/results/speed_findings.md).
-    """
-
-    def __init__(self, workspace, deep=False):
-        from .io import PixelFormat, SequencePattern, SequenceWriter
-
-        folder = workspace.root / "frames"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.pattern = SequencePattern(folder, "frame.", 6, ".png")
-        fmt = PixelFormat("uint16" if deep else "uint8", ("R", "G", "B"), "png",
-                          (("png:compressionLevel", 1),))
-        self.writer = SequenceWriter(self.pattern, fmt, workspace.tmp)
-
-    def exists(self, frame):
-        return self.writer.done(frame)
-
-    def write(self, frame, image):
-        self.writer.write(frame, image[..., :3])
-
-    def read(self, frame):
-        from .io import read_image
-
-        return read_image(self.pattern.path(frame), f"cached frame {frame}")[0]
-
-    def clear(self):
-        for path in self.pattern.directory.iterdir():
-            if path.is_file():
-                path.unlink()
-
-
-class StreamedVideoTarget:
-    """A video OUTPUT encoded as its frames are delivered, with no frame cache (`--stream`).
-
-    Frames must arrive in order first, first + 1, ..., last (one writer thread); nothing is kept
-    on disk but the encoder's temporary file, so an interrupted render starts over.
-    """
-
-    def __init__(self, video_writer, first, last):
-        self._writer = video_writer
-        self._next = first
-        self._last = last
-
-    def exists(self, frame):
-        return False
-
-    def write(self, frame, image):
-        if frame != self._next:
-            raise StateError(f"frame {frame} reached the encoder before frame {self._next} "
-                             "(a streamed render needs its frames in order)")
-        self._writer.write(frame, image)
-        self._next += 1
-
-    def finish(self):
-        """Close the video once every frame arrived (raises StateError naming the first missing)."""
-        if self._next != self._last + 1:
-            raise StateError(f"the streamed video stops before frame {self._next} (frames up to "
-                             f"{self._last} were expected)")
-        self._writer.finish()
-
-    def abort(self):
-        self._writer.abort()
-
-
-def encode_video(reader, frames_target, video_writer, first, last, covered,
-                 read_ahead=DEFAULT_READ_AHEAD):
-    """Encode frames first..last in order: rendered frames from the cache, the input's own
-    frames where no shot covers them (a video keeps its length and timing), read `read_ahead`
-    frames ahead on a background thread while the encoder works. Aborts the writer (no
-    partial file) on any error or interrupt."""
-
-    def read(frame):
-        return frames_target.read(frame) if frame in covered else reader.read(frame)
-
-    frames = ReadAhead(read, read_ahead)
-    frames.plan(range(first, last + 1))
-    try:
-        for frame in range(first, last + 1):
-            video_writer.write(frame, frames(frame))
-        video_writer.finish()
-    except BaseException:
-        video_writer.abort()
-        raise
-    finally:
-        frames.close()

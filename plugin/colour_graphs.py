@@ -4,7 +4,9 @@ On a GPU the network's graphs take a few milliseconds a frame, while the per-pix
 size (display L on the way in; guided chroma upsampling, Lab -> sRGB and the luma-preserving
 recombine on the way out) costs hundreds of core-milliseconds at 1080p on the host
 (benchmarks/results/speed_findings.md). Here that work is two graphs for ONNX Runtime, so it runs
-where the network runs, with the plate uploaded once and only the finished frame coming back:
+where the network runs, with the plate uploaded once and only the finished frame coming back.
+`GraphColourWork` runs them for the node (an `excolor.colour_work.ColourWork`, like the host's
+numpy path beside it):
 
 - `lightness`: plate RGB (H, W, 3) -> l_full (H, W), display L 0..100, and l_content
   (h, w) = rows @ l_full @ columns, the plate at network size (the resize matrices of
@@ -22,49 +24,23 @@ are slower than the host's numpy in row bands (measured, speed_findings.md): the
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
 
 from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_FROM_XYZ,
                      SRGB_DECODE_THRESHOLD, SRGB_ENCODE_THRESHOLD, WHITE_D65_2, XYZ_FROM_RGB)
+from .colour_work import FullPlate
 from .errors import UsageError
+from .onnx_graphs import GraphBuilder, graph_session, onnx_model, run_session
 from .resample import resize_matrix
 from .runtime import CPU_PROVIDER
-from .upsample import OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings, onnx_model
+from .timing import StageTimer
+from .upsample import OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings
 from .upsample import build_graph as build_upsampler_graph
 
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
 FINISH_OUTPUTS = ("image_rgb", "confidence")
-
-
-class _GraphBuilder:
-    """Nodes and float32 constants under one name prefix (so that graphs can be joined)."""
-
-    def __init__(self, prefix):
-        from onnx import helper, numpy_helper
-
-        self._helper, self._numpy_helper = helper, numpy_helper
-        self.prefix = prefix
-        self.nodes = []
-        self.constants = []
-
-    def const(self, value, dtype=np.float32):
-        name = f"{self.prefix}const_{len(self.constants)}"
-        self.constants.append(self._numpy_helper.from_array(np.array(value, dtype=dtype), name))
-        return name
-
-    def op(self, op_type, *inputs, outputs=1, **attrs):
-        """Append a node; returns its output name (or names when outputs > 1)."""
-        names = [f"{self.prefix}{op_type.lower()}_{len(self.nodes)}_{i}" for i in range(outputs)]
-        self.nodes.append(self._helper.make_node(op_type, list(inputs), names,
-                                                 name=f"{self.prefix}{op_type}_{len(self.nodes)}", **attrs))
-        return names[0] if outputs == 1 else names
-
-    def output(self, name, value):
-        self.nodes.append(self._helper.make_node("Identity", [value], [name],
-                                                 name=f"{self.prefix}out_{name}"))
 
 
 def _lightness_of_display(g, rgb):
@@ -88,20 +64,16 @@ def build_lightness_graph():
 
     The plate is clipped to 0..1 first, as `ColourConverter.to_display` does for the network.
     """
-    from onnx import TensorProto, helper
-
-    g = _GraphBuilder("lightness_")
+    g = GraphBuilder("lightness_")
     display = g.op("Clip", "plate_rgb", g.const(0.0), g.const(1.0))
     l_full = g.op("Squeeze", _lightness_of_display(g, display), g.const([2], np.int64))
     g.output("l_full", g.op("Unsqueeze", l_full, g.const([0, 1], np.int64)))  # as the upsampler takes it
     g.output("l_content", g.op("MatMul", g.op("MatMul", "rows", l_full), "columns"))
-    tensor = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
-    graph = helper.make_graph(
-        g.nodes, "excolor_display_lightness",
-        [tensor("plate_rgb", ["height", "width", 3]), tensor("rows", ["low_height", "height"]),
-         tensor("columns", ["width", "low_width"])],
-        [tensor("l_full", [1, 1, "height", "width"]), tensor("l_content", ["low_height", "low_width"])],
-        initializer=g.constants,
+    graph = g.graph(
+        "excolor_display_lightness",
+        [g.tensor("plate_rgb", ["height", "width", 3]), g.tensor("rows", ["low_height", "height"]),
+         g.tensor("columns", ["width", "low_width"])],
+        [g.tensor("l_full", [1, 1, "height", "width"]), g.tensor("l_content", ["low_height", "low_width"])],
     )
     return onnx_model(graph)
 
@@ -169,25 +141,23 @@ def build_finish_graph(luma_coefficients, display_referred=True, radius=1):
     confidence (H, W) float32 in 0..1. luma_coefficients (3,) and display_referred are the
     ColourConverter's.
     """
-    from onnx import TensorProto, helper
-
     model = build_upsampler_graph(radius)
-    g = _GraphBuilder("finish_")
+    g = GraphBuilder("finish_")
     colour = _lab_to_display(g, "l_full", UPSAMPLED_AB)
     g.output("image_rgb", _recombine(g, "plate_rgb", colour, luma_coefficients, display_referred))
     confidence = g.op("MatMul", g.op("MatMul", "rows_up", "confidence_low"), "columns_up")
     g.output("confidence", g.op("Clip", confidence, g.const(0.0), g.const(1.0)))
-    tensor = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
     graph = model.graph
     graph.name = "excolor_finish"
     graph.node.extend(g.nodes)
     graph.initializer.extend(g.constants)
-    graph.input.extend([tensor("plate_rgb", ["height", "width", 3]),
-                        tensor("confidence_low", ["low_height", "low_width"]),
-                        tensor("rows_up", ["height", "low_height"]),
-                        tensor("columns_up", ["low_width", "width"])])
+    graph.input.extend([g.tensor("plate_rgb", ["height", "width", 3]),
+                        g.tensor("confidence_low", ["low_height", "low_width"]),
+                        g.tensor("rows_up", ["height", "low_height"]),
+                        g.tensor("columns_up", ["low_width", "width"])])
     del graph.output[:]
-    graph.output.extend([tensor("image_rgb", ["height", "width", 3]), tensor("confidence", ["height", "width"])])
+    graph.output.extend([g.tensor("image_rgb", ["height", "width", 3]),
+                         g.tensor("confidence", ["height", "width"])])
     return onnx_model(graph)
 
 
@@ -201,28 +171,19 @@ def _resize_factors(size_in, size_out):
     return matrix, columns
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class PlateOnDevice:
-    """A plate's RGB and display L where the graphs run: OrtValues with IO binding (CUDA),
-    numpy arrays otherwise. rgb (H, W, 3), l_full (1, 1, H, W)."""
-
-    rgb: object
-    l_full: object
-    height: int
-    width: int
-
-
 class GraphColourWork:
-    """The node's full-resolution colour work on ONNX Runtime (see module doc).
+    """The node's full-resolution colour work on ONNX Runtime (see module doc); an
+    `excolor.colour_work.ColourWork`.
 
     converter: the node's ColourConverter; it must work in the model space
     (`works_in_model_space`), else UsageError. providers/session_options as for the node's
-    graphs; io_binding: keep the plate and its L on the device between the two graphs (CUDA).
+    graphs; io_binding: keep the plate and its L on the device between the two graphs (CUDA);
+    timer: the node's StageTimer, which gets `colour_out` (None: a private one).
     """
 
     def __init__(self, converter, providers=(CPU_PROVIDER,), session_options=None,
-                 settings: UpsampleSettings = UpsampleSettings(), io_binding=False, device="cpu"):
-        import onnxruntime as ort
+                 settings: UpsampleSettings = UpsampleSettings(), io_binding=False, device="cpu", timer=None):
+        import onnxruntime as ort  # deferred as in excolor.runtime: the node imports it when made
 
         if not converter.works_in_model_space:
             raise UsageError(
@@ -232,59 +193,47 @@ class GraphColourWork:
             )
         self._ort = ort
         self.settings = settings
-        self._bound = bool(io_binding)
-        self._device = device
-        self._lightness = ort.InferenceSession(build_lightness_graph().SerializeToString(),
-                                               sess_options=session_options, providers=list(providers))
+        # Where bound runs keep values; None runs the graphs on numpy feeds.
+        self._device = device if io_binding else None
+        self._timer = timer or StageTimer()
+        self._lightness = graph_session(build_lightness_graph(), providers, session_options)
         self._finish = SessionsByRadius(
             lambda radius: build_finish_graph(converter.luma_coefficients, converter.display_referred, radius),
             providers, session_options)
         self.providers = self._lightness.get_providers()
 
-    def _run(self, session, feeds, outputs, keep=()):
-        """Run a graph; outputs named in `keep` stay on the device (bound runs), others come
-        back as numpy."""
-        if not self._bound:
-            return session.run(list(outputs), feeds)
-        binding = session.io_binding()
-        for name, value in feeds.items():
-            if isinstance(value, np.ndarray):
-                binding.bind_cpu_input(name, np.ascontiguousarray(value))
-            else:
-                binding.bind_ortvalue_input(name, value)
-        for name in outputs:
-            binding.bind_output(name, self._device if name in keep else "cpu")
-        session.run_with_iobinding(binding)
-        values = binding.get_outputs()
-        return [value if name in keep else value.numpy() for name, value in zip(outputs, values)]
-
-    def lightness(self, plate_rgb, content_h, content_w):
-        """plate_rgb (H, W, 3) float32 -> (PlateOnDevice, l_content (content_h, content_w) numpy)."""
-        height, width = plate_rgb.shape[:2]
-        rgb = np.ascontiguousarray(plate_rgb, dtype=np.float32)
-        if self._bound:
+    def lightness(self, plate, content_h, content_w):
+        """plate (H, W, C >= 3) float32 -> (FullPlate, l_content (content_h, content_w) numpy)."""
+        height, width = plate.shape[:2]
+        rgb = np.ascontiguousarray(plate[..., :3], dtype=np.float32)
+        if self._device is not None:
             rgb = self._ort.OrtValue.ortvalue_from_numpy(rgb, self._device, 0)
         rows, _ = _resize_factors(height, content_h)
         _, columns = _resize_factors(width, content_w)
-        l_full, l_content = self._run(self._lightness, {"plate_rgb": rgb, "rows": rows, "columns": columns},
-                                      LIGHTNESS_OUTPUTS, keep=("l_full",))
-        return PlateOnDevice(rgb, l_full, height, width), l_content
+        l_full, l_content = run_session(self._lightness, {"plate_rgb": rgb, "rows": rows, "columns": columns},
+                                        LIGHTNESS_OUTPUTS, self._device, keep=("l_full",))
+        return FullPlate(plate, rgb, l_full), l_content
 
     def finish(self, plate, l_low, ab_low, confidence_low):
-        """PlateOnDevice, l_low (h, w), ab_low (2, h, w), confidence_low (h, w) ->
-        (image_rgb (H, W, 3), confidence (H, W)) float32 numpy."""
-        rows_up, _ = _resize_factors(confidence_low.shape[0], plate.height)
-        _, columns_up = _resize_factors(confidence_low.shape[1], plate.width)
-        feeds = {
-            "l_full": plate.l_full,
-            "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
-            "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
-            "eps": np.array(self.settings.eps, dtype=np.float32),
-            "plate_rgb": plate.rgb,
-            "confidence_low": np.ascontiguousarray(confidence_low, dtype=np.float32),
-            "rows_up": rows_up,
-            "columns_up": columns_up,
-        }
-        finish = self._finish.get(self.settings.radius_for(l_low.shape))
-        image, confidence = self._run(finish, feeds, FINISH_OUTPUTS)
-        return image, confidence
+        """FullPlate, l_low (h, w), ab_low (2, h, w), confidence_low (h, w) ->
+        (image (H, W, C), confidence (H, W)) float32 numpy; channels beyond RGB are the plate's."""
+        with self._timer.stage("colour_out"):  # the guided upsampling included
+            rows_up, _ = _resize_factors(confidence_low.shape[0], plate.height)
+            _, columns_up = _resize_factors(confidence_low.shape[1], plate.width)
+            feeds = {
+                "l_full": plate.l_full,
+                "l_low": np.ascontiguousarray(l_low, dtype=np.float32)[None, None],
+                "ab_low": np.ascontiguousarray(ab_low, dtype=np.float32)[None],
+                "eps": np.array(self.settings.eps, dtype=np.float32),
+                "plate_rgb": plate.rgb,
+                "confidence_low": np.ascontiguousarray(confidence_low, dtype=np.float32),
+                "rows_up": rows_up,
+                "columns_up": columns_up,
+            }
+            finish = self._finish.get(self.settings.radius_for(l_low.shape))
+            rgb, confidence = run_session(finish, feeds, FINISH_OUTPUTS, self._device)
+            if plate.plate.shape[2] == 3:
+                return rgb, confidence
+            image = plate.plate.copy()  # extra channels (alpha, mattes) pass through untouched
+            image[..., :3] = rgb
+            return image, confidence

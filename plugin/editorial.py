@@ -24,10 +24,19 @@ import os
 from pathlib import Path
 
 from .errors import InputError, UsageError
+from .files import replacing
 
 SUFFIXES = (".otio", ".edl")
 MARKER_PREFIX = "excolor:"
 DEFAULT_EDL_RATE = 24.0
+
+
+def _otio():
+    # Imported on first use: OpenTimelineIO is optional (cut lists only; the Blender extension
+    # leaves it out).
+    import opentimelineio
+
+    return opentimelineio
 
 
 def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
@@ -37,8 +46,7 @@ def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
     Raises InputError (missing, unreadable) or UsageError naming the clip (no source range,
     a fractional frame, a marker outside the clip, both metadata and markers as references).
     """
-    import opentimelineio as otio
-
+    otio = _otio()
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: timeline is missing (no such file)")
@@ -72,7 +80,7 @@ def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
 
 
 def _video_tracks(timeline, path):
-    import opentimelineio as otio
+    otio = _otio()
 
     if isinstance(timeline, otio.schema.Timeline):
         return list(timeline.video_tracks())
@@ -90,7 +98,7 @@ def _frames(time, where, what):
 
 def _clip_shot(clip, where, record_start):
     """One clip -> a SHOTS.json shot dict (record_start: the clip's EDL record time, or None)."""
-    import opentimelineio as otio
+    otio = _otio()
 
     try:
         source = clip.source_range or clip.available_range()
@@ -152,21 +160,20 @@ def _marker_reference(marker):
 def write_timeline(path, shots, rate=24.0, media=None):
     """Write shots as an .otio timeline (one clip per shot on one video track).
 
-    shots: [(start, end, keyframes, name)] with keyframes a sequence of (image path or None,
+    shots: [(first, last, keyframes, name)] with keyframes a sequence of (image path or None,
     frame or None); (None, None) or no keyframes is a placeholder. rate: frames per second of
     the source ranges. media: INPUT (a video path or sequence pattern) referenced by each clip.
     The file is written atomically.
     """
-    import opentimelineio as otio
-
+    otio = _otio()
     path = Path(path)
     folder = path.parent.resolve()
     track = otio.schema.Track(name="excolor shots", kind=otio.schema.TrackKind.Video)
-    for number, (start, end, keyframes, name) in enumerate(shots, start=1):
+    for number, (first, last, keyframes, name) in enumerate(shots, start=1):
         clip = otio.schema.Clip(
             name=name or f"shot {number}",
             source_range=otio.opentime.TimeRange(
-                otio.opentime.RationalTime(start, rate), otio.opentime.RationalTime(end - start + 1, rate)
+                otio.opentime.RationalTime(first, rate), otio.opentime.RationalTime(last - first + 1, rate)
             ),
         )
         if media is not None:
@@ -188,9 +195,8 @@ def write_timeline(path, shots, rate=24.0, media=None):
         clip.metadata["excolor"] = {"reference": reference}
         track.append(clip)
     timeline = otio.schema.Timeline(name=path.stem, tracks=[track])
-    temp = path.with_name(path.name + ".partial")
-    otio.adapters.write_to_file(timeline, str(temp), adapter_name="otio_json")
-    temp.replace(path)
+    with replacing(path) as temp:
+        otio.adapters.write_to_file(timeline, str(temp), adapter_name="otio_json")
 
 
 def _relative(image, folder):

@@ -10,13 +10,15 @@ Lab everywhere is CIELAB (D65, 2 deg) from sRGB, L centred (L - 50), ab raw (abo
 This module writes and verifies the manifest; it never imports torch or onnxruntime.
 """
 import dataclasses
-import hashlib
 import json
 import math
 import os
 from pathlib import Path
 
+import platformdirs
+
 from .errors import ModelError, ModelNotFoundError
+from .files import file_sha256, write_atomically
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -134,14 +136,6 @@ COLOUR_CONVENTION = {
 }
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclasses.dataclass(frozen=True)
 class ModelDir:
     """A verified model directory: its path and manifest."""
@@ -154,15 +148,12 @@ class ModelDir:
 
     def sha256(self):
         """One hash for the whole model: the manifest's bytes (which carry every graph's hash)."""
-        return sha256_of(self.path / MANIFEST_NAME)
+        return file_sha256(self.path / MANIFEST_NAME)
 
 
 def write_manifest(model_dir, manifest):
     """Write `manifest.json` atomically (temp file, then rename)."""
-    model_dir = Path(model_dir)
-    temp = model_dir / (MANIFEST_NAME + ".tmp")
-    temp.write_text(manifest.to_json())
-    os.replace(temp, model_dir / MANIFEST_NAME)
+    write_atomically(Path(model_dir) / MANIFEST_NAME, manifest.to_json())
 
 
 def load_model_dir(path, verify_hashes=True):
@@ -195,7 +186,7 @@ def load_model_dir(path, verify_hashes=True):
         if missing:
             raise ModelError(f"{manifest_path}: the {name} graph lacks {', '.join(missing)}")
         if verify_hashes:
-            actual = sha256_of(graph_path)
+            actual = file_sha256(graph_path)
             if actual != spec.sha256:
                 raise ModelError(
                     f"{graph_path}: sha256 {actual[:12]}... does not match the manifest's "
@@ -208,13 +199,11 @@ def user_models_dir():
     """Where named models live: $EXCOLOR_MODELS, else the platform's user data folder."""
     if os.environ.get("EXCOLOR_MODELS"):
         return Path(os.environ["EXCOLOR_MODELS"])
-    import platformdirs
-
     return Path(platformdirs.user_data_dir("excolor")) / "models"
 
 
 def packaged_models_dir():
-    return Path(__file__).parent / "models"
+    return Path(__file__).parent / "bundled_models"
 
 
 def find_model(name_or_dir=None):

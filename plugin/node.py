@@ -13,22 +13,20 @@ import warnings
 
 import numpy as np
 
-from .bands import BandPool
-from .colour import lab_planes_to_srgb, srgb_lightness
 from .colour_graphs import GraphColourWork
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
 from .modeldir import ModelDir, find_model
 from .references import L_OFFSET, ReferenceBank
-from .resample import pad_edge, resize
+from .resample import pad_edge
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
-from .runtime import CPU_PROVIDER, CUDA_PROVIDER, GraphRuntime, session_options
+from .runtime import GraphRuntime
 from .state import KeptCache, RunFrame, RunState, blend_frames
 from .timing import StageTimer
-from .upsample import GuidedChromaUpsampler
+from .tuning import NodeTuning, colour_work_for
 
 __all__ = [
-    "ColorizeNode", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
+    "ColorizeNode", "NodeTuning", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
     "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames",
 ]
 
@@ -68,8 +66,7 @@ class _Plate:
     """One source frame prepared for the network (memoised for the frame last pulled)."""
 
     frame: int
-    plate: np.ndarray  # (H,W,C) float32 as pulled, RGB sanitised
-    l_full: object  # (H,W) L 0..100 of the display image; with colour graphs a PlateOnDevice
+    full: object  # excolor.colour_work.FullPlate: as pulled (float32, RGB sanitised) and its L
     l_content: np.ndarray  # (content_h, content_w) L 0..100
     frame_l: np.ndarray  # (1,1,net_h,net_w) centred L, edge-padded
     layout: NetworkLayout
@@ -78,13 +75,16 @@ class _Plate:
 class ColorizeNode:
     """Exemplar-based colorization of shots of frames pulled from `source` (docs/node-api.md).
 
+    The arguments say what the node computes (model, device, working space, network size, kept
+    memory); `tuning` (a NodeTuning) only how it runs on the machine at hand.
     Not thread-safe: it keeps per-run state between calls; use one node per host thread.
     """
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video", io_binding=None, threads=None,
-                 colour_graphs=None):
+                 pinned_start="reference", input_kind="video", *, tuning=None, **deprecated):
+        # io_binding=, threads= and colour_graphs= were keywords before NodeTuning.
+        tuning = NodeTuning.from_arguments(tuning, deprecated)
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -103,28 +103,16 @@ class ColorizeNode:
         if not self.saturation >= 0:
             raise ValueError(f"saturation must be >= 0, got {saturation}")
         self._timer = StageTimer()
-        self._runtime = GraphRuntime(self.model, device, io_binding=io_binding, threads=threads,
+        self._runtime = GraphRuntime(self.model, device, io_binding=tuning.io_binding, threads=tuning.threads,
                                      timer=self._timer)
         self.device = self._runtime.device
         if manifest.precision == "fp16" and self.device == "cpu":
             # ONNX Runtime's CPU kernels compute most fp16 ops in fp32 between casts.
             warnings.warn(f"{self.model.path}: an fp16 model on the CPU runs slower than the same "
                           "model exported at fp32 (fp16 model directories are for GPUs)")
-        providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)
-        options = session_options(self._runtime.ort, threads)
-        if colour_graphs is None:
-            # Measured on the CPU, these graphs are ~3x slower than numpy in row bands
-            # (benchmarks/results/speed_findings.md): they are for a GPU, where the host's
-            # cores would otherwise bound the frame rate.
-            colour_graphs = self.device == "cuda" and self._colour.works_in_model_space
-        self._graph_colour = (GraphColourWork(self._colour, providers, options, io_binding=self._runtime.io_bound,
-                                              device=self.device) if colour_graphs else None)
-        self._upsampler = (None if colour_graphs else
-                           GuidedChromaUpsampler(providers=providers, session_options=options))
-        # The host path's full-resolution colour work, in row bands.
-        self._bands = None if colour_graphs else BandPool(threads)
+        self._colour_work = colour_work_for(tuning, self._colour, self._runtime, self._timer)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
         self._source = None
@@ -177,7 +165,7 @@ class ColorizeNode:
     def colour_graphs(self):
         """True when the full-resolution colour work runs as ONNX graphs on the node's device
         (excolor.colour_graphs), False when it runs in numpy on the host's cores."""
-        return self._graph_colour is not None
+        return isinstance(self._colour_work, GraphColourWork)
 
     @property
     def colour(self):
@@ -240,16 +228,10 @@ class ColorizeNode:
             warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
             plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
         layout = self.network_size(*plate.shape[:2])
-        if self._graph_colour is not None:
-            l_full, l_content = self._graph_colour.lightness(plate[..., :3], layout.content_h, layout.content_w)
-        else:
-            l_full = np.empty(plate.shape[:2], np.float32)
-            self._bands.run(lambda rgb: srgb_lightness(self._colour.to_display(rgb)), l_full,
-                            (plate[..., :3], 0))
-            l_content = resize(l_full, layout.content_h, layout.content_w)
+        full, l_content = self._colour_work.lightness(plate, layout.content_h, layout.content_w)
         frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
-        return _Plate(frame, plate, l_full, l_content,
-                      np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
+        return _Plate(frame, full, l_content, np.ascontiguousarray(frame_l[None, None], dtype=np.float32),
+                      layout)
 
     def shot_index(self, frame):
         """Index in `shots` of the shot holding `frame`, or None."""
@@ -309,7 +291,7 @@ class ColorizeNode:
         layout = plate.layout
         if state.shape != (1, 3, layout.net_h, layout.net_w):
             raise InputError(
-                f"frame {frame}: plate size {plate.plate.shape[1]}x{plate.plate.shape[0]} gives "
+                f"frame {frame}: plate size {plate.full.width}x{plate.full.height} gives "
                 f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
                 f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)"
             )
@@ -342,24 +324,8 @@ class ColorizeNode:
                 f"network content size {plate.l_content.shape}"
             )
         ab_low = blended.ab * np.float32(self.saturation)
-        if self._graph_colour is not None:
-            with self._timer.stage("colour_out"):  # the guided upsampling included
-                rgb, confidence = self._graph_colour.finish(plate.l_full, plate.l_content, ab_low,
-                                                            blended.confidence[0])
-                if plate.plate.shape[2] == 3:
-                    image = rgb
-                else:  # extra channels (alpha, mattes) pass through untouched
-                    image = plate.plate.copy()
-                    image[..., :3] = rgb
-            return FrameResult(frame, image, confidence)
-        with self._timer.stage("chroma"):
-            ab_full = self._upsampler(plate.l_full, plate.l_content, ab_low)
-        with self._timer.stage("colour_out"):
-            image = plate.plate.copy()
-            self._bands.run(lambda l, ab, rgb: self._colour.recombine(rgb, lab_planes_to_srgb(l, ab)),
-                            image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.plate[..., :3], 0))
-            height, width = plate.l_full.shape
-            confidence = np.clip(resize(blended.confidence[0], height, width), 0.0, 1.0)
+        image, confidence = self._colour_work.finish(plate.full, plate.l_content, ab_low,
+                                                     blended.confidence[0])
         return FrameResult(frame, image, confidence)
 
     # -- pull API (hosts) ----------------------------------------------------------------------

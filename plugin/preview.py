@@ -9,6 +9,9 @@ import dataclasses
 import logging
 
 import numpy as np
+import OpenImageIO as oiio
+
+from .io import PixelFormat, write_image
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +35,22 @@ def sample_frames(first, last):
     return sorted({first, (first + last) // 2, last})
 
 
-def _resize(image, height, width):
-    import OpenImageIO as oiio
+def shot_samples(entries, first, last):
+    """(shot entry, frame) for the sampled frames of each shot within first..last, shot by shot."""
+    for entry in entries:
+        frames = entry.frames_in(first, last)
+        if frames:
+            for frame in sample_frames(frames[0], frames[-1]):
+                yield entry, frame
 
+
+def _resize(image, height, width):
     source = oiio.ImageBuf(np.ascontiguousarray(image, dtype=np.float32))
     target = oiio.ImageBufAlgo.resize(source, roi=oiio.ROI(0, width, 0, height, 0, 1, 0, image.shape[2]))
     return np.asarray(target.get_pixels(oiio.FLOAT)).reshape(height, width, image.shape[2])
 
 
 def _label(canvas, x, y, text):
-    import OpenImageIO as oiio
-
     buffer = oiio.ImageBuf(canvas)
     if oiio.ImageBufAlgo.render_text(buffer, x, y, text, 14, "", (1.0, 1.0, 1.0)):
         canvas[...] = np.asarray(buffer.get_pixels(oiio.FLOAT)).reshape(canvas.shape)
@@ -72,8 +80,6 @@ def contact_sheet(rows, tile_width=TILE_WIDTH):
 
 def write_contact_sheet(path, rows, temp_dir, tile_width=TILE_WIDTH):
     """Write the sheet as an 8-bit PNG (atomically, through `temp_dir`)."""
-    from .io import PixelFormat, write_image
-
     sheet = contact_sheet(rows, tile_width)
     write_image(path, sheet, PixelFormat("uint8", ("R", "G", "B"), "png"), temp_dir)
     return sheet.shape[:2]

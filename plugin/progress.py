@@ -2,13 +2,13 @@
 import os
 import sys
 
+from tqdm import tqdm
+
 
 def progress_bar(total, label):
     """A tqdm bar counting `total` frames on stderr, or None when stderr is not a terminal."""
     if total <= 0 or not sys.stderr.isatty():
         return None
-    from tqdm import tqdm
-
     try:
         size = os.get_terminal_size(sys.stderr.fileno())
     except OSError:

@@ -3,7 +3,8 @@
 Sessions are created once per node. On CUDA the reference codes and the previous-frame state
 stay on the device as OrtValues and the graphs run through IO binding; only the small per-frame
 results (ab and confidence at network size) come back to the host. onnxruntime is imported
-inside `GraphRuntime.__init__` so that importing excolor stays fast.
+inside `GraphRuntime.__init__` so that importing excolor stays fast (hosts such as Blender import
+it when they start; ONNX Runtime's libraries load only when a node is made).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import numpy as np
 
 from .errors import ModelError, ProviderUnavailableError
+from .onnx_graphs import GraphBuilder, graph_session, onnx_model, run_session
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,17 @@ def session_options(ort, threads=None):
     return options
 
 
+def previous_lab_graph():
+    """A one-node Concat graph: l (N, 1, H, W) and ab (N, 2, H, W) -> lab (N, 3, H, W) float32."""
+    g = GraphBuilder()
+    g.op("Concat", "l", "ab", outputs=["lab"], axis=1)
+    dims = ["batch", "height", "width"]
+    graph = g.graph("excolor_previous_lab",
+                    [g.tensor("l", [dims[0], 1] + dims[1:]), g.tensor("ab", [dims[0], 2] + dims[1:])],
+                    [g.tensor("lab", [dims[0], 3] + dims[1:])])
+    return onnx_model(graph)
+
+
 class GraphRuntime:
     """The model's three graphs in ONNX Runtime sessions on one device.
 
@@ -90,20 +103,21 @@ class GraphRuntime:
     """
 
     def __init__(self, model_dir, device="auto", io_binding=None, threads=None, timer=None):
-        import onnxruntime as ort
+        import onnxruntime as ort  # deferred: see the module doc
 
         self._ort = ort
         self.ort = ort  # the onnxruntime module, for helper sessions on the same settings
         self.model_dir = model_dir
         self.device = choose_device(device, ort.get_available_providers())
         self._timer = timer
-        providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
-        options = session_options(ort, threads)
+        # Providers and session options for helper sessions on the same device and settings.
+        self.providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
+        self.session_options = session_options(ort, threads)
         self.sessions = {}
         for name, spec in model_dir.manifest.graphs.items():
             path = model_dir.graph_path(name)
             try:
-                session = ort.InferenceSession(str(path), options, providers=providers)
+                session = ort.InferenceSession(str(path), self.session_options, providers=self.providers)
             except (RuntimeError, ValueError) as error:  # ORT raises its own Fail/InvalidGraph
                 raise ModelError(f"{path}: ONNX Runtime cannot load the {name} graph ({error})") from error
             _check_io(name, session, spec, path)
@@ -119,7 +133,7 @@ class GraphRuntime:
             )
         self._correspondence_inputs = correspondence_inputs
         self._bound = self.device == "cuda" if io_binding is None else bool(io_binding)
-        self._concat = self._make_concat(providers) if self._bound else None
+        self._concat = self._make_concat() if self._bound else None
         log.info(
             "excolor: ONNX Runtime on %s (%s), model %s",
             self.device.upper(),
@@ -148,35 +162,18 @@ class GraphRuntime:
             return self._run_untimed(name, feeds, output_names)
 
     def _run_untimed(self, name, feeds, output_names):
-        session = self.sessions[name]
-        if not self._bound:
-            return session.run(list(output_names), feeds)
-        binding = session.io_binding()
-        for key, value in feeds.items():
-            binding.bind_ortvalue_input(key, value)
-        for key in output_names:
-            binding.bind_output(key, self.device)
-        session.run_with_iobinding(binding)
-        return binding.get_outputs()
+        # Bound: every value stays on the device; the caller fetches what the host needs.
+        return run_session(self.sessions[name], feeds, output_names, self.device if self._bound else None,
+                           keep=output_names)
 
-    def _make_concat(self, providers):
-        """A one-node Concat graph so that the next previous-frame Lab is built on the GPU."""
+    def _make_concat(self):
+        """A session of `previous_lab_graph` so that the next previous-frame Lab is built on the GPU."""
         try:
-            from onnx import TensorProto, helper
+            model = previous_lab_graph()
         except ImportError:
             log.info("excolor: onnx not installed, previous-frame Lab is assembled on the host")
             return None
-        dims = ["batch", "height", "width"]
-        graph = helper.make_graph(
-            [helper.make_node("Concat", ["l", "ab"], ["lab"], axis=1)],
-            "excolor_previous_lab",
-            [helper.make_tensor_value_info("l", TensorProto.FLOAT, [dims[0], 1] + dims[1:]),
-             helper.make_tensor_value_info("ab", TensorProto.FLOAT, [dims[0], 2] + dims[1:])],
-            [helper.make_tensor_value_info("lab", TensorProto.FLOAT, [dims[0], 3] + dims[1:])],
-        )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-        model.ir_version = 8
-        return self._ort.InferenceSession(model.SerializeToString(), providers=providers)
+        return graph_session(model, self.providers)
 
     # -- the network ---------------------------------------------------------------------------
     def encode_reference(self, reference_lab):
@@ -210,10 +207,6 @@ class GraphRuntime:
         if self._concat is None:
             next_previous = self.to_device(np.concatenate([frame_l, ab_host], axis=1))
         else:
-            binding = self._concat.io_binding()
-            binding.bind_ortvalue_input("l", frame_value)
-            binding.bind_ortvalue_input("ab", ab)
-            binding.bind_output("lab", self.device)
-            self._concat.run_with_iobinding(binding)
-            next_previous = binding.get_outputs()[0]
+            (next_previous,) = run_session(self._concat, {"l": frame_value, "ab": ab}, ("lab",), self.device,
+                                           keep=("lab",))
         return ab_host, confidence.numpy(), next_previous

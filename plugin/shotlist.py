@@ -11,38 +11,70 @@ Ranges are inclusive frame numbers as on disk (0-based for a video). Reference p
 relative to the SHOTS.json file. `reference_frame` (optional) pins a single reference to the
 frame it is the coloured version of. `"reference": null` is the placeholder `excolor shots`
 writes; `colorize` refuses it, naming the shot. Every problem names the shot (its number in
-the file, 1-based, and its frames) and what is wrong.
+the file, 1-based, and its frames) and what is wrong. `detect_cuts` finds the shots of a plate
+for `excolor shots`.
 """
 import dataclasses
 import json
 import re
+import warnings
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
+
+from .editorial import read_timeline_shots
 from .errors import InputError, UsageError
-from .io.sequence import ranges_text
+from .files import file_sha256, write_atomically
+from .io import read_reference, ranges_text
 
 _SHOT_KEYS = {"start", "end", "reference", "reference_frame", "name"}
 _KEYFRAME_KEYS = {"image", "frame"}
 _RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
+# A reference whose channels differ by less than this (99th percentile) carries no colour.
+GRAY_SPREAD = 0.02
+
+
+class FrameRange(NamedTuple):
+    """Inclusive frame numbers first..last, as on disk (`--frames A-B`)."""
+
+    first: int
+    last: int
 
 
 @dataclasses.dataclass(frozen=True)
 class ShotEntry:
-    """One shot of a shot list: inclusive frames, and keyframes as (image Path, frame or None)."""
+    """One shot of a shot list: inclusive frames first..last (the file's "start" and "end",
+    named as `excolor.runs.Shot` names them), and keyframes as (image Path, frame or None)."""
 
     number: int  # 1-based position in the file, for messages
-    start: int
-    end: int
+    first: int
+    last: int
     keyframes: tuple
     name: str = ""
 
     def describe(self):
         label = f" '{self.name}'" if self.name else ""
-        return f"shot {self.number}{label} (frames {self.start}-{self.end})"
+        return f"shot {self.number}{label} (frames {self.first}-{self.last})"
+
+    def frames_in(self, first, last):
+        """This shot's frames within first..last (an empty range where they do not meet)."""
+        return range(max(self.first, first), min(self.last, last) + 1)
+
+    # The names this class had before it followed the node API; kept for one release.
+    @property
+    def start(self):
+        warnings.warn("ShotEntry.start is deprecated; use ShotEntry.first", DeprecationWarning, stacklevel=2)
+        return self.first
+
+    @property
+    def end(self):
+        warnings.warn("ShotEntry.end is deprecated; use ShotEntry.last", DeprecationWarning, stacklevel=2)
+        return self.last
 
 
 def parse_frame_range(text):
-    """"A-B" -> (A, B), inclusive; a single "A" -> (A, A). UsageError when malformed."""
+    """"A-B" -> FrameRange(A, B), inclusive; a single "A" -> (A, A). UsageError when malformed."""
     text = str(text)
     match = _RANGE.match(text)
     if match:
@@ -53,7 +85,7 @@ def parse_frame_range(text):
         raise UsageError(f"--frames '{text}': expected A-B, e.g. 1001-1096 (inclusive)")
     if first > last:
         raise UsageError(f"--frames {text}: first frame {first} is after last frame {last}")
-    return first, last
+    return FrameRange(first, last)
 
 
 def _integer(value, where, key):
@@ -70,8 +102,6 @@ def load_shot_list(path):
     """
     path = Path(path)
     if path.suffix.lower() in (".otio", ".edl"):  # editorial cut lists (excolor.editorial)
-        from .editorial import read_timeline_shots
-
         data = read_timeline_shots(path)
     elif not path.is_file():
         raise InputError(f"{path}: shot list is missing (no such file)")
@@ -171,31 +201,85 @@ def check_shots(entries, input_first, input_last, frames=None):
     else:
         first, last = input_first, input_last
     for entry in entries:
-        if entry.start < input_first or entry.end > input_last:
+        if entry.first < input_first or entry.last > input_last:
             raise UsageError(
                 f"{entry.describe()} reaches outside the input (frames {input_first}-{input_last})"
             )
-    ordered = sorted(entries, key=lambda e: e.start)
+    ordered = sorted(entries, key=lambda e: e.first)
     for before, after in zip(ordered, ordered[1:]):
-        if after.start <= before.end:
+        if after.first <= before.last:
             raise UsageError(
                 f"{before.describe()} and {after.describe()} overlap at frames "
-                f"{after.start}-{min(before.end, after.end)}"
+                f"{after.first}-{min(before.last, after.last)}"
             )
     covered = set()
     for entry in entries:
-        covered.update(range(max(entry.start, first), min(entry.end, last) + 1))
+        covered.update(entry.frames_in(first, last))
     uncovered = [n for n in range(first, last + 1) if n not in covered]
     if not uncovered:
         return ""
     return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
 
 
+def check_references(entries):
+    """{path: sha256} of every keyframe image, after reading each (InputError naming the shot if
+    one is unreadable; a warning for a gray one)."""
+    hashes = {}
+    for entry in entries:
+        for image, _frame in entry.keyframes:
+            if image in hashes:
+                continue
+            try:
+                pixels, _fmt = read_reference(image)
+            except InputError as error:
+                raise InputError(f"{entry.describe()}: {error}") from error
+            spread = np.nan_to_num(pixels.max(axis=2) - pixels.min(axis=2))
+            if float(np.percentile(spread, 99)) < GRAY_SPREAD:
+                warnings.warn(
+                    f"{entry.describe()}: reference {image} is gray (no colour to carry); "
+                    "the shot will come out nearly gray"
+                )
+            hashes[image] = file_sha256(image)
+    return hashes
+
+
 def write_shot_list(path, ranges):
-    """Write a SHOTS.json with one placeholder shot per (start, end) range (`excolor shots`)."""
+    """Write a SHOTS.json with one placeholder shot per (first, last) range (`excolor shots`)."""
     shots = [{"start": int(a), "end": int(b), "reference": None} for a, b in ranges]
-    text = json.dumps({"shots": shots}, indent=2) + "\n"
-    path = Path(path)
-    temp = path.with_name(path.name + ".partial")
-    temp.write_text(text)
-    temp.replace(path)
+    write_atomically(path, json.dumps({"shots": shots}, indent=2) + "\n")
+
+
+def detect_cuts(reader, first, last, threshold=27.0, min_length=15, *, progress=None):
+    """Shots of frames first..last as [(first, last)] inclusive ranges, frame numbers as on disk
+    (`excolor shots`).
+
+    Frames go to PySceneDetect's ContentDetector as 8-bit BGR (float frames through a 1/2.2
+    curve: a display-like view is what its thresholds were tuned on).
+    """
+    # Imported here: PySceneDetect is optional (only `excolor shots` uses it; the Blender
+    # extension leaves it out).
+    from scenedetect import ContentDetector, FrameTimecode
+
+    if min_length < 1:
+        raise UsageError(f"--min-length {min_length}: must be at least 1 frame")
+    fps = float(reader.fps) if reader.fps else 24.0
+    detector = ContentDetector(threshold=threshold, min_scene_len=min_length, luma_only=True)
+    float_input = reader.pixel_format.dtype in ("half", "float")
+    cuts = []
+    timecode = None
+    for index, frame in enumerate(range(first, last + 1)):
+        pixels = np.nan_to_num(reader.read(frame)[..., :3])
+        if pixels.shape[2] < 3:
+            pixels = pixels[..., :1].repeat(3, axis=2)
+        if float_input:
+            pixels = np.clip(pixels, 0.0, 1.0) ** (1 / 2.2)
+        bgr = np.ascontiguousarray(np.clip(np.rint(pixels[..., ::-1] * 255), 0, 255).astype(np.uint8))
+        timecode = FrameTimecode(index, fps)
+        cuts += detector.process_frame(timecode, bgr)
+        if progress is not None:
+            progress.update(1)
+    if timecode is not None:
+        cuts += detector.post_process(timecode)
+    starts = sorted({first + cut.frame_num for cut in cuts if 0 < cut.frame_num <= last - first})
+    bounds = [first] + starts + [last + 1]
+    return [(a, b - 1) for a, b in zip(bounds, bounds[1:])]

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError, ProviderUnavailableError, UsageError
+from .onnx_graphs import GraphBuilder, graph_session, onnx_model, run_session
 
-OPSET = 17
 # Default radius: one low-res pixel per 256 of the low-res short side (1 at usual network sizes).
 RADIUS_PER_PIXELS = 256
 OUTPUT_NAME = "ab_full"
@@ -63,88 +63,65 @@ def build_graph(radius: int):
     Inputs: l_full (1, 1, H, W) float32 L 0..100; l_low (1, 1, h, w) float32; ab_low (1, 2, h, w)
     float32; eps () float32 > 0. Output: ab_full (1, 2, H, W) float32.
     """
-    from onnx import TensorProto, helper, numpy_helper
-
-    nodes: list = []
-
-    def node(op, inputs, outputs, **attrs):
-        nodes.append(helper.make_node(op, inputs, outputs, name=f"{op}_{len(nodes)}", **attrs))
-
-    def const(name, value, dtype):
-        tensor = numpy_helper.from_array(np.array(value, dtype=dtype), name)
-        nodes.append(helper.make_node("Constant", [], [name], name=f"const_{name}", value=tensor))
+    g = GraphBuilder()
 
     def box(source, target):
         # The mean over the (2r+1)^2 window clipped at the borders: padding is left out of the
         # count. Direct window sums, so float32 keeps the statistics exact enough where the
         # guide is flat (var(I) ~ 0 next to eps).
         side = 2 * radius + 1
-        node("AveragePool", [source], [target], kernel_shape=[side, side], pads=[radius] * 4,
+        g.op("AveragePool", source, outputs=[target], kernel_shape=[side, side], pads=[radius] * 4,
              count_include_pad=0)
 
-    const("scale", 0.01, np.float32)
-    const("half", 0.5, np.float32)
-    const("hundred", 100.0, np.float32)
-    const("split_sizes", [1, 2, 2, 1], np.int64)
-    const("split_two", [2, 2], np.int64)
+    g.constant_node("scale", 0.01, np.float32)
+    g.constant_node("half", 0.5, np.float32)
+    g.constant_node("hundred", 100.0, np.float32)
+    g.constant_node("split_sizes", [1, 2, 2, 1], np.int64)
+    g.constant_node("split_two", [2, 2], np.int64)
 
-    node("Mul", ["l_low", "scale"], ["l_low_scaled"])
-    node("Sub", ["l_low_scaled", "half"], ["guide"])
-    node("Mul", ["ab_low", "scale"], ["chroma"])
-    node("Mul", ["guide", "chroma"], ["guide_chroma"])
-    node("Mul", ["guide", "guide"], ["guide_sq"])
+    g.op("Mul", "l_low", "scale", outputs=["l_low_scaled"])
+    g.op("Sub", "l_low_scaled", "half", outputs=["guide"])
+    g.op("Mul", "ab_low", "scale", outputs=["chroma"])
+    g.op("Mul", "guide", "chroma", outputs=["guide_chroma"])
+    g.op("Mul", "guide", "guide", outputs=["guide_sq"])
     # One box pass over all statistics: channels [I, p_a, p_b, I p_a, I p_b, I^2].
-    node("Concat", ["guide", "chroma", "guide_chroma", "guide_sq"], ["stats"], axis=1)
+    g.op("Concat", "guide", "chroma", "guide_chroma", "guide_sq", outputs=["stats"], axis=1)
     box("stats", "means")
-    node("Split", ["means", "split_sizes"], ["mean_i", "mean_p", "mean_ip", "mean_ii"], axis=1)
-    node("Mul", ["mean_i", "mean_p"], ["mi_mp"])
-    node("Sub", ["mean_ip", "mi_mp"], ["cov"])
-    node("Mul", ["mean_i", "mean_i"], ["mi_sq"])
-    node("Sub", ["mean_ii", "mi_sq"], ["var"])
-    node("Add", ["var", "eps"], ["var_eps"])
-    node("Div", ["cov", "var_eps"], ["slope"])
+    g.op("Split", "means", "split_sizes", outputs=["mean_i", "mean_p", "mean_ip", "mean_ii"], axis=1)
+    g.op("Mul", "mean_i", "mean_p", outputs=["mi_mp"])
+    g.op("Sub", "mean_ip", "mi_mp", outputs=["cov"])
+    g.op("Mul", "mean_i", "mean_i", outputs=["mi_sq"])
+    g.op("Sub", "mean_ii", "mi_sq", outputs=["var"])
+    g.op("Add", "var", "eps", outputs=["var_eps"])
+    g.op("Div", "cov", "var_eps", outputs=["slope"])
     box("slope", "smooth_slope")
-    node("Mul", ["smooth_slope", "guide"], ["slope_guide"])
-    node("Sub", ["chroma", "slope_guide"], ["offset"])
-    node("Concat", ["smooth_slope", "offset"], ["coeffs"], axis=1)
+    g.op("Mul", "smooth_slope", "guide", outputs=["slope_guide"])
+    g.op("Sub", "chroma", "slope_guide", outputs=["offset"])
+    g.op("Concat", "smooth_slope", "offset", outputs=["coeffs"], axis=1)
     # Bilinear to the plate's size: (N, C) of the coefficients, (H, W) of l_full.
-    node("Shape", ["coeffs"], ["nc"], start=0, end=2)
-    node("Shape", ["l_full"], ["hw"], start=2, end=4)
-    node("Concat", ["nc", "hw"], ["sizes"], axis=0)
-    node(
-        "Resize", ["coeffs", "", "", "sizes"], ["coeffs_full"],
-        mode="linear", coordinate_transformation_mode="half_pixel",
-    )
-    node("Split", ["coeffs_full", "split_two"], ["slope_full", "offset_full"], axis=1)
-    node("Mul", ["l_full", "scale"], ["l_full_scaled"])
-    node("Sub", ["l_full_scaled", "half"], ["guide_full"])
-    node("Mul", ["slope_full", "guide_full"], ["fitted"])
-    node("Add", ["fitted", "offset_full"], ["chroma_full"])
-    node("Mul", ["chroma_full", "hundred"], [OUTPUT_NAME])
+    g.op("Shape", "coeffs", outputs=["nc"], start=0, end=2)
+    g.op("Shape", "l_full", outputs=["hw"], start=2, end=4)
+    g.op("Concat", "nc", "hw", outputs=["sizes"], axis=0)
+    g.op("Resize", "coeffs", "", "", "sizes", outputs=["coeffs_full"], mode="linear",
+         coordinate_transformation_mode="half_pixel")
+    g.op("Split", "coeffs_full", "split_two", outputs=["slope_full", "offset_full"], axis=1)
+    g.op("Mul", "l_full", "scale", outputs=["l_full_scaled"])
+    g.op("Sub", "l_full_scaled", "half", outputs=["guide_full"])
+    g.op("Mul", "slope_full", "guide_full", outputs=["fitted"])
+    g.op("Add", "fitted", "offset_full", outputs=["chroma_full"])
+    g.op("Mul", "chroma_full", "hundred", outputs=[OUTPUT_NAME])
 
-    float_input = lambda name, channels, h, w: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, h, w])
-    graph = helper.make_graph(
-        nodes,
+    graph = g.graph(
         "guided_chroma_upsampler",
         [
-            float_input("l_full", 1, "height", "width"),
-            float_input("l_low", 1, "low_height", "low_width"),
-            float_input("ab_low", 2, "low_height", "low_width"),
-            helper.make_tensor_value_info("eps", TensorProto.FLOAT, []),
+            g.tensor("l_full", [1, 1, "height", "width"]),
+            g.tensor("l_low", [1, 1, "low_height", "low_width"]),
+            g.tensor("ab_low", [1, 2, "low_height", "low_width"]),
+            g.tensor("eps", []),
         ],
-        [float_input(OUTPUT_NAME, 2, "height", "width")],
+        [g.tensor(OUTPUT_NAME, [1, 2, "height", "width"])],
     )
     return onnx_model(graph)
-
-
-def onnx_model(graph):
-    """A ModelProto around a GraphProto at OPSET, with opset 17's IR (readable by every
-    onnxruntime >= 1.14)."""
-    from onnx import helper
-
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
-    model.ir_version = 8
-    return model
 
 
 class GuidedChromaUpsampler:
@@ -156,7 +133,7 @@ class GuidedChromaUpsampler:
     """
 
     def __init__(self, providers=("CPUExecutionProvider",), settings: UpsampleSettings = UpsampleSettings(), session_options=None):
-        import onnxruntime as ort
+        import onnxruntime as ort  # deferred as in excolor.runtime: the node imports it when made
 
         wanted = [p if isinstance(p, str) else p[0] for p in providers]
         missing = [p for p in wanted if p not in ort.get_available_providers()]
@@ -185,7 +162,7 @@ class GuidedChromaUpsampler:
             "eps": np.array(self.settings.eps, dtype=np.float32),
         }
         session = self._sessions.get(self.settings.radius_for(l_low.shape))
-        return session.run([OUTPUT_NAME], feeds)[0][0]
+        return run_session(session, feeds, (OUTPUT_NAME,))[0][0]
 
 
 class SessionsByRadius:
@@ -200,11 +177,6 @@ class SessionsByRadius:
 
     def get(self, radius):
         if radius not in self._sessions:
-            import onnx
-            import onnxruntime as ort
-
-            model = self._build(radius)
-            onnx.checker.check_model(model, full_check=True)
-            self._sessions[radius] = ort.InferenceSession(
-                model.SerializeToString(), sess_options=self._options, providers=self._providers)
+            self._sessions[radius] = graph_session(self._build(radius), self._providers, self._options,
+                                                   check=True)
         return self._sessions[radius]

@@ -8,6 +8,7 @@
         done/<frame>                   marker: frame written under the fingerprint it holds
         tmp/                           temp files of atomic writes (same filesystem as OUTDIR)
         frames/                        a video OUTPUT's frames before they are encoded
+        complete.json                  [first, last]: a video OUTPUT encoded for those frames
 
 Every file is written to tmp/ and renamed into place, so a kill at any moment leaves either
 the old file or the new one. Nothing is written outside this folder and OUTPUT itself.
@@ -15,24 +16,16 @@ the old file or the new one. Nothing is written outside this folder and OUTPUT i
 import hashlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 
 from .errors import OutputError, StateError
-from .io.image import stale_temp, temp_name
+from .files import stale_temp, write_atomically
+from .state import RunFrame
 
 _STATE = re.compile(r"^(?P<key>.+)\.(?P<frame>-?\d+)\.npz$")
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint_digest(fingerprint):
@@ -115,15 +108,11 @@ class Workspace:
                         item.unlink()
 
     def write_bytes(self, path, data):
-        temp = self.tmp / temp_name(path.name)
+        """Write `data` to `path` atomically, through tmp/ (OutputError naming `path` if it fails)."""
         try:
-            temp.write_bytes(data)
-            os.replace(temp, path)
+            write_atomically(path, data, self.tmp)
         except OSError as error:
             raise OutputError(f"{path}: cannot write ({error})") from error
-        finally:
-            if temp.exists():
-                temp.unlink()
 
     def _save_arrays(self, path, arrays):
         buffer = io.BytesIO()
@@ -169,8 +158,6 @@ class Workspace:
 
     def load_waiting(self, run_key, frame):
         """The RunFrame another run left for `frame`, or None when it has not passed yet."""
-        from .state import RunFrame
-
         path = self.waiting_path(run_key, frame)
         if not path.is_file():
             return None
@@ -195,5 +182,14 @@ class Workspace:
     def mark_done(self, frame):
         self.write_bytes(self.marker_path(frame), self.digest.encode())
 
-    def done_frames(self):
-        return sorted(int(p.name) for p in (self.root / "done").iterdir() if self.is_done(int(p.name)))
+    # -- a video OUTPUT encoded ----------------------------------------------------------------
+    def mark_complete(self, frames):
+        """Record that the video OUTPUT holds frames first..last (a FrameRange), encoded."""
+        self.write_bytes(self.root / "complete.json", json.dumps([frames.first, frames.last]).encode())
+
+    def completed(self):
+        """[first, last] of the video OUTPUT's last complete encode, or None."""
+        try:
+            return json.loads((self.root / "complete.json").read_text())
+        except (OSError, ValueError):
+            return None

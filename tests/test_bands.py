@@ -7,7 +7,7 @@ from excolor.bands import MIN_BAND_ROWS, BandPool
 from excolor.colour import lab_planes_to_srgb
 from excolor.colour_management import ColourConverter
 from excolor.errors import InputError
-from excolor.node import ColorizeNode, Keyframe, Shot
+from excolor.node import ColorizeNode, Keyframe, NodeTuning, Shot
 
 from node_support import carphone_frames, colour_photo
 
@@ -59,7 +59,7 @@ def test_node_output_does_not_depend_on_its_thread_count(input_kind):
     frames = [np.kron(f, np.ones((2, 2, 1), np.float32)) for f in carphone_frames(4)]
     outputs = {}
     for threads in (1, 3):
-        node = ColorizeNode(None, device="cpu", threads=threads, input_kind=input_kind)
+        node = ColorizeNode(None, device="cpu", tuning=NodeTuning(threads=threads), input_kind=input_kind)
         node.source = lambda n: frames[n]
         node.shots = [Shot(0, 3, [Keyframe(frames[0], frame=0)])]
         outputs[threads] = np.stack([node.render(n) for n in range(4)])

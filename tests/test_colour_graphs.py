@@ -11,7 +11,7 @@ from excolor.colour import lab_planes_to_srgb, srgb_lightness, srgb_to_lab
 from excolor.colour_graphs import GraphColourWork
 from excolor.colour_management import ColourConverter
 from excolor.errors import UsageError
-from excolor.node import ColorizeNode, Keyframe, Shot
+from excolor.node import ColorizeNode, Keyframe, NodeTuning, Shot
 from excolor.resample import resize
 from excolor.upsample import GuidedChromaUpsampler
 
@@ -88,7 +88,8 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
     shots = [Shot(0, 5, [Keyframe(colour_photo("coffee"), frame=0), Keyframe(colour_photo("astronaut"), frame=5)])]
     order = [0, 1, 2, 3, 4, 5, 2]
     host_node, host = render_all(model_dir, plates, shots, order)
-    graph_node, graph = render_all(model_dir, plates, shots, order, colour_graphs=True, io_binding=io_binding)
+    graph_node, graph = render_all(model_dir, plates, shots, order,
+                                   tuning=NodeTuning(colour_graphs=True, io_binding=io_binding))
     assert graph_node.colour_graphs and not host_node.colour_graphs  # on the CPU the host path is the default
     for a, b in zip(host, graph):
         np.testing.assert_allclose(b.image, a.image, atol=1e-4)
@@ -100,4 +101,4 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
 
 def test_node_refuses_colour_graphs_for_scene_linear_plates(model_dir):
     with pytest.raises(UsageError, match="host colour path"):
-        ColorizeNode(model_dir, device="cpu", input_kind="scene_linear", colour_graphs=True)
+        ColorizeNode(model_dir, device="cpu", input_kind="scene_linear", tuning=NodeTuning(colour_graphs=True))

@@ -20,7 +20,7 @@ SHOTS = {"shots": [
 
 def entries_as_data(entries):
     # An unnamed shot becomes clip "shot N" in a timeline (editorial tools show clip names).
-    return [(e.start, e.end, tuple((p.resolve(), f) for p, f in e.keyframes), e.name or f"shot {e.number}")
+    return [(e.first, e.last, tuple((p.resolve(), f) for p, f in e.keyframes), e.name or f"shot {e.number}")
             for e in entries]
 
 
@@ -29,7 +29,7 @@ def test_shots_json_to_otio_and_back(tmp_path):
     from_json = load_shot_list(tmp_path / "SHOTS.json")
     (tmp_path / "edit").mkdir()
     timeline_path = tmp_path / "edit" / "cut.otio"
-    write_timeline(timeline_path, [(e.start, e.end, e.keyframes, e.name) for e in from_json], rate=25)
+    write_timeline(timeline_path, [(e.first, e.last, e.keyframes, e.name) for e in from_json], rate=25)
     # A real OTIO file: pinned keyframes are markers at their frames, names are clip names.
     timeline = otio.adapters.read_from_file(str(timeline_path))
     clips = list(timeline.find_clips())

@@ -7,7 +7,7 @@ import pytest
 from node_support import carphone_frames, colour_photo, shared_test_model
 
 from excolor.errors import InputError, ModelError, ProviderUnavailableError, StateError
-from excolor.node import ColorizeNode, Keyframe, RunFrame, RunState, Shot, blend_frames
+from excolor.node import ColorizeNode, Keyframe, NodeTuning, RunFrame, RunState, Shot, blend_frames
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +281,7 @@ def test_device_resident_state_path_matches_and_serialises(model_dir, frames, re
     """The CUDA code path (OrtValue states, IO binding) run on the CPU gives the same frames."""
     shots = [Shot(0, 3, [Keyframe(reference, frame=1)])]
     plain = make_node(model_dir, frames, shots)
-    bound = make_node(model_dir, frames, shots, io_binding=True)
+    bound = make_node(model_dir, frames, shots, tuning=NodeTuning(io_binding=True))
     for n in (3, 0, 2):
         np.testing.assert_allclose(bound.render(n), plain.render(n), rtol=1e-5, atol=1e-5)
     run = bound.runs(0)[1]

@@ -10,7 +10,8 @@ import onnxruntime
 import pytest
 
 from excolor.errors import ModelError
-from excolor.modeldir import GRAPH_NAMES, load_model_dir, sha256_of
+from excolor.files import file_sha256
+from excolor.modeldir import GRAPH_NAMES, load_model_dir
 
 from official_support import (AB_TOL, CONFIDENCE_TOL, SIZES, WARPED_AB_TOL, assert_argmax_close,
                               assert_close, expected, frame_l, imported_model_dir, previous_lab,
@@ -123,7 +124,7 @@ def test_manifest_describes_the_graphs(model_dir):
     assert shapes["warped_ab"] == (1, 2, "height", "width")
     assert shapes["reference_features"] == (1, 256, "reference_height/4", "reference_width/4")
     for name, graph in manifest.graphs.items():
-        assert graph.sha256 == sha256_of(model_dir.path / graph.file)
+        assert graph.sha256 == file_sha256(model_dir.path / graph.file)
         assert all(t.dtype == "float32" for t in graph.inputs + graph.outputs)
     # Parity was measured on photographs for every output, and is small.
     assert set(manifest.parity) == set(GRAPH_NAMES)
@@ -133,7 +134,7 @@ def test_manifest_describes_the_graphs(model_dir):
     provenance = manifest.provenance
     assert set(provenance["files"]) == {"vgg19_conv", "nonlocal_net", "colornet"}
     for stem, entry in provenance["files"].items():
-        assert entry["sha256"] == sha256_of(entry["path"])
+        assert entry["sha256"] == file_sha256(entry["path"])
     graph = onnx.load(str(model_dir.graph_path("correspondence")), load_external_data=False)
     meta = {p.key: p.value for p in graph.metadata_props}
     assert meta["excolor.checkpoint_sha256"] == provenance["checkpoint_sha256"]

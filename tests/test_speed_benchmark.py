@@ -68,10 +68,10 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
 
 
 def test_node_timings_cover_the_stages_of_a_frame(model_dir):
-    from excolor.node import ColorizeNode, Keyframe, Shot
+    from excolor.node import ColorizeNode, Keyframe, NodeTuning, Shot
 
     frames = carphone_frames(3)
-    node = ColorizeNode(model_dir, device="cpu", threads=1)
+    node = ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=1))
     node.source = lambda n: frames[n]
     node.shots = [Shot(0, 2, [Keyframe(frames[0], frame=0)])]
     node.render(0)
@@ -84,5 +84,5 @@ def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     assert timings["correspondence"].calls == 1 and timings["read"].calls == 1
     assert all(t.seconds >= 0 for t in timings.values())
     with pytest.raises(ValueError, match="threads"):
-        ColorizeNode(model_dir, device="cpu", threads=0)
+        ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=0))
     assert np.isfinite(node.render(2)).all()

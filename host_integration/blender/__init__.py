@@ -22,6 +22,8 @@ Importing this package does not import bpy.
 
 def register():
     """Register the add-on's properties, panel, operators and handlers (needs bpy)."""
+    # Deferred: `addon` imports bpy, which exists only inside Blender; importing this package
+    # must work outside it (the plain-Python modules, build_extension, the tests).
     from . import addon
 
     addon.register()
@@ -29,6 +31,6 @@ def register():
 
 def unregister():
     """Undo `register`."""
-    from . import addon
+    from . import addon  # deferred, as in `register`
 
     addon.unregister()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bpy
 import numpy as np
+import PyOpenColorIO as ocio
 
 from excolor.errors import InputError
 
@@ -72,8 +73,6 @@ class SceneLinearEncoder:
         self._config = None
 
     def _load(self):
-        import PyOpenColorIO as ocio
-
         folder = bpy.utils.system_resource("DATAFILES", path="colormanagement")
         path = os.environ.get("OCIO") or (folder and os.path.join(folder, "config.ocio"))
         if not path or not Path(path).is_file():
@@ -92,8 +91,6 @@ class SceneLinearEncoder:
             self._load()
         processor = self._processors.get(colourspace)
         if processor is None:
-            import PyOpenColorIO as ocio
-
             if self._config.getColorSpace(colourspace) is None:
                 raise InputError(f"colourspace '{colourspace}' is not in Blender's OCIO config")
             processor = self._config.getProcessor(colourspace, ocio.ROLE_SCENE_LINEAR).getDefaultCPUProcessor()

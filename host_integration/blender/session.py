@@ -9,8 +9,9 @@ import dataclasses
 
 import numpy as np
 
+from excolor import io
 from excolor.errors import InputError
-from excolor.node import Shot
+from excolor.node import ColorizeNode, Shot
 
 from .source import input_kind
 
@@ -109,8 +110,6 @@ class HostSession:
         """Open `source` (a SourceSpec) unless it is the one already open."""
         if source == self._source_spec:
             return
-        from excolor import io
-
         reader = io.open_input(source.path)
         self.close()
         self._reader = reader
@@ -122,8 +121,6 @@ class HostSession:
             self._node.source = self._pull
 
     def _make_node(self, settings):
-        from excolor.node import ColorizeNode
-
         try:
             return ColorizeNode(
                 model=settings.model, device=settings.device,

@@ -12,6 +12,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from excolor.colour_management import input_kind_for_pixels
 from excolor.errors import InputError
 
 _LAST_DIGITS = re.compile(r"(\d+)(?!.*\d)")
@@ -74,6 +75,4 @@ def sequence_pattern(filepath):
 def input_kind(reader):
     """The input kind `excolor colorize` takes for the same file, so Blender and the CLI colour a
     file alike."""
-    from excolor.colour_management import input_kind_for_pixels
-
     return input_kind_for_pixels(reader.pixel_format.dtype)

@@ -9,7 +9,11 @@ One layer per chunk, each a single-frame Shell layer running `excolor colorize .
 shots and chains run in parallel. The spec is made without pycuerun wrappers (the command runs
 as it is on the render node), so excolor must be installed there. OpenCue retries a frame that
 dies (`maxretries`); the rerun resumes from the state the chunk saved.
+
+`outline` (opencue-pyoutline, the `farm` extra) is imported inside the functions that use it, so
+the other engines and `excolor farm --help` work without it.
 """
+from pathlib import Path
 
 
 def build_outline(job, show=None, shot=None, maxretries=None):
@@ -45,8 +49,6 @@ def job_spec(job, show=None, shot=None, user=None, maxretries=2):
 
 def write_spec(job, path, **options):
     """Write job_spec(job) to `path` atomically; returns the path."""
-    from pathlib import Path
-
     path = Path(path)
     temp = path.with_name(path.name + ".partial")
     temp.write_text(job_spec(job, **options))

@@ -11,6 +11,9 @@ their values are written beside the template (job.params.json; OpenJD allows def
 for paths inside the template's folder). Run it on this machine with
 `openjd run job.yaml -p file://job.params.json` (every step in dependency order), or submit it
 to Deadline Cloud with those values.
+
+PyYAML and openjd-model (both from openjd-cli, the `farm` extra) are imported inside the
+functions that use them, so `job_template` and the other engines work without them.
 """
 import json
 import os

@@ -14,7 +14,10 @@ import shlex
 import sys
 from pathlib import Path
 
+from excolor import io
 from excolor.errors import UsageError
+from excolor.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
+from excolor.shotlist import load_shot_list
 
 # Flags the job sets per task: passing them through to every task would break the chain.
 RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
@@ -82,10 +85,6 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     (model, network size, colour settings); the flags the job sets itself are refused.
     excolor: the command (argv prefix) that runs excolor on the render nodes.
     """
-    from excolor import io
-    from excolor.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
-    from excolor.shotlist import load_shot_list
-
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
     if io.describe_kind(output) != "sequence":
@@ -102,10 +101,10 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     prefix = tuple(excolor or default_excolor())
     common = (input, output, "--shots", shots, *map(str, colorize_args))
     tasks = []
-    for entry in sorted(entries, key=lambda e: e.start):
-        shot = Shot(entry.start, entry.end, [Keyframe(image, frame) for image, frame in entry.keyframes])
+    for entry in sorted(entries, key=lambda e: e.first):
+        shot = Shot(entry.first, entry.last, [Keyframe(image, frame) for image, frame in entry.keyframes])
         runs = plan_runs(shot)
-        bounds = [(a, min(a + chunk - 1, entry.end)) for a in range(entry.start, entry.end + 1, chunk)]
+        bounds = [(a, min(a + chunk - 1, entry.last)) for a in range(entry.first, entry.last + 1, chunk)]
         for direction in ("forward", "backward"):
             sign = BACKWARD if direction == "backward" else FORWARD
             spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == sign]

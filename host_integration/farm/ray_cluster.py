@@ -10,9 +10,14 @@ has CPUs). A chunk whose process dies (killed, out of memory, a lost node) raise
 the task again up to `retries` times: excolor's frames are atomic and its states saved, so the
 rerun skips finished frames and resumes from the latest state. Exit code 6 (the chunk waits
 for another) is not retried: it means the chain was broken, which retrying cannot fix.
+
+`ray` (the `farm` extra) is imported inside `submit` and `run`, so the other engines work
+without it.
 """
 import dataclasses
+import os
 import subprocess
+from pathlib import Path
 
 WAITING = 6  # excolor's exit code for a chunk whose previous chunk has not run
 
@@ -36,9 +41,6 @@ class ChainBroken(RuntimeError):
 
 def _run_chunk(name, argv, attempts_dir, *after):
     """The Ray task body: one chunk in a child process. `after`: results it waited for."""
-    import os
-    from pathlib import Path
-
     attempt = 1
     if attempts_dir:
         # Counted on disk (shared with the driver on one machine) so a report can show retries.

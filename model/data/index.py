@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import cv2
 import numpy as np
 
 from excolor.errors import InputError
+from excolor.files import file_sha256, write_atomically
 
 from . import sources as src
 
@@ -42,14 +42,6 @@ VAL_FRACTION = 0.1
 # Mean chroma (CIELAB ab magnitude) below this: a gray or nearly gray picture, useless here.
 MIN_CHROMA = 4.0
 _NAME_NOISE = re.compile(r"(\d+x\d+|dark|light|portrait|left|right|[-_][dl](?=$)|\d+$)")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def dct_hash(gray: np.ndarray) -> int:
@@ -276,9 +268,8 @@ def build_index(root, sources=src.ALL_SOURCES, val_fraction=VAL_FRACTION) -> dic
         "objects": objects,
     }
     index["record"] = _record(root, sources, missing, entries, objects)
-    tmp = root / f".{INDEX_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(index, indent=1))
-    os.replace(tmp, root / INDEX_NAME)  # atomic: concurrent readers see old or new, never half
+    # Atomic: concurrent readers see the old index or the new one, never half of one.
+    write_atomically(root / INDEX_NAME, json.dumps(index, indent=1))
     return index
 
 

@@ -19,6 +19,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -86,8 +87,6 @@ def _carphone() -> list[Candidate]:
     path = carphone_path()
     if path is None:
         return []
-    import av  # a runtime dependency of excolor; imported here to keep module import light
-
     with av.open(str(path)) as container:
         count = container.streams.video[0].frames
     return [
@@ -126,8 +125,6 @@ def discover(root: Path, sources: tuple) -> tuple[list[Candidate], dict]:
 
 
 def _read_video_frame(path: Path, frame: int) -> np.ndarray:
-    import av
-
     with av.open(str(path)) as container:
         for i, decoded in enumerate(container.decode(video=0)):
             if i == frame:

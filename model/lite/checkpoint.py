@@ -9,7 +9,6 @@ Files are written atomically (temp file, then rename) and read with `weights_onl
 is strict: any missing, unexpected or mis-shaped key is a CheckpointError naming the file and
 the first offending keys.
 """
-import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 from torch.torch_version import TorchVersion
 
 from excolor.errors import CheckpointError
+from excolor.files import replacing
 
 from .config import LiteConfig
 from .network import LiteColorizer
@@ -25,8 +25,8 @@ from .network import LiteColorizer
 FORMAT_TAG = "excolor-lite-checkpoint"
 FORMAT_VERSION = 1
 _SHOWN_KEYS = 5
-# The weights of the shipped default model (plugin/models/default was exported from them): the
-# start for fine-tuning (`excolor train --init`) or for exporting it again, e.g. at fp16.
+# The weights of the shipped default model (plugin/bundled_models/default was exported from
+# them): the start for fine-tuning (`excolor train --init`) or for another export (e.g. fp16).
 DEFAULT_CHECKPOINT = Path(__file__).with_name("default.pt")
 # Wrappers that training tools put around a state dict's names (DataParallel, torch.compile).
 _PREFIXES = ("module.", "_orig_mod.")
@@ -46,12 +46,10 @@ def checkpoint_payload(model, **train_info):
 
 
 def write_payload(payload, path):
-    """torch.save to a temp file beside `path`, then rename: a crash never leaves half a file."""
+    """torch.save through a temp file renamed over `path`: a crash never leaves half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    torch.save(payload, temp)
-    os.replace(temp, path)
+    with replacing(path) as temp:
+        torch.save(payload, temp)
     return path
 
 

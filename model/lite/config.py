@@ -1,9 +1,10 @@
 """LiteConfig: every size of the `lite` network, and the size rule it implies.
 
-The sizes were chosen against two limits (issue 5): at most 20 MB of fp32 weights, and at least
-10 frames/s end to end for a 640x360 plate on 2 CPU cores with ONNX Runtime, which leaves the
-per-frame graphs (correspondence + colorization) a few tens of milliseconds at the default
-network long side. The reference graph runs once per reference and is not on that path.
+The sizes were chosen against two limits of the model's use: at most 20 MB of fp32 weights (it
+ships inside the plugin), and at least 10 frames/s end to end for a 640x360 plate on 2 CPU
+cores with ONNX Runtime, which leaves the per-frame graphs (correspondence + colorization) a
+few tens of milliseconds at the default network long side. The reference graph runs once per
+reference and is not on that path.
 """
 import dataclasses
 

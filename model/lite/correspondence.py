@@ -1,42 +1,28 @@
 """Reference stage and correspondence stage: cosine matching with a temperature (paper eq. 3-5).
 
 The reference graph runs once per reference: it encodes the reference's L, projects, centres
-and L2-normalises the features, and pools the reference ab to the matching resolution (1/4).
+and L2-normalizes the features, and pools the reference ab to the matching resolution (1/4).
 The correspondence graph encodes the frame's L the same way and matches every frame position
-against every reference position. The reference may have another size than the frame (the node
-encodes each reference at its own aspect ratio), so no padding ever takes part in matching.
+against every reference position with excolor.model.matching (the matcher the official
+architecture uses too). The reference may have another size than the frame (the node encodes
+each reference at its own aspect ratio), so no padding ever takes part in matching.
 """
-import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .blocks import l2_normalise, upsample_to
+from ..matching import dense_match
+from .blocks import l2_normalize, upsample_to
 from .config import MATCH_STRIDE
 
 REFERENCE_OUTPUTS = ("reference_features", "reference_ab")
 
 
-def dense_match(query, keys, values, temperature):
-    """All-pairs soft matching, the PyTorch reference version (memory grows with N x M).
-
-    query: (B,C,N) unit vectors (frame positions); keys: (B,C,M) unit vectors (reference
-    positions); values: (B,V,M) (reference ab); temperature > 0.
-    Returns warped (B,V,N) = sum_j softmax_j(q_i . k_j / temperature) values_j and
-    confidence (B,1,N) = max_j q_i . k_j in -1..1 (paper eq. 5).
-    """
-    similarity = torch.bmm(query.transpose(1, 2), keys)  # (B,N,M)
-    confidence = similarity.max(dim=2, keepdim=True).values.transpose(1, 2)
-    weights = torch.softmax(similarity * (1.0 / temperature), dim=2)
-    warped = torch.bmm(values, weights.transpose(1, 2))  # (B,V,N)
-    return warped, confidence
-
-
 def embed(encoder, projector, lightness):
     """L (B,1,H,W) centred -> matching features (B,C,H/4,W/4): projected, centred over the
-    image's positions (paper eq. 3's mean subtraction) and L2-normalised per position."""
+    image's positions (paper eq. 3's mean subtraction) and L2-normalized per position."""
     features = projector(encoder(lightness))
     features = features - features.mean(dim=(2, 3), keepdim=True)
-    return l2_normalise(features, dim=1)
+    return l2_normalize(features, dim=1)
 
 
 class ReferenceStage(nn.Module):
@@ -56,7 +42,8 @@ class ReferenceStage(nn.Module):
 
 class CorrespondenceStage(nn.Module):
     """frame_l (B,1,H,W) + reference outputs -> warped_ab (B,2,H,W) raw ab, confidence (B,1,H,W)
-    in -1..1 (cosine of the best match), both bilinearly upsampled from 1/4."""
+    in -1..1 (cosine of the best match), both bilinearly upsampled from 1/4. match: a matcher of
+    excolor.model.matching (export swaps in the chunked one for bounded memory)."""
 
     def __init__(self, encoder, projector, temperature, match=dense_match):
         super().__init__()
@@ -67,10 +54,5 @@ class CorrespondenceStage(nn.Module):
 
     def forward(self, frame_l, reference_features, reference_ab):
         query = embed(self.encoder, self.projector, frame_l)
-        batch, _, height, width = query.shape
-        warped, confidence = self.match(
-            query.flatten(2), reference_features.flatten(2), reference_ab.flatten(2), self.temperature
-        )
-        warped = warped.reshape(batch, -1, height, width)
-        confidence = confidence.reshape(batch, 1, height, width)
+        warped, confidence = self.match(query, reference_features, reference_ab, self.temperature)
         return upsample_to(warped, frame_l), upsample_to(confidence, frame_l)

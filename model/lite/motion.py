@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .blocks import ConvAct, conv, l2_normalise, upsample_to
+from .blocks import ConvAct, conv, l2_normalize, upsample_to
 from .config import MATCH_STRIDE
 
 
@@ -31,8 +31,8 @@ class MotionAligner(nn.Module):
 
     def forward(self, frame_l, previous_lab):
         radius = self.radius
-        current = l2_normalise(self.embed(frame_l * (1.0 / 50.0)))
-        previous = l2_normalise(self.embed(previous_lab[:, :1] * (1.0 / 50.0)))
+        current = l2_normalize(self.embed(frame_l * (1.0 / 50.0)))
+        previous = l2_normalize(self.embed(previous_lab[:, :1] * (1.0 / 50.0)))
         previous_ab = F.avg_pool2d(previous_lab[:, 1:], MATCH_STRIDE)
         height, width = current.shape[2], current.shape[3]
         # Zero padding: out-of-frame cells have similarity 0 and ab 0.

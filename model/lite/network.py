@@ -11,10 +11,11 @@ carries its own copy.
 from torch import nn
 
 from ..interface import ExemplarColorizer
+from ..matching import dense_match
 from .blocks import init_weights
 from .colorization import ColorizationStage, build_motion
 from .config import LiteConfig
-from .correspondence import REFERENCE_OUTPUTS, CorrespondenceStage, ReferenceStage, dense_match
+from .correspondence import REFERENCE_OUTPUTS, CorrespondenceStage, ReferenceStage
 from .encoder import FeatureEncoder
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from excolor.errors import CheckpointError
-from excolor.modeldir import sha256_of
+from excolor.files import file_sha256
 
 from .model import OfficialColorizer
 
@@ -128,6 +128,6 @@ def load_official(root, temperature=None, float64_stats=False):
         check_state_dict(state_dict, module, path)
         module.load_state_dict({k: v.float().contiguous() for k, v in state_dict.items()},
                               strict=True, assign=True)
-        record[stem] = {"path": str(path), "sha256": sha256_of(path)}
+        record[stem] = {"path": str(path), "sha256": file_sha256(path)}
     combined = hashlib.sha256("".join(record[s]["sha256"] for s in FILE_PATTERNS).encode())
     return model.eval(), {"files": record, "checkpoint_sha256": combined.hexdigest()}

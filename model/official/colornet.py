@@ -4,7 +4,7 @@ A U-Net-like encoder/decoder (after Zhang et al.'s colorization network): 7 inpu
 (L centred, warped a, warped b, confidence, previous L centred, previous a, previous b) ->
 ab = tanh(x) * 128. Encoder blocks end in instance norm; `*_norm_ss` are depthwise 1x1
 stride-2 convs (per-channel scale + subsample); blocks 5 and 6 are dilated (2). The decoder
-upsamples x2 three times with skip connections from the normalised encoder maps.
+upsamples x2 three times with skip connections from the normalized encoder maps.
 H and W must be multiples of 8.
 """
 import torch
@@ -19,7 +19,7 @@ LEAKY_SLOPE = 0.2
 # (block name, convs, width, dilation) of the encoder after block 1.
 ENCODER = (("conv2", 2, 128, 1), ("conv3", 3, 256, 1), ("conv4", 3, 512, 1),
            ("conv5", 3, 512, 2), ("conv6", 3, 512, 2), ("conv7", 3, 512, 1))
-# Blocks whose normalised output is subsampled by a depthwise `_norm_ss` conv.
+# Blocks whose normalized output is subsampled by a depthwise `_norm_ss` conv.
 SUBSAMPLED = {"conv1": "conv1_2norm_ss", "conv2": "conv2_2norm_ss", "conv3": "conv3_3norm_ss"}
 
 

@@ -1,4 +1,5 @@
-"""Small building blocks shared by the official subnets: instance norm, branches, residual blocks."""
+"""Small building blocks shared by the official subnets: instance norm, branches, residual blocks,
+and the per-position feature normalization that precedes matching."""
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -8,7 +9,7 @@ INSTANCE_NORM_EPS = 1e-5
 
 
 def instance_norm(x, float64_stats=False):
-    """Per-sample, per-channel normalisation over H, W (biased variance, no affine).
+    """Per-sample, per-channel normalization over H, W (biased variance, no affine).
 
     x: (B,C,H,W). With `float64_stats` the mean and variance are taken in float64: the release's
     weights can drive large activations where float32 variance loses digits. Returns x's dtype.
@@ -100,3 +101,11 @@ def replicate_rows_to(x, height):
 def l2_normalize_channels(x):
     """Divide each position's channel vector by its L2 norm plus float64 epsilon. (B,C,...) -> same."""
     return x / (torch.linalg.vector_norm(x, dim=1, keepdim=True) + torch.finfo(torch.float64).eps)
+
+
+def centre_and_normalize(features):
+    """(B,C,h,w) -> same: subtract each channel's mean over positions, L2-normalize per position
+    (the release's feature preparation before its cosine matching)."""
+    flat = features.flatten(2)
+    flat = flat - flat.mean(dim=2, keepdim=True)
+    return l2_normalize_channels(flat).view_as(features)

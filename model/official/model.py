@@ -1,7 +1,7 @@
 """The `official` architecture: the authors' released networks split into the three stages.
 
   reference_encoder(reference_lab (B,3,Hr,Wr))  -> reference_features (B,256,Hr/4,Wr/4)
-                                                    (phi-projected, centred, L2-normalised),
+                                                    (phi-projected, centred, L2-normalized),
                                                    reference_ab (B,2,Hr/4,Wr/4) (ab, 4x4 mean)
   correspondence(frame_l (B,1,H,W), reference_features, reference_ab)
                                                 -> warped_ab (B,2,H,W), confidence (B,1,H,W)
@@ -17,8 +17,9 @@ from torch import nn
 from excolor.modeldir import SizeRule
 
 from ..interface import ExemplarColorizer
+from ..matching import dense_match
 from .colornet import ColorNet
-from .matching import centre_and_normalize, match
+from .layers import centre_and_normalize
 from .nonlocal_net import NonlocalNet
 from .vgg import VGG19Features, gray_to_rgb, official_lab_to_rgb
 
@@ -64,11 +65,11 @@ class Correspondence(nn.Module):
     """frame_l (B,1,H,W) + reference outputs -> warped_ab (B,2,H,W), confidence (B,1,H,W).
 
     temperature None is a hard argmax (the authors' inference); a float is softmax(f / T).
-    match: the matching callable (`matching.match`, or excolor.model.matching's chunked
-    version with the same signature, which export swaps in for bounded memory).
+    match: a matcher of excolor.model.matching (shared with the lite architecture); export
+    swaps in the chunked one for bounded memory.
     """
 
-    def __init__(self, vgg, nonlocal_net, temperature=None, match=match):
+    def __init__(self, vgg, nonlocal_net, temperature=None, match=dense_match):
         super().__init__()
         if temperature is not None and not temperature > 0:
             raise ValueError(f"temperature must be positive or None (argmax), got {temperature}")

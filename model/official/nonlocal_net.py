@@ -1,10 +1,10 @@
 """The correspondence subnet of the release (`nonlocal_net_iter_76000.pth`), layer for layer.
 
-Four branches bring VGG relu2_2 / relu3_2 / relu4_2 / relu5_2 (each L2-normalised per pixel)
+Four branches bring VGG relu2_2 / relu3_2 / relu4_2 / relu5_2 (each L2-normalized per pixel)
 to 1/4 of the network input with 64 channels each; three residual blocks mix them; `theta`
 (frame) and `phi` (reference) are 1x1 projections. Weights are shared between frame and
 reference. The matching itself (cosine similarity, confidence, softmax or argmax) lives in
-`matching.py`, so this module is only the learned part.
+excolor.model.matching, so this module is only the learned part.
 """
 import torch
 from torch import nn

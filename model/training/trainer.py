@@ -1,4 +1,4 @@
-"""The trainer: deterministic, resumable, logging every loss (issue 5 section 2).
+"""The trainer: deterministic, resumable, logging every loss, so runs can be compared and resumed.
 
 Determinism: the model and discriminator are built after seeding; batch k of step s is the
 dataset item chosen by a per-epoch permutation seeded from (seed, epoch); the step's own random

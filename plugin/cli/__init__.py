@@ -21,7 +21,7 @@ COMMANDS = (
     ("farm", "farm"),
     ("import-official", "import_official"),
     ("train", "train"),
-    ("export", "export_lite"),
+    ("export", "export"),
     ("info", "info"),
 )
 

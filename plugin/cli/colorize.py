@@ -1,9 +1,13 @@
 """`excolor colorize INPUT OUTPUT --reference IMG | --shots SHOTS.json`: the batch/farm command.
 
-This module parses and explains; the work is in excolor.colorize_job (setup, checks) and
-excolor.batch (stepping the runs, states, resuming).
+This module parses and explains: each option is defined here once, and excolor.job takes the
+parsed values as its JobOptions (setup, checks, rendering); excolor.batch steps the runs, saves
+states and resumes.
 """
 import argparse
+from pathlib import Path
+
+from . import EXIT_CODES
 
 # x264's and x265's preset names (kept here so that --help does not import the video module).
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
@@ -53,8 +57,6 @@ resuming and safety:
 
 
 def add_parser(sub):
-    from . import EXIT_CODES
-
     parser = sub.add_parser(
         "colorize",
         help="colorize a video or image sequence from reference image(s)",
@@ -66,8 +68,8 @@ def add_parser(sub):
     parser.add_argument("output", metavar="OUTPUT", help="video file or image sequence to write")
     what = parser.add_argument_group("references (one of)")
     source = what.add_mutually_exclusive_group()
-    source.add_argument("--reference", metavar="IMG", help="one colored reference for the whole input (or --frames)")
-    source.add_argument("--shots", metavar="SHOTS.json",
+    source.add_argument("--reference", type=Path, metavar="IMG", help="one colored reference for the whole input (or --frames)")
+    source.add_argument("--shots", type=Path, metavar="SHOTS.json",
                         help='shot list: {"shots": [{"start": A, "end": B, "reference": "key.png"}, ...]} '
                              "(see 'excolor shots')")
     what.add_argument("--reference-frame", type=int, metavar="N",
@@ -133,32 +135,8 @@ def non_negative(text):
 
 
 def run(args):
-    from ..colorize_job import JobOptions, colorize
+    # Imported here, not at the top: `excolor --help` loads every command's module, and the job
+    # loads OpenImageIO, PyAV and ONNX Runtime.
+    from ..job import JobOptions, colorize
 
-    options = JobOptions(
-        input=args.input,
-        output=args.output,
-        reference=args.reference,
-        reference_frame=args.reference_frame,
-        shots=args.shots,
-        frames=args.frames,
-        direction=args.direction,
-        state_every=args.state_every,
-        preroll=args.preroll,
-        model=args.model,
-        network_size=args.network_size,
-        device=args.device,
-        io_threads=args.io_threads,
-        stream=args.stream,
-        preset=args.preset,
-        ocio_config=args.ocio_config,
-        input_space=args.input_space,
-        saturation=args.saturation,
-        preview=args.preview,
-        overwrite=args.overwrite,
-        codec=args.codec,
-        crf=args.crf,
-        pix_fmt=args.pix_fmt,
-        fps=args.fps,
-    )
-    return colorize(options)
+    return colorize(JobOptions.from_namespace(args))

@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from .model_export import add_model_dir_arguments, check_destination, write_model_dir
+from .model_dir_writing import add_model_dir_arguments, check_destination, write_model_dir
 
 DESCRIPTION = """\
 Import the paper authors' released model (three PyTorch checkpoint files) and write a model
@@ -63,6 +63,8 @@ def add_parser(sub):
 
 def run(args):
     model_dir = check_destination(args)
+    # torch and the torch-side model code are imported only here: `import excolor` (and so every
+    # other command) must never import torch, an optional dependency.
     from excolor.model.torch_required import require_torch
 
     torch = require_torch("excolor import-official")

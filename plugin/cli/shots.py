@@ -1,7 +1,12 @@
 """`excolor shots INPUT -o SHOTS.json`: find the cuts, write a shot list with placeholders."""
 import argparse
 import logging
+import sys
 from pathlib import Path
+
+from ..editorial import write_timeline
+from ..errors import InputError, OutputError, UsageError
+from . import EXIT_CODES
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +28,6 @@ then edit shots.json, e.g.:
 
 
 def add_parser(sub):
-    from . import EXIT_CODES
-
     parser = sub.add_parser(
         "shots",
         help="detect cuts and write a SHOTS.json with a reference placeholder per shot",
@@ -45,49 +48,12 @@ def add_parser(sub):
     return parser
 
 
-def detect_cuts(reader, first, last, threshold=27.0, min_length=15, progress=None):
-    """Shots of frames first..last as [(start, end)] inclusive ranges, frame numbers as on disk.
-
-    Frames go to PySceneDetect's ContentDetector as 8-bit BGR (float frames through a 1/2.2
-    curve: a display-like view is what its thresholds were tuned on).
-    """
-    import numpy as np
-    from scenedetect import ContentDetector, FrameTimecode
-
-    from ..errors import UsageError
-
-    if min_length < 1:
-        raise UsageError(f"--min-length {min_length}: must be at least 1 frame")
-    fps = float(reader.fps) if reader.fps else 24.0
-    detector = ContentDetector(threshold=threshold, min_scene_len=min_length, luma_only=True)
-    float_input = reader.pixel_format.dtype in ("half", "float")
-    cuts = []
-    timecode = None
-    for index, frame in enumerate(range(first, last + 1)):
-        pixels = np.nan_to_num(reader.read(frame)[..., :3])
-        if pixels.shape[2] < 3:
-            pixels = pixels[..., :1].repeat(3, axis=2)
-        if float_input:
-            pixels = np.clip(pixels, 0.0, 1.0) ** (1 / 2.2)
-        bgr = np.ascontiguousarray(np.clip(np.rint(pixels[..., ::-1] * 255), 0, 255).astype(np.uint8))
-        timecode = FrameTimecode(index, fps)
-        cuts += detector.process_frame(timecode, bgr)
-        if progress is not None:
-            progress.update(1)
-    if timecode is not None:
-        cuts += detector.post_process(timecode)
-    starts = sorted({first + cut.frame_num for cut in cuts if 0 < cut.frame_num <= last - first})
-    bounds = [first] + starts + [last + 1]
-    return [(a, b - 1) for a, b in zip(bounds, bounds[1:])]
-
-
 def run(args):
-    import sys
-
-    from ..errors import OutputError
-    from ..io import open_input
+    # Imported here, not at the top: `excolor --help` loads every command's module, and these
+    # load OpenImageIO, PyAV and tqdm.
+    from ..io import open_input, ranges_text
     from ..progress import progress_bar
-    from ..shotlist import parse_frame_range, write_shot_list
+    from ..shotlist import detect_cuts, parse_frame_range, write_shot_list
 
     output = Path(args.output)
     if output.exists() and not args.overwrite:
@@ -101,21 +67,16 @@ def run(args):
         if args.frames:
             first, last = parse_frame_range(args.frames)
             if first < reader.first or last > reader.last:
-                from ..errors import UsageError
-
                 raise UsageError(
                     f"--frames {first}-{last} reaches outside the input "
                     f"(frames {reader.first}-{reader.last})"
                 )
         missing = reader.missing(first, last)
         if missing:
-            from ..errors import InputError
-            from ..io import ranges_text
-
             raise InputError(f"{reader.name}: frames {ranges_text(missing)} are missing on disk")
         progress = progress_bar(last - first + 1, "finding cuts")
         try:
-            ranges = detect_cuts(reader, first, last, args.threshold, args.min_length, progress)
+            ranges = detect_cuts(reader, first, last, args.threshold, args.min_length, progress=progress)
         finally:
             if progress is not None:
                 progress.close()
@@ -123,15 +84,13 @@ def run(args):
         reader.close()
     try:
         if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.editorial)
-            from ..editorial import write_timeline
-
             write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
         else:
             write_shot_list(output, ranges)
     except OSError as error:
         raise OutputError(f"{output}: cannot write ({error})") from error
     print(f"{output}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)
-    for start, end in ranges:
-        print(f"  {start}-{end}", file=sys.stderr)
+    for a, b in ranges:
+        print(f"  {a}-{b}", file=sys.stderr)
     return 0
 

@@ -1,7 +1,9 @@
-"""`excolor train DATA_ROOT OUT_DIR`: train the lite model (issue 5 section 2)."""
+"""`excolor train DATA_ROOT OUT_DIR`: train the lite model from scratch on pseudo-videos."""
 import argparse
 import sys
 from pathlib import Path
+
+from tqdm import tqdm
 
 from ..errors import InputError, UsageError
 
@@ -78,6 +80,8 @@ def add_parser(sub):
 
 
 def run(args):
+    # torch and the torch-side model code are imported only here: `import excolor` (and so every
+    # other command) must never import torch, an optional dependency.
     from excolor.model.torch_required import require_torch
 
     torch = require_torch("excolor train")
@@ -109,8 +113,6 @@ def run(args):
                                  config=PseudoVideoConfig(frames=args.frames))
     trainer = Trainer(config, dataset, args.out_dir, model_config=model_config,
                       data_record=data_record(args.data_root), init_from=args.init)
-    from tqdm import tqdm
-
     with tqdm(total=config.steps, initial=trainer.step, unit="step", disable=not sys.stderr.isatty(),
               desc="excolor train") as progress:
         last = trainer.run(progress)

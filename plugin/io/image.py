@@ -1,18 +1,18 @@
 """Single images through OpenImageIO: read as float32, write atomically in a chosen pixel format.
 
-Pixel values are handed to the node as they are in the file, normalised: integer files map
+Pixel values are handed to the node as they are in the file, normalized: integer files map
 0..max to 0..1 (8-bit /255, 16-bit /65535, 10-bit DPX likewise through OIIO), float and half
 files are passed through untouched (scene-linear EXR keeps values above 1). No colour
 conversion happens here: that is the node's OCIO step.
 """
 import dataclasses
-import os
-import socket
 from pathlib import Path
 
 import numpy as np
+import OpenImageIO as oiio
 
 from ..errors import InputError, OutputError
+from ..files import replacing
 
 # File extension -> (OIIO format name, pixel types it stores, the type to fall back to).
 FORMATS = {
@@ -55,30 +55,6 @@ class PixelFormat:
         return dataclasses.replace(self, dtype=dtype, channel_names=names)
 
 
-def temp_name(name):
-    """A temp file name unique to this process on this host (farm nodes share folders):
-    `name.HOST.PID.partial`; see `stale_temp` for cleaning up after killed processes."""
-    return f"{name}.{socket.gethostname()}.{os.getpid()}.partial"
-
-
-def stale_temp(path):
-    """True for a temp file left by a process of this host that no longer runs."""
-    suffix = f".{socket.gethostname()}."
-    name = Path(path).name
-    if not name.endswith(".partial") or suffix not in name:
-        return False
-    pid = name[: -len(".partial")].rsplit(suffix, 1)[1]
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, someone else's
-    return False
-
-
 def format_for(extension):
     try:
         return FORMATS[extension.lower()]
@@ -100,8 +76,6 @@ def read_image(path, what="image"):
     Returns (pixels float32 HxWxC, PixelFormat). Raises InputError naming the file (and `what`,
     e.g. "frame 1012" or "reference") when it is missing, unreadable or truncated.
     """
-    import OpenImageIO as oiio
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {what} is missing (no such file)")
@@ -148,8 +122,6 @@ def write_image(path, pixels, fmt, temp_dir):
     type follows `path`'s extension; `fmt` is adapted to it (see PixelFormat.for_extension).
     An interruption removes the temp file, so no partial image is ever left at `path`.
     """
-    import OpenImageIO as oiio
-
     path = Path(path)
     extension = path.suffix
     oiio_name, _allowed, _fallback = format_for(extension)
@@ -169,37 +141,34 @@ def write_image(path, pixels, fmt, temp_dir):
         # Compression, DPX bit depth and the like only mean the same within one file format.
         for name, value in fmt.attributes:
             spec.attribute(name, value)
-    temp_dir = Path(temp_dir)
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    temp = temp_dir / temp_name(path.name)
     output = oiio.ImageOutput.create(oiio_name)
     if output is None:
         raise OutputError(f"{path}: OpenImageIO cannot write {oiio_name} ({oiio.geterror()})")
     try:
-        if not output.open(str(temp), spec):
-            raise OutputError(f"{path}: cannot write ({output.geterror()})")
-        # Integer files: round and clamp here so every writer quantises the same way.
-        if fmt.dtype in ("uint8", "uint16"):
-            scale = 255.0 if fmt.dtype == "uint8" else 65535.0
-            bits = dict(fmt.attributes).get("oiio:BitsPerSample") if fmt.source_format == oiio_name else None
-            if fmt.dtype == "uint16" and bits and int(bits) < 16:
-                # 10/12-bit files: round on their own grid, not truncate from 16 bits.
-                steps = float(2 ** int(bits) - 1)
-                pixels = np.rint(np.clip(np.nan_to_num(pixels), 0, 1) * steps) / steps
-            data = np.clip(np.rint(np.nan_to_num(pixels) * scale), 0, scale)
-            data = data.astype(np.uint8 if fmt.dtype == "uint8" else np.uint16)
-        elif fmt.dtype == "half":
-            data = pixels.astype(np.float16)
-        else:
-            data = pixels
-        ok = output.write_image(data)
-        output.close()
-        if not ok:
-            raise OutputError(f"{path}: writing failed ({output.geterror()})")
-        os.replace(temp, path)
+        with replacing(path, temp_dir) as temp:
+            if not output.open(str(temp), spec):
+                raise OutputError(f"{path}: cannot write ({output.geterror()})")
+            ok = output.write_image(_quantised(pixels, fmt, oiio_name))
+            output.close()
+            if not ok:
+                raise OutputError(f"{path}: writing failed ({output.geterror()})")
     except OSError as error:
         raise OutputError(f"{path}: cannot write ({error})") from error
-    finally:
-        if temp.exists():
-            temp.unlink()
+
+
+def _quantised(pixels, fmt, oiio_name):
+    """The pixels in the file's type. Integer files are rounded and clamped here so every
+    writer quantises the same way."""
+    if fmt.dtype in ("uint8", "uint16"):
+        scale = 255.0 if fmt.dtype == "uint8" else 65535.0
+        bits = dict(fmt.attributes).get("oiio:BitsPerSample") if fmt.source_format == oiio_name else None
+        if fmt.dtype == "uint16" and bits and int(bits) < 16:
+            # 10/12-bit files: round on their own grid, not truncate from 16 bits.
+            steps = float(2 ** int(bits) - 1)
+            pixels = np.rint(np.clip(np.nan_to_num(pixels), 0, 1) * steps) / steps
+        data = np.clip(np.rint(np.nan_to_num(pixels) * scale), 0, scale)
+        return data.astype(np.uint8 if fmt.dtype == "uint8" else np.uint16)
+    if fmt.dtype == "half":
+        return pixels.astype(np.float16)
+    return pixels
 

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+import av
 import numpy as np
 
 from ..errors import InputError, OutputError
@@ -33,10 +34,10 @@ class VideoOptions:
     speed against file size, e.g. "veryfast" or "slow"; None leaves the codec's "medium")."""
 
     codec: str = "libx264"
-    crf: object = 18
-    pix_fmt: object = None
-    fps: object = None
-    preset: object = None
+    crf: int | None = 18
+    pix_fmt: str | None = None
+    fps: float | None = None
+    preset: str | None = None
 
 
 def is_video_path(path):
@@ -53,8 +54,6 @@ class VideoReader:
     kind = "video"
 
     def __init__(self, path):
-        import av
-
         self.path = Path(path)
         if not self.path.is_file():
             raise InputError(f"{self.path}: input video is missing (no such file)")
@@ -90,8 +89,6 @@ class VideoReader:
 
     def _index(self):
         """Presentation timestamps of every frame, from the packets (no decoding)."""
-        import av
-
         try:
             pts = [p.pts for p in self._container.demux(self._stream) if p.size and p.pts is not None]
             self._container.seek(0, stream=self._stream)
@@ -116,8 +113,6 @@ class VideoReader:
         return pixels.astype(np.float32) / np.float32(scale)
 
     def _decode_to(self, frame):
-        import av
-
         if self._decoder is None or self._next is None or not self._next <= frame <= self._next + 32:
             # Jump: seek to the keyframe at or before the target, decode forward from there.
             self._container.seek(self.pts[frame], stream=self._stream, backward=True, any_frame=False)
@@ -157,9 +152,7 @@ class VideoWriter:
     kept), or None for a sequence input (then `options.fps`, default 24, sets the rate).
     """
 
-    def __init__(self, path, width, height, temp_path, options=VideoOptions(), like=None):
-        import av
-
+    def __init__(self, path, width, height, temp_path, options=VideoOptions(), *, like=None):
         self.path = Path(path)
         self.temp_path = Path(temp_path)
         self._like = like
@@ -195,8 +188,6 @@ class VideoWriter:
 
     def write(self, frame, pixels):
         """Append input frame number `frame` (float32 HxWxC, 0..1; extra channels dropped)."""
-        import av
-
         rgb = np.nan_to_num(pixels[..., :3])
         if self._bits16:
             data = np.clip(np.rint(rgb * 65535.0), 0, 65535).astype(np.uint16)

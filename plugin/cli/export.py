@@ -2,7 +2,8 @@
 import argparse
 from pathlib import Path
 
-from .model_export import add_model_dir_arguments, check_destination, write_model_dir
+from ..files import file_sha256
+from .model_dir_writing import add_model_dir_arguments, check_destination, write_model_dir
 
 DESCRIPTION = """\
 Export a checkpoint of the lite architecture (written by 'excolor train') as a model directory
@@ -35,17 +36,18 @@ def add_parser(sub):
 
 def run(args):
     model_dir = check_destination(args)
+    # torch and the torch-side model code are imported only here: `import excolor` (and so every
+    # other command) must never import torch, an optional dependency.
     from excolor.model.torch_required import require_torch
 
     torch = require_torch("excolor export")
     from excolor.model.lite import load_checkpoint
-    from excolor.modeldir import sha256_of
 
     model = load_checkpoint(args.checkpoint)
     provenance = {
         "source": "excolor lite checkpoint",
         "checkpoint": str(Path(args.checkpoint).resolve()),
-        "checkpoint_sha256": sha256_of(args.checkpoint),
+        "checkpoint_sha256": file_sha256(args.checkpoint),
         "torch_version": torch.__version__,
         "tool": "excolor export",
         "training": dict(getattr(model, "train_info", None) or {}),
