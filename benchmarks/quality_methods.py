@@ -1,26 +1,35 @@
 """The methods the quality benchmark compares. Each colours one shot of a gray clip.
 
-A method is called as method(task) -> {frame: rgb (H,W,3) float32 sRGB 0..1} for every frame
-of task.shot. A `Task` carries what a colorist would have: the gray plates (the true L, no
-colour), the reference picture (true colour of one frame, or of a frame of another shot) and,
-for pinned protocols, the frame the reference belongs to.
+A method is called as method(task) -> {frame: rgb (H,W,3) float32 sRGB} for every frame
+of task.shot (unclipped float: values outside 0..1 carry chroma out of gamut at that L). A
+`Task` carries what a colorist would have: the gray plates (8-bit OpenCV gray in
+three equal channels, no colour) and the keys (true colour of a frame, pinned to it, or of a
+frame of another shot, unpinned).
 
   gray        ab = 0
-  global      the reference's mean ab everywhere
-  flow        the reference's ab carried frame to frame along OpenCV DIS flow computed on the
-              gray plates, outward from the pinned frame (needs a pinned reference)
-  node        excolor.node.ColorizeNode: the product itself (default model, or a model dir)
+  global      the keys' mean ab everywhere
+  flow        each key's ab carried frame to frame along OpenCV DIS flow computed on the gray
+              plates, outward from its pinned frame (needs pinned keys)
+  floor       no learning: per frame, the previous output carried by one DIS flow and the key
+              carried by one DIS flow straight to the frame, weighted per pixel by how well
+              each one's warped L fits the frame's (quality_floor.py)
+  excolor     excolor.node.ColorizeNode: the product itself (default model, or a model dir);
+              excolor_<set> the same node fusing only that candidate set (excolor.fusion)
   warped_ab   the node model's correspondence output alone (what the reference gives each
               pixel before the colorization stage), through the node's own graphs
+
+With several pinned keys, flow and floor colour each frame from the nearest key in time (the
+earlier one on a tie): each key starts a forward and a backward run that stop halfway to the
+next key.
 """
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
 from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.fusion import FusionSettings
 from excolor.node import ColorizeNode, Keyframe, Shot
 from excolor.references import centred_lab
 from excolor.resample import pad_edge, resize, resize_hwc
@@ -31,30 +40,62 @@ from quality_metrics import dis_flow, warp_backward
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """One shot to colour. gray: (N,H,W,3) sRGB plates of the whole clip (indexed by frame);
-    gray_l: (N,H,W) their L 0..100; reference_rgb (h,w,3) sRGB 0..1; pinned: frame or None."""
+    """One shot to colour. gray: (N,H,W,3) float32 gray plates of the whole clip (indexed by
+    frame); gray8: (N,H,W) the same plates as uint8; gray_l: (N,H,W) their L 0..100;
+    keys: ((rgb (h,w,3) float32 sRGB 0..1, frame or None), ...), pinned keys sorted by frame."""
 
     gray: np.ndarray
+    gray8: np.ndarray
     gray_l: np.ndarray
     shot: tuple  # (first, last) inclusive
-    reference_rgb: np.ndarray
-    pinned: int | None
+    keys: tuple
 
     def frames(self):
         return range(self.shot[0], self.shot[1] + 1)
 
+    @property
+    def pinned(self):
+        """The frames the keys are pinned to (empty for an unpinned key)."""
+        return [frame for _, frame in self.keys if frame is not None]
+
+    def runs(self):
+        """[(key rgb, [key frame, then the frames the run visits in order])], one forward and
+        one backward run per pinned key, each stopping halfway to the neighbouring key."""
+        if not self.pinned or len(self.pinned) != len(self.keys):
+            raise ValueError("propagation needs every key pinned to a frame of the shot")
+        runs = []
+        for index, (rgb, frame) in enumerate(self.keys):
+            after = self.keys[index + 1][1] if index + 1 < len(self.keys) else None
+            before = self.keys[index - 1][1] if index > 0 else None
+            last = self.shot[1] if after is None else (frame + after) // 2
+            first = self.shot[0] if before is None else (before + frame) // 2 + 1
+            runs.append((rgb, list(range(frame, last + 1))))
+            runs.append((rgb, list(range(frame, first - 1, -1))))
+        return runs
+
     def outward(self):
-        """Frames in the order a propagation visits them: from the pinned frame outwards
-        (first forward to the shot's end, then backward), or first to last if unpinned."""
-        if self.pinned is None:
+        """Frames in the order a propagation visits them: run after run from the pinned keys,
+        or first to last if unpinned."""
+        if not self.pinned:
             return list(self.frames())
-        return list(range(self.pinned, self.shot[1] + 1)) + list(range(self.pinned - 1, self.shot[0] - 1, -1))
+        order = []
+        for _, frames in self.runs():
+            order += [n for n in frames if n not in order]
+        return order
 
 
 def compose(l_channel: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """True L (H,W) + ab (H,W,2) -> sRGB (H,W,3) clipped to 0..1."""
+    """L (H,W) + ab (H,W,2) -> sRGB (H,W,3), unclipped: like a float plate, values outside
+    0..1 keep the chroma exactly (the scoring clips after putting the truth's L back)."""
     lab = np.concatenate([l_channel[..., None], ab], axis=-1).astype(np.float32)
-    return np.clip(lab_to_srgb(lab), 0.0, 1.0)
+    return lab_to_srgb(lab)
+
+
+def pinned_ab(task: Task, rgb: np.ndarray) -> np.ndarray:
+    """A pinned key's ab, checked to fit the plates."""
+    if rgb.shape[:2] != task.gray_l.shape[1:]:
+        raise ValueError("a pinned key must have the plate's size")
+    return srgb_to_lab(rgb)[..., 1:]
 
 
 def gray_method(task: Task) -> dict:
@@ -62,42 +103,34 @@ def gray_method(task: Task) -> dict:
 
 
 def global_method(task: Task) -> dict:
-    mean_ab = srgb_to_lab(task.reference_rgb)[..., 1:].reshape(-1, 2).mean(0)
+    mean_ab = np.concatenate([srgb_to_lab(rgb)[..., 1:].reshape(-1, 2) for rgb, _ in task.keys]).mean(0)
     shape = task.gray_l.shape[1:] + (2,)
     return {n: compose(task.gray_l[n], np.broadcast_to(mean_ab, shape)) for n in task.frames()}
 
 
-def _gray8(l_channel):
-    return np.clip(l_channel * 2.55 + 0.5, 0, 255).astype(np.uint8)
-
-
 def flow_method(task: Task) -> dict:
-    """Flow propagation: ab chained along dense flow from the pinned frame, both ways."""
-    if task.pinned is None:
-        raise ValueError("flow propagation needs a reference pinned to a frame of the shot")
-    start_ab = srgb_to_lab(task.reference_rgb)[..., 1:]
-    if start_ab.shape[:2] != task.gray_l.shape[1:]:
-        raise ValueError("a pinned reference must have the plate's size")
-    out = {task.pinned: compose(task.gray_l[task.pinned], start_ab)}
-    for direction in (1, -1):
-        ab = start_ab
-        n = task.pinned + direction
-        while task.shot[0] <= n <= task.shot[1]:
+    """Flow propagation: each key's ab chained along dense flow from its frame, both ways."""
+    out = {}
+    for rgb, frames in task.runs():
+        ab = pinned_ab(task, rgb)
+        out[frames[0]] = compose(task.gray_l[frames[0]], ab)
+        for previous, n in zip(frames, frames[1:]):
             # Flow from frame n to its predecessor along the run: where each pixel came from.
-            flow = dis_flow(_gray8(task.gray_l[n]), _gray8(task.gray_l[n - direction]))
+            flow = dis_flow(task.gray8[n], task.gray8[previous])
             ab = warp_backward(np.ascontiguousarray(ab), flow)
             out[n] = compose(task.gray_l[n], ab)
-            n += direction
     return out
 
 
 class NodeMethod:
-    """The product's runtime node (excolor.node.ColorizeNode) on one shot at a time."""
+    """The product's runtime node (excolor.node.ColorizeNode) on one shot at a time. After each
+    call: `mattes` {frame: confidence (H,W)} and `usage` {candidate: mean weight} of that shot,
+    with `usage_frames` the frames the usage covers (keyed frames excluded)."""
 
-    def __init__(self, model=None, device="cpu", network_long_side=None):
-        self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side)
-        self.seconds = 0.0
-        self.frames_done = 0
+    def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None):
+        fusion = FusionSettings() if candidates is None else FusionSettings(candidates=tuple(candidates))
+        self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion)
+        self.mattes, self.usage, self.usage_frames = {}, {}, 0
 
     @property
     def model_dir(self):
@@ -106,22 +139,24 @@ class NodeMethod:
     def __call__(self, task: Task) -> dict:
         gray = task.gray
         self.node.source = lambda n: gray[n]
-        self.node.shots = [Shot(task.shot[0], task.shot[1],
-                                keyframes=[Keyframe(task.reference_rgb.astype(np.float32), frame=task.pinned)])]
-        out = {}
-        start = time.perf_counter()
+        keys = [Keyframe(rgb.astype(np.float32), frame=frame) for rgb, frame in task.keys]
+        self.node.shots = [Shot(task.shot[0], task.shot[1], keyframes=keys)]
+        self.node.reset_candidate_usage()
+        out, self.mattes = {}, {}
         for n in task.outward():
-            out[n] = np.clip(self.node.render(n)[..., :3], 0.0, 1.0)
-        self.seconds += time.perf_counter() - start
-        self.frames_done += len(out)
+            result = self.node.render_result(n)
+            out[n] = result.image[..., :3]  # float, unclipped, as a host receives it
+            self.mattes[n] = result.confidence
+        self.usage = self.node.candidate_usage()
+        self.usage_frames = len(out) - len(task.pinned)
         return out
 
 
 class WarpedAbMethod:
     """The correspondence stage alone: warped_ab of the node's model for each frame, with the
-    true L, upsampled by the node's guided upsampler. Uses the node's GraphRuntime and the same
-    preprocessing as ColorizeNode (plate L at the network content size, edge-padded; the
-    reference encoded at its own aspect ratio)."""
+    plate's L, upsampled by the node's guided upsampler. Uses the node's GraphRuntime and the
+    same preprocessing as ColorizeNode (plate L at the network content size, edge-padded; the
+    reference encoded at its own aspect ratio). Uses the first key."""
 
     def __init__(self, node_method: NodeMethod):
         self.node = node_method.node
@@ -137,7 +172,7 @@ class WarpedAbMethod:
         return self.runtime.encode_reference(centred_lab(display))
 
     def __call__(self, task: Task) -> dict:
-        code = self._reference_code(task.reference_rgb)
+        code = self._reference_code(task.keys[0][0])
         session = self.runtime.sessions["correspondence"]
         out = {}
         for n in task.frames():

@@ -3,20 +3,52 @@
 All images are float32 sRGB (H,W,3) in 0..1, display-referred; ab in CIELAB (skimage
 conventions, excolor.colour). Nothing here needs learned weights.
 
+  with_true_l(out, truth_l)              the output's ab on the truth's L, back to sRGB: what
+                                         the benchmark scores, so a method's luma earns nothing
   psnr(out, truth)                       dB, on sRGB clipped to 0..1 (peak 1)
   ab_mae(out_lab, truth_lab)             mean |a - a'| and |b - b'| (CIELAB units)
   colorfulness(rgb)                      Hasler & Suesstrunk (2003), on 0..255 values
   TrueMotion(truth_frames).warp_error(clip)  mean |out_t - out_{t-1} warped along the truth's
                                          motion| (sRGB 0..255) where forward-backward flow agrees
+  confidence_auc(matte, ab_error)        ROC AUC of (1 - matte) for pixels whose ab error
+                                         exceeds AB_ERROR_THRESHOLD
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.stats import mannwhitneyu
+
+from excolor.colour import lab_to_srgb, srgb_to_lab
 
 # Forward-backward consistency (Sundaram et al. 2010 style): |f + b|^2 < A (|f|^2 + |b|^2) + B
 FB_RELATIVE = 0.01
 FB_ABSOLUTE = 0.5
+AB_ERROR_THRESHOLD = 5.0  # CIELAB ab distance: a visibly wrong colour
+
+
+def with_true_l(out: np.ndarray, truth_l: np.ndarray) -> np.ndarray:
+    """Output (H,W,3) sRGB, unclipped -> Lab, its L replaced by `truth_l` (H,W), back to sRGB
+    clipped to 0..1."""
+    lab = srgb_to_lab(out)
+    lab[..., 0] = truth_l
+    return np.clip(lab_to_srgb(lab), 0.0, 1.0)
+
+
+def ab_error(out_lab: np.ndarray, truth_lab: np.ndarray) -> np.ndarray:
+    """(H,W) Euclidean distance between the two ab planes."""
+    return np.hypot(out_lab[..., 1] - truth_lab[..., 1], out_lab[..., 2] - truth_lab[..., 2])
+
+
+def confidence_auc(matte: np.ndarray, error: np.ndarray) -> float:
+    """ROC AUC of (1 - matte) as a detector of pixels with ab error > AB_ERROR_THRESHOLD (same-
+    shaped arrays): the Mann-Whitney U of the wrong pixels' scores against the right ones' over
+    the product of the counts. NaN when every pixel is on one side of the threshold."""
+    score, wrong = (1.0 - matte).ravel(), (error > AB_ERROR_THRESHOLD).ravel()
+    if wrong.all() or not wrong.any():
+        return float("nan")
+    u_statistic = mannwhitneyu(score[wrong], score[~wrong], method="asymptotic").statistic
+    return float(u_statistic / (wrong.sum() * float((~wrong).sum())))
 
 
 def psnr(out: np.ndarray, truth: np.ndarray) -> float:

@@ -1,9 +1,9 @@
-"""Writing the quality benchmark's results: table (quality.md), raw numbers (quality.json),
-per-frame PSNR plots along each shot (the paper's Fig. 7) and contact sheets."""
+"""Writing the quality benchmark's results: tables (quality.md, ending in the keyed frames, the
+node's candidates and matte, and the targets from quality_targets.py), raw numbers
+(quality.json), per-frame PSNR plots along each shot (the paper's Fig. 7) and contact sheets."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -14,7 +14,10 @@ import cv2
 import numpy as np
 import onnxruntime
 
-DISTANCE_BINS = ((0, 9), (10, 29), (30, 59), (60, 10**6))
+from excolor.files import file_sha256, replacing, write_atomically
+from quality_scoring import node_summary
+from quality_targets import DISTANCE_BINS, bin_label, fmt, sections
+
 SHEET_COLUMNS = 6
 SHEET_CELL_WIDTH = 192
 
@@ -30,9 +33,10 @@ def summarise(clip, protocol, method, bucket):
     for lo, hi in DISTANCE_BINS:
         inside = [r["psnr"] for r in rows if lo <= r["distance"] <= hi]
         if inside:
-            by_distance[f"{lo}-{hi if hi < 10**6 else ''}"] = _mean(inside)
+            by_distance[bin_label(lo, hi)] = _mean(inside)
     warp, truth_warp = _mean(bucket["warp"]), _mean(bucket["truth_warp"])
     colour, truth_colour = _mean([r["colorfulness"] for r in rows]), _mean([r["truth_colorfulness"] for r in rows])
+    keyed = bucket["keyed"]
     return {
         "clip": clip, "protocol": protocol, "method": method, "frames": len(rows),
         "psnr": _mean([r["psnr"] for r in rows]),
@@ -41,8 +45,13 @@ def summarise(clip, protocol, method, bucket):
         "warp_ratio": warp / truth_warp if truth_warp > 0 else float("nan"),
         "colorfulness": colour, "truth_colorfulness": truth_colour,
         "colorfulness_ratio": colour / truth_colour if truth_colour > 0 else float("nan"),
-        "seconds_per_frame": bucket["seconds"] / max(1, len(bucket["outputs"])),
+        "seconds_per_frame": bucket["seconds"] / max(1, bucket["frames_done"]),
         "psnr_by_distance": by_distance,
+        "keyed": keyed,
+        "keyed_psnr_min": min((k["psnr"] for k in keyed), default=float("nan")),
+        "after_key_psnr": _mean([r["psnr"] for r in rows if r["after_key"]]),
+        "between_keys_psnr": _mean([r["psnr"] for r in rows if r["between_keys"]]),
+        **node_summary(bucket),
         "per_frame": [{k: r[k] for k in ("frame", "shot", "distance", "psnr", "ab_mae")} for r in rows],
     }
 
@@ -57,7 +66,7 @@ def _git(*args):
 
 def model_record(model_dir):
     manifest = Path(model_dir) / "manifest.json"
-    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    digest = file_sha256(manifest)
     data = json.loads(manifest.read_text())
     training = data.get("provenance", {}).get("training", {})
     training = training if isinstance(training, dict) else {"note": str(training)}
@@ -85,10 +94,6 @@ def header(args, models, wall):
     }
 
 
-def _fmt(value, digits=2):
-    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-
-
 def markdown(head, results):
     lines = ["# Quality benchmark: excolor against no-learning baselines", ""]
     lines.append(f"- date: {head['date']}; commit {head['commit']} (benchmarks/ {head['tree']})")
@@ -101,22 +106,26 @@ def markdown(head, results):
         lines.append("- models: none (baselines only)")
     if head["quick"]:
         lines.append("- QUICK MODE: a few tiny frames; the numbers mean nothing")
-    lines += ["", "Input: gray clip (true L); scored against the true colour. Long side 448 unless quick.",
+    lines += ["", "Input: OpenCV's 8-bit gray (cv2.COLOR_RGB2GRAY) of each 8-bit frame, three equal channels; "
+              "keys: true colour frames. Scored on the output's ab recombined with the truth's L "
+              "(ab MAE on the output's ab), so luma earns nothing. Long side 448 unless quick; "
+              "frames a key is pinned to are scored apart (keyed frames, below).",
               "Warp error and colorfulness in brackets: the truth's own figure on the same frames.", "",
               "| clip | protocol | method | frames | PSNR dB | ab MAE | warp err (truth) | colorfulness (truth) | s/frame |",
               "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(
-            f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | {r['frames']} | {_fmt(r['psnr'])} | "
-            f"{_fmt(r['ab_mae'])} | {_fmt(r['warp_error'])} ({_fmt(r['truth_warp_error'])}) | "
-            f"{_fmt(r['colorfulness'], 1)} ({_fmt(r['truth_colorfulness'], 1)}) | {_fmt(r['seconds_per_frame'], 3)} |"
+            f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | {r['frames']} | {fmt(r['psnr'])} | "
+            f"{fmt(r['ab_mae'])} | {fmt(r['warp_error'])} ({fmt(r['truth_warp_error'])}) | "
+            f"{fmt(r['colorfulness'], 1)} ({fmt(r['truth_colorfulness'], 1)}) | {fmt(r['seconds_per_frame'], 3)} |"
         )
-    lines += ["", "## PSNR by distance from the reference frame (frames)", "",
-              "| clip | protocol | method | " + " | ".join(f"{lo}-{hi if hi < 10**6 else ''}" for lo, hi in DISTANCE_BINS) + " |",
+    lines += ["", "## PSNR by distance from the nearest key (frames)", "",
+              "| clip | protocol | method | " + " | ".join(bin_label(lo, hi) for lo, hi in DISTANCE_BINS) + " |",
               "|---|---|---|" + "---:|" * len(DISTANCE_BINS)]
     for r in results:
-        cells = [_fmt(r["psnr_by_distance"].get(f"{lo}-{hi if hi < 10**6 else ''}")) for lo, hi in DISTANCE_BINS]
+        cells = [fmt(r["psnr_by_distance"].get(bin_label(lo, hi))) for lo, hi in DISTANCE_BINS]
         lines.append(f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | " + " | ".join(cells) + " |")
+    lines += sections(results)
     lines += ["", "Plots: `quality_psnr_<clip>_<protocol>.png`; contact sheets: `quality_sheet_<clip>_<protocol>.jpg`", ""]
     return "\n".join(lines)
 
@@ -148,17 +157,23 @@ def plot_psnr(path, clip_name, protocol, results, shots):
     axes[0][0].legend(fontsize=8)
     figure.suptitle(f"{clip_name} — protocol {protocol}: per-frame PSNR along each shot")
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with replacing(path) as temp:
+        figure.savefig(temp, dpi=90, format="png")
     plt.close(figure)
 
 
+def sheet_frames(frames):
+    """The frames a contact sheet shows: SHEET_COLUMNS spread over `frames` (sorted)."""
+    frames = sorted(frames)
+    return [frames[round(i)] for i in np.linspace(0, len(frames) - 1, min(SHEET_COLUMNS, len(frames)))]
+
+
 def contact_sheet(path, clip, outputs):
-    """Rows: truth, then each method (the "gray" method is the input); columns: frames spread
-    over the clip."""
-    scored = sorted(set.intersection(*(set(o) for o in outputs.values()))) if outputs else []
-    if not scored:
+    """Rows: truth, then each method (the "gray" method is the input); columns: the frames
+    every method kept (outputs: {method: {frame: rgb}}, see sheet_frames)."""
+    picks = sorted(set.intersection(*(set(o) for o in outputs.values()))) if outputs else []
+    if not picks:
         return
-    picks = [scored[round(i)] for i in np.linspace(0, len(scored) - 1, min(SHEET_COLUMNS, len(scored)))]
     height = round(clip.truth.shape[1] * SHEET_CELL_WIDTH / clip.truth.shape[2])
     rows = [("truth", clip.truth)] + [(m, o) for m, o in outputs.items()]  # "gray" is the input
     strips = []
@@ -168,15 +183,18 @@ def contact_sheet(path, clip, outputs):
         cv2.putText(strip, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
         cv2.putText(strip, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
         strips.append(strip)
-    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(strips, axis=0), cv2.COLOR_RGB2BGR),
-                [cv2.IMWRITE_JPEG_QUALITY, 88])
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(np.concatenate(strips, axis=0), cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, 88])
+    if not ok:
+        raise RuntimeError(f"{path}: OpenCV could not encode the contact sheet")
+    write_atomically(path, jpeg.tobytes())
 
 
 def write_all(args, results, sheets, models, wall):
     out = Path(args.out)
     head = header(args, models, wall)
-    (out / "quality.md").write_text(markdown(head, results))
-    (out / "quality.json").write_text(json.dumps({"header": head, "results": results}, indent=1))
+    write_atomically(out / "quality.md", markdown(head, results))
+    write_atomically(out / "quality.json", json.dumps({"header": head, "results": results}, indent=1))
     for (clip_name, protocol), (clip, outputs) in sheets.items():
         stem = f"{clip_name.split('.')[0]}_{protocol}"
         if any(r["clip"] == clip_name and r["protocol"] == protocol for r in results):

@@ -1,5 +1,11 @@
+"""`python -m excolor`: the `excolor` command (excolor.cli.main)."""
 import sys
 
-from .cli import main
+try:
+    from .cli import main
+except KeyboardInterrupt:
+    # Ctrl-C in the instant before main() installs its handler: end as an interrupt does.
+    print("excolor: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

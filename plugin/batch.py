@@ -79,7 +79,7 @@ class Batch:
     `workspace`.
 
     node: a ColorizeNode with `source` and `shots` set. target: has exists(frame) and
-    write(frame, image HxWxC float32), thread-safe for distinct frames (excolor.outputs).
+    write(frame, FrameResult), thread-safe for distinct frames (excolor.outputs, excolor.matte).
     on_frame: optional callable(FrameResult) (previews). progress: optional object with
     update(n) (a tqdm bar). read_ahead / writers: frames decoded ahead of the node and writer
     threads behind it (excolor.overlap); 0 and 0 render strictly in turn (the benchmark's
@@ -237,7 +237,7 @@ class Batch:
         self.workspace.drop_waiting(other.key, frame)
 
     def _write(self, frame, frame_result):
-        self._writes.submit(frame, frame_result.image)  # marked done once its file is whole
+        self._writes.submit(frame, frame_result)  # marked done once its files are whole
         self._written.append(frame)
         if self.on_frame is not None:
             self.on_frame(frame_result)

@@ -11,7 +11,7 @@ numpy path beside it):
 - `lightness`: plate RGB (H, W, 3) -> l_full (H, W), display L 0..100, and l_content
   (h, w) = rows @ l_full @ columns, the plate at network size (the resize matrices of
   `excolor.resample.resize_matrix`, so the same weights as the host's resize).
-- `finish`: the guided upsampler's graph (`excolor.upsample.build_graph`) followed by Lab ->
+- `finish`: the guided upsampler's graph (`excolor.upsample`) followed by Lab ->
   display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3); and
   the confidence matte resized to the plate.
 
@@ -19,7 +19,8 @@ The graphs hold the same formulas as `excolor.colour` and `excolor.colour_manage
 them to float32 rounding of each other), for the case where those are fixed arithmetic: the
 working space is the network's display sRGB itself (`ColourConverter.works_in_model_space`, e.g.
 decoded video), so no OpenColorIO transform runs in between. Other working spaces keep the host
-path. Built with onnx.helper when the node is made; sizes are dynamic. On the CPU these graphs
+path. Defined in `excolor.graph_definitions` and shipped as files; the converter's luma weights
+are set on the finish sessions' options as initializers; sizes are dynamic. On the CPU these graphs
 are slower than the host's numpy in row bands (measured, speed_findings.md): they are for GPUs.
 """
 from __future__ import annotations
@@ -28,137 +29,17 @@ import functools
 
 import numpy as np
 
-from .colour import (LAB_EPSILON, LAB_INV_THRESHOLD, LAB_KAPPA, LAB_OFFSET, RGB_FROM_XYZ,
-                     SRGB_DECODE_THRESHOLD, SRGB_ENCODE_THRESHOLD, WHITE_D65_2, XYZ_FROM_RGB)
 from .colour_work import FullPlate
 from .errors import UsageError
-from .onnx_graphs import GraphBuilder, graph_session, onnx_model, run_session
+from .onnx_graphs import (LUMA_WEIGHT_SUM, LUMA_WEIGHTS, SessionsByRadius, finish_graph_name, graph_session,
+                          import_onnxruntime, recombine_graph_name, run_session)
 from .resample import resize_matrix
 from .runtime import CPU_PROVIDER
 from .timing import StageTimer
-from .upsample import OUTPUT_NAME as UPSAMPLED_AB, SessionsByRadius, UpsampleSettings
-from .upsample import build_graph as build_upsampler_graph
+from .upsample import UpsampleSettings
 
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
 FINISH_OUTPUTS = ("image_rgb", "confidence")
-
-
-def _lightness_of_display(g, rgb):
-    """L 0..100 of display sRGB (..., 3) -> (..., 1), as `excolor.colour.srgb_lightness`."""
-    # sRGB decode, both branches, the upper one on max(x, threshold) as the host does.
-    upper = g.op("Pow", g.op("Mul", g.op("Add", g.op("Max", rgb, g.const(SRGB_DECODE_THRESHOLD)),
-                                         g.const(0.055)), g.const(1 / 1.055)), g.const(2.4))
-    linear = g.op("Where", g.op("LessOrEqual", rgb, g.const(SRGB_DECODE_THRESHOLD)),
-                  g.op("Div", rgb, g.const(12.92)), upper)
-    y = g.op("MatMul", linear, g.const((XYZ_FROM_RGB[1] / WHITE_D65_2[1])[:, None]))
-    # Cube root above the Lab epsilon (y > 0 there, so Pow is exact enough), the linear toe below.
-    curve = g.op("Where", g.op("Greater", y, g.const(LAB_EPSILON)),
-                 g.op("Pow", g.op("Max", y, g.const(LAB_EPSILON)), g.const(1 / 3)),
-                 g.op("Add", g.op("Mul", y, g.const(LAB_KAPPA)), g.const(LAB_OFFSET)))
-    return g.op("Sub", g.op("Mul", curve, g.const(116.0)), g.const(16.0))
-
-
-def build_lightness_graph():
-    """plate_rgb (H, W, 3), rows (h, H), columns (W, w) float32 -> l_full (1, 1, H, W),
-    l_content (h, w).
-
-    The plate is clipped to 0..1 first, as `ColourConverter.to_display` does for the network.
-    """
-    g = GraphBuilder("lightness_")
-    display = g.op("Clip", "plate_rgb", g.const(0.0), g.const(1.0))
-    l_full = g.op("Squeeze", _lightness_of_display(g, display), g.const([2], np.int64))
-    g.output("l_full", g.op("Unsqueeze", l_full, g.const([0, 1], np.int64)))  # as the upsampler takes it
-    g.output("l_content", g.op("MatMul", g.op("MatMul", "rows", l_full), "columns"))
-    graph = g.graph(
-        "excolor_display_lightness",
-        [g.tensor("plate_rgb", ["height", "width", 3]), g.tensor("rows", ["low_height", "height"]),
-         g.tensor("columns", ["width", "low_width"])],
-        [g.tensor("l_full", [1, 1, "height", "width"]), g.tensor("l_content", ["low_height", "low_width"])],
-    )
-    return onnx_model(graph)
-
-
-def _lab_to_display(g, l_full, ab_full):
-    """L (1, 1, H, W) and ab (1, 2, H, W) -> display sRGB (H, W, 3), as
-    `excolor.colour.lab_planes_to_srgb` (unclipped)."""
-    fy = g.op("Mul", g.op("Add", l_full, g.const(16.0)), g.const(1 / 116.0))
-    a, b = g.op("Split", ab_full, g.const([1, 1], np.int64), outputs=2, axis=1)
-    fx = g.op("Add", g.op("Mul", a, g.const(1 / 500.0)), fy)
-    fz = g.op("Add", g.op("Mul", b, g.const(-1 / 200.0)), fy)
-    f = g.op("Transpose", g.op("Concat", fx, fy, fz, axis=1), perm=[0, 2, 3, 1])  # (1, H, W, 3)
-    cube = g.op("Mul", g.op("Mul", f, f), f)
-    toe = g.op("Div", g.op("Sub", f, g.const(LAB_OFFSET)), g.const(LAB_KAPPA))
-    xyz = g.op("Where", g.op("LessOrEqual", f, g.const(LAB_INV_THRESHOLD)), toe, cube)
-    matrix = RGB_FROM_XYZ * WHITE_D65_2[None, :]
-    linear = g.op("Squeeze", g.op("MatMul", xyz, g.const(matrix.T)), g.const([0], np.int64))
-    upper = g.op("Sub", g.op("Mul", g.op("Pow", g.op("Max", linear, g.const(SRGB_ENCODE_THRESHOLD)),
-                                         g.const(1 / 2.4)), g.const(1.055)), g.const(0.055))
-    return g.op("Where", g.op("LessOrEqual", linear, g.const(SRGB_ENCODE_THRESHOLD)),
-                g.op("Mul", linear, g.const(12.92)), upper)
-
-
-def _recombine(g, plate, colour, luma_coefficients, display_referred):
-    """`ColourConverter.recombine` for a working space that is display sRGB (no OCIO transform,
-    chroma as an offset), followed by `gamut_limited`: (H, W, 3) plate and colour -> (H, W, 3)."""
-    weights = np.asarray(luma_coefficients, dtype=np.float32)
-    weight_sum = np.float32(np.asarray(luma_coefficients, dtype=np.float64).sum())
-    column = g.const(weights[:, None])
-    luma_plate = g.op("MatMul", plate, column)  # (H, W, 1)
-    luma_colour = g.op("MatMul", colour, column)
-    chroma = g.op("Sub", colour, g.op("Div", luma_colour, g.const(weight_sum)))
-    # Take out what luma the offset still carries (rounding), as the host does.
-    chroma = g.op("Sub", chroma, g.op("Div", g.op("MatMul", chroma, column), g.const(weight_sum)))
-    base = g.op("Div", luma_plate, g.const(weight_sum))
-    infinity = g.const(np.inf)
-    # k: the largest factor in [0, 1] keeping every channel >= 0 (and <= 1 under the bound).
-    lowest = g.op("ReduceMin", chroma, axes=[2], keepdims=1)
-    k = g.op("Where", g.op("Less", lowest, g.const(0.0)), g.op("Div", base, g.op("Neg", lowest)), infinity)
-    if display_referred:
-        highest = g.op("ReduceMax", chroma, axes=[2], keepdims=1)
-        bounded = g.op("LessOrEqual", luma_plate, g.const(1.0))
-        limit = g.op("Where", g.op("And", bounded, g.op("Greater", highest, g.const(0.0))),
-                     g.op("Div", g.op("Sub", g.const(1.0), base), highest), infinity)
-        k = g.op("Min", k, limit)
-    k = g.op("Clip", k, g.const(0.0), g.const(1.0))
-    out = g.op("Add", g.op("Mul", chroma, k), base)
-    # Snap float residues beyond the bounds, leaving pixels whose gray level is itself outside.
-    floor = g.op("Where", g.op("GreaterOrEqual", base, g.const(0.0)), g.const(0.0), g.const(-np.inf))
-    out = g.op("Max", out, floor)
-    if display_referred:
-        inside = g.op("And", bounded, g.op("LessOrEqual", base, g.const(1.0)))
-        out = g.op("Min", out, g.op("Where", inside, g.const(1.0), infinity))
-    return out
-
-
-def build_finish_graph(luma_coefficients, display_referred=True, radius=1):
-    """The guided upsampler's graph (box radius `radius`) extended to the finished image and its
-    confidence matte.
-
-    Inputs: the upsampler's (l_full (1, 1, H, W), l_low (1, 1, h, w), ab_low (1, 2, h, w), eps);
-    plate_rgb (H, W, 3) float32 in the working space (= display sRGB);
-    confidence_low (h, w) and the resize matrices rows_up (H, h), columns_up (w, W).
-    Outputs: image_rgb (H, W, 3) float32, the plate's luma with the upsampled chroma;
-    confidence (H, W) float32 in 0..1. luma_coefficients (3,) and display_referred are the
-    ColourConverter's.
-    """
-    model = build_upsampler_graph(radius)
-    g = GraphBuilder("finish_")
-    colour = _lab_to_display(g, "l_full", UPSAMPLED_AB)
-    g.output("image_rgb", _recombine(g, "plate_rgb", colour, luma_coefficients, display_referred))
-    confidence = g.op("MatMul", g.op("MatMul", "rows_up", "confidence_low"), "columns_up")
-    g.output("confidence", g.op("Clip", confidence, g.const(0.0), g.const(1.0)))
-    graph = model.graph
-    graph.name = "excolor_finish"
-    graph.node.extend(g.nodes)
-    graph.initializer.extend(g.constants)
-    graph.input.extend([g.tensor("plate_rgb", ["height", "width", 3]),
-                        g.tensor("confidence_low", ["low_height", "low_width"]),
-                        g.tensor("rows_up", ["height", "low_height"]),
-                        g.tensor("columns_up", ["low_width", "width"])])
-    del graph.output[:]
-    graph.output.extend([g.tensor("image_rgb", ["height", "width", 3]),
-                         g.tensor("confidence", ["height", "width"])])
-    return onnx_model(graph)
 
 
 @functools.lru_cache(maxsize=16)
@@ -183,8 +64,7 @@ class GraphColourWork:
 
     def __init__(self, converter, providers=(CPU_PROVIDER,), session_options=None,
                  settings: UpsampleSettings = UpsampleSettings(), io_binding=False, device="cpu", timer=None):
-        import onnxruntime as ort  # deferred as in excolor.runtime: the node imports it when made
-
+        ort = import_onnxruntime()  # deferred as in excolor.runtime: the node imports it when made
         if not converter.works_in_model_space:
             raise UsageError(
                 f"colour graphs need the working space to be the network's display sRGB; "
@@ -196,10 +76,21 @@ class GraphColourWork:
         # Where bound runs keep values; None runs the graphs on numpy feeds.
         self._device = device if io_binding else None
         self._timer = timer or StageTimer()
-        self._lightness = graph_session(build_lightness_graph(), providers, session_options)
-        self._finish = SessionsByRadius(
-            lambda radius: build_finish_graph(converter.luma_coefficients, converter.display_referred, radius),
-            providers, session_options)
+        self._lightness = graph_session("lightness", providers, session_options)
+        finish_options = session_options or ort.SessionOptions()
+        # The converter's weights replace the finish graphs' placeholder initializers, as the
+        # constants they are (graph optimisations see them); their names are the finish graphs'
+        # own, so other sessions made with the node's options ignore them. The options hold
+        # references only: the OrtValues must live as long as the sessions.
+        weights = np.asarray(converter.luma_coefficients, dtype=np.float64)
+        self._luma = (ort.OrtValue.ortvalue_from_numpy(weights.astype(np.float32)[:, None]),
+                      ort.OrtValue.ortvalue_from_numpy(np.array(np.float32(weights.sum()))))
+        finish_options.add_initializer(LUMA_WEIGHTS, self._luma[0])
+        finish_options.add_initializer(LUMA_WEIGHT_SUM, self._luma[1])
+        self._finish = SessionsByRadius(lambda radius: finish_graph_name(converter.display_referred, radius),
+                                        providers, finish_options)
+        self._recombine = graph_session(recombine_graph_name(converter.display_referred), providers,
+                                        finish_options)
         self.providers = self._lightness.get_providers()
 
     def lightness(self, plate, content_h, content_w):
@@ -232,6 +123,19 @@ class GraphColourWork:
             }
             finish = self._finish.get(self.settings.radius_for(l_low.shape))
             rgb, confidence = run_session(finish, feeds, FINISH_OUTPUTS, self._device)
+            if plate.plate.shape[2] == 3:
+                return rgb, confidence
+            image = plate.plate.copy()  # extra channels (alpha, mattes) pass through untouched
+            image[..., :3] = rgb
+            return image, confidence
+
+    def finish_full(self, plate, ab_full, confidence):
+        """`finish` for ab_full (2, H, W) already at the plate's size (no upsampling)."""
+        with self._timer.stage("colour_out"):
+            feeds = {"l_full": plate.l_full, "plate_rgb": plate.rgb,
+                     "ab_full": np.ascontiguousarray(ab_full, dtype=np.float32)[None]}
+            (rgb,) = run_session(self._recombine, feeds, ("image_rgb",), self._device)
+            confidence = np.clip(confidence, 0.0, 1.0).astype(np.float32)
             if plate.plate.shape[2] == 3:
                 return rgb, confidence
             image = plate.plate.copy()  # extra channels (alpha, mattes) pass through untouched

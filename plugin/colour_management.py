@@ -9,7 +9,8 @@ chroma is taken from the network. Colours that leave the gamut lose chroma at co
 factor per pixel; no channel is ever clipped.
 
 Defaults (used when no config / colourspace is given):
-- config: OCIO's built-in CG config (`ocio://cg-config-latest`; v5.0.0 with OCIO 2.6).
+- config: the one `$OCIO` names, as Nuke, Blender and OpenImageIO read it (an explicit config
+  wins over it), else OCIO's built-in CG config (`ocio://cg-config-latest`; v5.0.0 with OCIO 2.6).
 - input space by input kind: "video" (8-bit/16-bit integer video and stills, display-referred) ->
   "sRGB Encoded Rec.709 (sRGB)", so an sRGB plate reaches the network unchanged; "scene_linear"
   (EXR and other float files) -> "Linear Rec.709 (sRGB)", the scene-linear space Blender and Nuke
@@ -24,6 +25,7 @@ Defaults (used when no config / colourspace is given):
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -80,17 +82,35 @@ def input_kind_for_pixels(pixel_type: str) -> str:
     return "scene_linear" if pixel_type in ("half", "float") else "video"
 
 
+def config_source(config: str | Path | ocio.Config | None = None):
+    """The config `load_config(config)` loads: `config` itself when given, else the one the
+    `OCIO` environment variable names, else the built-in CG config's URI."""
+    if config is not None:
+        return config
+    return os.environ.get("OCIO") or BUILTIN_CONFIG
+
+
 def load_config(config: str | Path | ocio.Config | None = None) -> ocio.Config:
-    """An OCIO config from a file path, an `ocio://` URI, a built-in name, or None (built-in CG).
+    """An OCIO config from a file path, an `ocio://` URI, a built-in name, or None ($OCIO's
+    config when that variable is set, else the built-in CG config).
 
     Raises InputError naming the file when it is missing or not a valid config, UsageError listing
     the built-in names when an unknown built-in is asked for.
     """
     if isinstance(config, ocio.Config):
         return config
-    if config is None:
-        config = BUILTIN_CONFIG
-    text = str(config)
+    from_environment = config is None and bool(os.environ.get("OCIO"))
+    config = config_source(config)
+    try:
+        return _load(str(config))
+    except (InputError, UsageError) as error:
+        if from_environment:
+            # Say where the name came from: the user typed no config on this command.
+            raise type(error)(f"$OCIO: {error} (unset OCIO or pass --ocio-config)") from error
+        raise
+
+
+def _load(text: str) -> ocio.Config:
     builtin_names = [name for name in ocio.BuiltinConfigRegistry()]
     if text in builtin_names or text in ("cg-config-latest", "studio-config-latest", "default"):
         text = "ocio://" + text

@@ -44,6 +44,12 @@ class FullPlate:
     def width(self):
         return self.plate.shape[1]
 
+    def lightness_on_host(self):
+        """l_full as (H, W) numpy on the host: the motion step runs there, so on a device this
+        is one download of H x W floats a frame."""
+        value = self.l_full if isinstance(self.l_full, np.ndarray) else self.l_full.numpy()
+        return value.reshape(self.height, self.width)
+
 
 class ColourWork(Protocol):
     """What the node asks of its full-resolution colour work. Implementations time their own
@@ -59,6 +65,11 @@ class ColourWork(Protocol):
         """l_low (h, w), ab_low (2, h, w) and confidence_low (h, w) at network content size ->
         (image (H, W, C) float32: the plate's luma with the network's chroma, channels beyond
         RGB copied; confidence (H, W) float32 in 0..1)."""
+
+    def finish_full(self, plate: FullPlate, ab_full: np.ndarray,
+                    confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`finish` for chroma already at the plate's size: ab_full (2, H, W) and confidence
+        (H, W) are used as they are (no upsampling), so a keyframe comes back exactly."""
 
 
 class HostColourWork:
@@ -84,9 +95,12 @@ class HostColourWork:
     def finish(self, plate, l_low, ab_low, confidence_low):
         with self._timer.stage("chroma"):
             ab_full = self._upsampler(plate.l_full, l_low, ab_low)
+        return self.finish_full(plate, ab_full, resize(confidence_low, plate.height, plate.width))
+
+    def finish_full(self, plate, ab_full, confidence):
         with self._timer.stage("colour_out"):
             image = plate.plate.copy()
             self._bands.run(lambda l, ab, rgb: self._colour.recombine(rgb, lab_planes_to_srgb(l, ab)),
                             image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.rgb, 0))
-            confidence = np.clip(resize(confidence_low, plate.height, plate.width), 0.0, 1.0)
+            confidence = np.clip(confidence, 0.0, 1.0)
         return image, confidence

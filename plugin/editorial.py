@@ -6,6 +6,10 @@ checks a JSON file. The convention (docs/editorial.md):
 - every clip of the timeline's video tracks is a shot; gaps and transitions are skipped;
 - the clip's source range is the shot's frames: first = source start in frames at the range's
   own rate, last = first + duration - 1 (inclusive, frame numbers as on disk);
+- an EDL's timecodes are read at --edl-rate, else at INPUT's frame rate when INPUT is a video,
+  else at 24 fps; for a video INPUT, source timecode is mapped to its frames (0-based) by the
+  start timecode the video carries (a QuickTime/MP4 timecode track or `timecode` metadata), so
+  source 01:00:00:10 of a video starting at 01:00:00:00 is frame 10;
 - the clip's name is the shot's name (messages name it);
 - references, relative to the timeline file:
   * clip metadata ``{"excolor": {"reference": "key.png", "reference_frame": 1001}}`` or
@@ -22,6 +26,7 @@ converting a SHOTS.json) become markers, an unpinned reference stays in the clip
 """
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError, UsageError
 from .files import replacing
@@ -39,21 +44,30 @@ def _otio():
     return opentimelineio
 
 
-def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
+def read_timeline_shots(path, edl_rate=None, media=None):
     """Read a timeline -> ``{"shots": [...]}`` as in SHOTS.json (paths relative to the file).
 
-    path: .otio (any OTIO file) or .edl (CMX 3600, read at `edl_rate` frames per second).
+    path: .otio (any OTIO file) or .edl (CMX 3600). edl_rate: frames per second of an EDL's
+    timecode (default: `media`'s rate when it is a video, else 24). media: INPUT, whose start
+    timecode (a video's) an EDL's source timecode is counted from.
     Raises InputError (missing, unreadable) or UsageError naming the clip (no source range,
-    a fractional frame, a marker outside the clip, both metadata and markers as references).
+    a fractional frame, a marker outside the clip, both metadata and markers as references,
+    a clip before the video's start timecode, an --edl-rate that is not the video's rate).
     """
     otio = _otio()
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: timeline is missing (no such file)")
     is_edl = path.suffix.lower() == ".edl"
+    timing = video_timing(media) if is_edl and media is not None else None
+    if timing and edl_rate and abs(edl_rate - timing.rate) > 1e-3:
+        raise UsageError(f"--edl-rate {edl_rate:g}: INPUT {media} runs at {timing.rate:g} fps, and its "
+                         "frames are numbered by that rate; give its rate or leave --edl-rate out")
+    rate = edl_rate or (timing.rate if timing else DEFAULT_EDL_RATE)
+    start = timing.start_frame if timing else 0
     try:
         if is_edl:
-            timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=edl_rate)
+            timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=rate)
         else:
             timeline = otio.adapters.read_from_file(str(path))
     except (otio.exceptions.OTIOError, ValueError, KeyError, TypeError, OSError) as error:
@@ -73,10 +87,50 @@ def read_timeline_shots(path, edl_rate=DEFAULT_EDL_RATE):
                 # The EDL reader puts the track's record start at -source_range.start.
                 offset = track.source_range.start_time if track.source_range else otio.opentime.RationalTime()
                 record_start = track.range_of_child_at_index(index).start_time - offset
-            shots.append(_clip_shot(item, where, record_start))
+            shots.append(_clip_shot(item, where, record_start, start, timing))
     if not shots:
         raise UsageError(f"{path}: the timeline has no clips (one clip per shot)")
     return {"shots": shots}
+
+
+class VideoTiming(NamedTuple):
+    """A video's frame rate and where its frames sit in its source timecode."""
+
+    path: str
+    rate: float
+    timecode: str  # "01:00:00:00" as the file says, or "00:00:00:00" without one
+    start_frame: int  # the timecode's frame count at `rate`: source frame of the video's frame 0
+
+
+def video_timing(media):
+    """The VideoTiming of `media` when it is a video file, else None (an image sequence, whose
+    frame numbers are its timecode's frames already). The start timecode is the video stream's
+    `timecode` metadata, or the container's, or that of a data stream (QuickTime's tmcd track)."""
+    # PyAV (and excolor.io, which loads it and OpenImageIO) only when a cut list meets an
+    # INPUT: `excolor --help` imports this module.
+    import av
+
+    from .io import is_video_path
+
+    if not is_video_path(media) or not Path(media).is_file():
+        return None
+
+    otio = _otio()
+    try:
+        with av.open(str(media)) as container:
+            stream = container.streams.video[0]
+            rate = float(stream.average_rate or stream.guessed_rate or DEFAULT_EDL_RATE)
+            found = [s.metadata.get("timecode") for s in (stream, *container.streams.data)]
+            timecode = next((tc for tc in (*found, container.metadata.get("timecode")) if tc), None)
+    except (av.error.FFmpegError, IndexError) as error:
+        raise InputError(f"{media}: not a readable video ({error})") from error
+    if timecode is None:
+        return VideoTiming(str(media), rate, "00:00:00:00", 0)
+    try:
+        start = otio.opentime.from_timecode(timecode, rate).to_frames()
+    except ValueError as error:
+        raise InputError(f"{media}: start timecode {timecode!r} is not valid at {rate:g} fps ({error})") from error
+    return VideoTiming(str(media), rate, timecode, int(start))
 
 
 def _video_tracks(timeline, path):
@@ -96,15 +150,19 @@ def _frames(time, where, what):
     return int(value)
 
 
-def _clip_shot(clip, where, record_start):
-    """One clip -> a SHOTS.json shot dict (record_start: the clip's EDL record time, or None)."""
+def _clip_shot(clip, where, record_start, start=0, timing=None):
+    """One clip -> a SHOTS.json shot dict (record_start: the clip's EDL record time, or None;
+    start: the frame number of INPUT's first frame in the source timecode, subtracted)."""
     otio = _otio()
 
     try:
         source = clip.source_range or clip.available_range()
     except otio.exceptions.OTIOError as error:  # no media to take a range from
         raise UsageError(f"{where}: has no source range (and its media gives none): {error}") from error
-    first = _frames(source.start_time, where, "source start")
+    first = _frames(source.start_time, where, "source start") - start
+    if first < 0:
+        raise UsageError(f"{where}: source timecode {otio.opentime.to_timecode(source.start_time)} is "
+                         f"before the start timecode of INPUT {timing.path} ({timing.timecode})")
     count = _frames(source.duration.rescaled_to(source.start_time), where, "duration")
     if count < 1:
         raise UsageError(f"{where}: its source range is empty")
@@ -119,10 +177,10 @@ def _clip_shot(clip, where, record_start):
         image = _marker_reference(marker)
         if image is None:
             continue
-        start = marker.marked_range.start_time
+        at = marker.marked_range.start_time
         if record_start is not None:  # EDL: record timecode -> the clip's source frames
-            start = start - record_start + source.start_time
-        frame = _frames(start.rescaled_to(source.start_time), where, f"marker '{marker.name}' time")
+            at = at - record_start + source.start_time
+        frame = _frames(at.rescaled_to(source.start_time), where, f"marker '{marker.name}' time") - start
         if not first <= frame <= last:
             raise UsageError(
                 f"{where}: marker '{marker.name}' is at frame {frame}, outside the clip's source "

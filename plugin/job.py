@@ -1,14 +1,14 @@
 """`excolor colorize` end to end: check the inputs, set up node and `.excolor/`, run, report.
 
-Every check happens before the first frame is rendered, and names what is wrong: the input
-(missing frames), the shots (overlaps, ranges, placeholders), the references (missing,
-unreadable; gray ones warn), the model (hash, graphs), the output (unwritable, would overwrite
-the input or frames made by something else).
+Every check happens before the first frame is rendered, and names what is wrong: the options
+and the shots and frames (excolor.job_checks), the references (missing, unreadable), the model
+(hash, graphs), the encoder's settings (tried on one frame), every path the job writes
+(excolor.output_paths: never an input, never a file this job did not write).
 
-`colorize(options)` makes those checks and holds what they found in a ColorizeJob, whose
-`render()` makes the node, opens the output's `.excolor/` workspace, runs the Batch (the
-scheduler, excolor.batch) into the output's target (excolor.outputs), encodes a video and
-writes the contact sheet.
+`colorize(options)` makes the first checks and holds what they found in a ColorizeJob, whose
+`render()` makes the node, makes the last checks, creates OUTPUT's folders, opens the output's
+`.excolor/` workspace, runs the Batch (the scheduler, excolor.batch) into the output's target
+(excolor.outputs), encodes a video and writes the contact sheet.
 """
 from __future__ import annotations
 
@@ -17,24 +17,29 @@ import signal
 import sys
 import threading
 import warnings
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 from . import io
 from .batch import DIRECTIONS, Batch, delivery_order, waiting_error
-from .colour_management import ColourConverter, input_kind_for_pixels
-from .errors import InputError, OutputError, UsageError
+from .colour_management import BUILTIN_CONFIG, ColourConverter, config_source, input_kind_for_pixels
+from .display_view import display_format, display_view_for
+from .errors import ExcolorError, UsageError
 from .files import file_sha256, temp_name
+from .job_checks import check_encoder, check_frames, check_options, claim_output_paths, option_words
+from .matte import Matte
 from .node import ColorizeNode
-from .outputs import (SequenceTarget, StreamedVideoTarget, VideoFramesTarget, encode_video, output_dir_and_name,
-                      refuse_input_as_output)
+from .output_paths import output_location, record_written
+from .outputs import EncodedVideoTarget, StreamedVideoTarget, VideoFramesTarget, encode_video
 from .overlap import DEFAULT_READ_AHEAD
-from .preview import SheetRow, shot_samples, write_contact_sheet
+from .preview import SheetDisplay, SheetRow, row_reference, shot_samples, write_contact_sheet
 from .progress import progress_bar
 from .runs import Keyframe, Shot
-from .shotlist import (FrameRange, ShotEntry, check_references, check_shots, load_shot_list, parse_frame_range,
-                       single_shot)
-from .workspace import Workspace
+from .shotlist import FrameRange, ShotEntry, check_references, parse_frame_range
+from .threads import limit_threads
+from .tuning import NodeTuning
+from .workspace import Workspace, fingerprint_digest
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -56,17 +61,20 @@ class JobOptions:
     network_size: int | None
     device: Literal["auto", "cpu", "cuda"]
     io_threads: int
+    threads: int | None = None  # --threads: at most this many threads per pool
+    edl_rate: float | None = None  # --edl-rate: an EDL's timecode rate (excolor.editorial)
     ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
     input_space: str | None
     saturation: float | None
     preview: str | None
+    matte: str | None  # a sequence pattern, or "channel" (excolor.matte)
     overwrite: bool
     stream: bool
     codec: str
     crf: int
     preset: str | None
     pix_fmt: str | None
-    fps: float | None
+    fps: Fraction | None
 
     @classmethod
     def from_namespace(cls, args):
@@ -91,6 +99,11 @@ def _terminated(signum, frame):
 
 def colorize(options):
     """Run the command; returns the exit code (errors are raised as ExcolorError)."""
+    if options.threads is not None:
+        # OpenCV, BLAS and the io threads here; ONNX Runtime and the colour bands through the
+        # node's tuning (make_node).
+        limit_threads(options.threads)
+        options = dataclasses.replace(options, io_threads=min(options.io_threads, options.threads))
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminated)
@@ -105,63 +118,17 @@ def colorize(options):
 
 
 def _colorize(options):
-    if options.reference is None and options.shots is None:
-        raise UsageError("give the colours: --reference IMG (one shot) or --shots SHOTS.json")
-    if options.reference_frame is not None and options.reference is None:
-        raise UsageError("--reference-frame goes with --reference")
-    if options.state_every < 1:
-        raise UsageError(f"--state-every {options.state_every}: must be at least 1")
-    if options.preroll < 0:
-        raise UsageError(f"--preroll {options.preroll}: must be 0 or more frames")
-    if options.preset is not None and options.codec not in io.PRESET_CODECS:
-        raise UsageError(f"--preset {options.preset}: presets are for {' and '.join(io.PRESET_CODECS)}, "
-                         f"not --codec {options.codec}")
     output_kind = io.describe_kind(options.output)
-    if output_kind == "image":
-        raise UsageError(
-            f"OUTPUT {options.output}: must be a video ({', '.join(io.VIDEO_EXTENSIONS)}) or an image "
-            "sequence with a frame field, e.g. out/shot.####.exr"
-        )
+    check_options(options, output_kind)
     frames = parse_frame_range(options.frames) if options.frames else None
     reader = io.open_input(options.input)
     try:
-        refuse_input_as_output(reader, options.output, output_kind)
-        return _checked_job(options, reader, frames, output_kind).render()
+        entries, frame_range, covered = check_frames(options, reader, frames)
+        matte = Matte.parse(options.matte, options.output, output_kind)
+        return ColorizeJob(options=options, reader=reader, entries=entries, references=check_references(entries),
+                           frames=frame_range, covered=covered, output_kind=output_kind, matte=matte).render()
     finally:
         reader.close()
-
-
-def _checked_job(options, reader, frames, output_kind):
-    """The ColorizeJob once the shots, frames and references pass their checks."""
-    first, last = frames or (reader.first, reader.last)
-    if options.shots is not None:
-        entries = load_shot_list(options.shots)
-    else:
-        if options.reference_frame is not None and not first <= options.reference_frame <= last:
-            raise UsageError(
-                f"--reference-frame {options.reference_frame} is outside frames {first}-{last}"
-            )
-        entries = single_shot(options.reference, first, last, options.reference_frame)
-    uncovered = check_shots(entries, reader.first, reader.last, frames)
-    if uncovered:
-        warnings.warn(uncovered)
-    covered = sorted({f for e in entries for f in e.frames_in(first, last)})
-    if not covered:
-        raise UsageError(f"no shot covers frames {first}-{last}: nothing to render")
-    missing = reader.missing(covered[0], covered[-1])
-    missing = [f for f in missing if f in set(covered)]
-    if missing:
-        raise InputError(
-            f"{reader.name}: frames {io.ranges_text(missing)} are missing "
-            f"(first missing file: {_frame_path(reader, missing[0])})"
-        )
-    return ColorizeJob(options=options, reader=reader, entries=entries, references=check_references(entries),
-                       frames=FrameRange(first, last), covered=covered, output_kind=output_kind)
-
-
-def _frame_path(reader, frame):
-    pattern = getattr(reader, "pattern", None)
-    return pattern.path(frame) if pattern is not None else reader.name
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -175,6 +142,7 @@ class ColorizeJob:
     frames: FrameRange  # the frames to render: --frames, or the whole input
     covered: list[int]  # the frames of `frames` some shot covers, in order
     output_kind: Literal["video", "sequence"]
+    matte: Matte  # where --matte writes the confidence matte (a Matte writing nothing without it)
 
     @property
     def first(self):
@@ -193,9 +161,12 @@ class ColorizeJob:
                 model=options.model, device=options.device, network_long_side=options.network_size,
                 ocio_config=options.ocio_config, input_space=options.input_space,
                 saturation=options.saturation, input_kind=kind,
+                tuning=NodeTuning(threads=options.threads),
             )
         except ValueError as error:
-            raise UsageError(str(error)) from error
+            raise UsageError(option_words(str(error))) from error
+        except ExcolorError as error:  # the model or the device: same error, the command's words
+            raise type(error)(option_words(str(error))) from error
         node.source = reader.read
         try:
             node.shots = [
@@ -214,17 +185,18 @@ class ColorizeJob:
                 {"image": Path(image).name, "frame": frame, "sha256": self.references[image]}
                 for image, frame in entry.keyframes
             ]
-        config = self.options.ocio_config
+        config = config_source(self.options.ocio_config)  # $OCIO's config when no --ocio-config
         return {
             "model": node.model.sha256(),
             "shots": shots,
             "settings": {
                 "network long side": node.network_long_side,
                 "saturation": node.saturation,
-                "ocio config": file_sha256(config) if config and Path(config).is_file() else (config or "built-in"),
+                "ocio config": file_sha256(config) if Path(config).is_file() else config.replace(BUILTIN_CONFIG, "built-in"),
                 "input space": self.options.input_space or "default",
                 "pinned start": node.pinned_start,
                 "preroll": self.options.preroll,
+                **self.matte.fingerprint(),
             },
             "input size": [self.reader.width, self.reader.height],
         }
@@ -232,20 +204,27 @@ class ColorizeJob:
     def render(self):
         """Render the frames into OUTPUT, resuming from `.excolor/`; returns the exit code."""
         options = self.options
-        folder, name = output_dir_and_name(options.output, self.output_kind)
         node = self.make_node()
         if options.stream:
             self._check_streamable(node)
+        if self.output_kind == "video":
+            # One frame's worth of the input's audio and other streams, not the whole file's.
+            check_encoder(options, self.reader, lambda path, temp: self.video_writer(path, temp, (self.first,) * 2))
+        workspace = Workspace(*output_location(options.output, self.output_kind))
+        # Every path checked before anything is created: a refused job leaves no folder behind.
+        claim_output_paths(self, workspace, fingerprint_digest(self.fingerprint(node))).create_folders()
         say(f"model {node.model.path} on {node.device}; frames {self.first}-{self.last}; {len(self.entries)} shot(s)")
-        workspace = Workspace(folder, name)
         target, complete = self._open_output(node, workspace)
-        if complete:
+        if complete and not self.matte.missing(self.covered):
             say(f"{options.output} is already complete")
             return self._finish_preview(node, {}, target, workspace)
+        if complete:  # only matte files are missing: render their frames, keep the video
+            target = EncodedVideoTarget()
         captured = {}
         read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
         if options.stream:
-            target = StreamedVideoTarget(self._video_writer(workspace), self.first, self.last)
+            target = StreamedVideoTarget(self._video_writer(workspace), self.first, self.last,
+                                         view=display_view_for(node.colour, options.output, "uint16"))
         report = self._run_batch(node, workspace, target, captured)
         say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
         if report.waiting:
@@ -254,7 +233,7 @@ class ColorizeJob:
             self._mark_complete(workspace)
             if (workspace.root / "frames").is_dir():  # frames an earlier cached render left
                 VideoFramesTarget(workspace).clear()
-        elif self.output_kind == "video":
+        elif self.output_kind == "video" and not complete:
             pending = [f for f in self.covered if not target.exists(f)]
             if pending:
                 say(f"video not encoded yet: {len(pending)} frame(s) still to render")
@@ -265,30 +244,28 @@ class ColorizeJob:
         return self._finish_preview(node, captured, target, workspace)
 
     def _open_output(self, node, workspace):
-        """Check OUTPUT against what `.excolor/` knows and open the workspace under this job's
-        fingerprint -> (target, True when a video OUTPUT is already complete). A streamed video's
-        target is made later (None here)."""
+        """Open the workspace under this job's fingerprint (OUTPUT's paths were claimed before)
+        -> (target, True when a video OUTPUT is already complete). A streamed video's target is
+        made later (None here)."""
         options = self.options
-        fresh = not (workspace.root / "fingerprint.json").is_file()
         if self.output_kind == "video":
-            if Path(options.output).exists() and not options.overwrite and (fresh or not workspace.completed()):
-                raise OutputError(f"OUTPUT {options.output} exists; pass --overwrite to replace it")
             workspace.open(self.fingerprint(node), options.overwrite)
             deep = self.reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
-            target = None if options.stream else VideoFramesTarget(workspace, deep=deep)
+            target = None if options.stream else VideoFramesTarget(
+                workspace, deep=deep, view=display_view_for(node.colour, options.output, "uint16"))
             complete = (workspace.completed() == [self.first, self.last] and Path(options.output).exists()
                         and not options.overwrite)
+            if target is not None:  # the cached frames of an encoded video are gone
+                workspace.frame_files = (*(() if complete else (target.pattern.path,)), *self._matte_files())
             return target, complete
         pattern = io.SequencePattern.parse(options.output)
-        if fresh and not options.overwrite:
-            existing = [f for f in self.covered if pattern.path(f).exists()]
-            if existing:
-                raise OutputError(
-                    f"OUTPUT {pattern.display()} already has {len(existing)} frame(s) (e.g. "
-                    f"{pattern.path(existing[0])}) not made by this render; pass --overwrite"
-                )
         workspace.open(self.fingerprint(node), options.overwrite)
-        return SequenceTarget(io.SequenceWriter(pattern, self.reader.pixel_format, workspace.tmp)), False
+        workspace.frame_files = (pattern.path, *self._matte_files())
+        pixel_format = display_format(self.reader.pixel_format, node.colour, pattern.display(), pattern.extension)
+        return self.matte.output_target(pattern, pixel_format, workspace.tmp), False
+
+    def _matte_files(self):
+        return (self.matte.pattern.path,) if self.matte.form == "sequence" else ()
 
     def _run_batch(self, node, workspace, target, captured):
         """Run the Batch into `target` with a progress bar; the contact sheet's frames rendered
@@ -301,12 +278,12 @@ class ColorizeJob:
             if result.frame in wanted:
                 captured[result.frame] = result
 
-        writers = options.io_threads
+        writers, read_ahead = options.io_threads, DEFAULT_READ_AHEAD if options.io_threads else 0
         if options.stream:
             writers = min(writers, 1)  # the encoder takes frames in order, on one thread
-        batch = Batch(node, target, workspace, self.frames, state_every=options.state_every,
-                      direction=options.direction, on_frame=keep, preroll=options.preroll,
-                      read_ahead=DEFAULT_READ_AHEAD if options.io_threads else 0, writers=writers)
+        batch = Batch(node, self.matte.beside(target, workspace.tmp), workspace, self.frames,
+                      state_every=options.state_every, direction=options.direction, on_frame=keep,
+                      preroll=options.preroll, read_ahead=read_ahead, writers=writers)
         progress = progress_bar(len(batch.frames_to_write()), "colorizing")
         batch.progress = progress
         try:
@@ -327,11 +304,18 @@ class ColorizeJob:
         say(f"wrote {self.options.output}")
 
     def _video_writer(self, workspace):
+        """OUTPUT's VideoWriter, encoding into the workspace's tmp/ until finished."""
+        output = self.options.output
+        return self.video_writer(output, workspace.tmp / temp_name("encoding" + Path(output).suffix))
+
+    def video_writer(self, path, temp_path, frames=None):
+        """A VideoWriter of `path` with OUTPUT's encoder settings, for `frames` (first, last)
+        (default: the job's; check_encoder's one-frame probe gives its own)."""
         options, reader = self.options, self.reader
         video_options = io.VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps, options.preset)
-        return io.VideoWriter(options.output, reader.width, reader.height,
-                              workspace.tmp / temp_name("encoding" + Path(options.output).suffix), video_options,
-                              like=reader if reader.kind == "video" else None)
+        return io.VideoWriter(path, reader.width, reader.height, temp_path, video_options,
+                              like=reader if reader.kind == "video" else None, source=reader.pixel_format,
+                              frames=frames or (self.first, self.last))
 
     def _check_streamable(self, node):
         """--stream needs a video of the whole input whose frames finish in order (checked before
@@ -370,21 +354,19 @@ class ColorizeJob:
         options, reader = self.options, self.reader
         converter = ColourConverter(config=options.ocio_config, input_space=options.input_space,
                                     input_kind=input_kind_for_pixels(reader.pixel_format.dtype))
+        display = SheetDisplay(converter, options.preview)
         rows = []
         for entry, frame in self._samples():
             # Frames rendered by this process were kept; others (done earlier) are replayed.
             result = captured.get(frame) or node.render_result(frame)
-            plate = reader.read(frame)
             rows.append(SheetRow(
                 f"shot {entry.number} frame {frame}",
-                converter.to_display(plate[..., :3]),
-                converter.to_display(result.image[..., :3]),
+                display.colour(reader.read(frame)),
+                display.reference(row_reference(entry, frame)),
+                display.colour(result.image),
                 result.confidence,
             ))
-        sheet = Path(options.preview)
-        try:
-            sheet.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"--preview {sheet}: cannot create its folder ({error})") from error
+        sheet = Path(options.preview)  # its folder was made with OUTPUT's (claim_output_paths)
         write_contact_sheet(sheet, rows, sheet.parent)
+        record_written(workspace, sheet)  # so that the same command again may rewrite it
         say(f"wrote contact sheet {sheet} ({len(rows)} row(s))")

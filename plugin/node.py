@@ -2,8 +2,10 @@
 
 The host sets `source` (frame number -> float32 HxWxC plate in its working space) and `shots`,
 then asks `render(n)`. Internally each shot is split into runs (`excolor.runs`); a frame is the
-blend of one or two runs' results (`RunFrame`, chroma at network size), finished at the plate's
-full resolution. The lower-level API (`initial_state`, `step`, `compose`) is what batch and farm
+blend of one or two runs' results (`RunFrame`, chroma at the history size: the plate's up to
+2K), finished at the plate's full resolution. Each run step fuses the run's history carried by
+motion, a pinned keyframe carried from its own frame and the network's exemplar match
+(`excolor.propagation`); at the frame a keyframe is pinned to, the output is the key. The lower-level API (`initial_state`, `step`, `compose`) is what batch and farm
 drivers use; `render` is built on it, so both give the same pixels. See docs/node-api.md.
 """
 from __future__ import annotations
@@ -16,7 +18,10 @@ import numpy as np
 from .colour_graphs import GraphColourWork
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
+from .fusion import FusionSettings
 from .modeldir import ModelDir, find_model
+from .plates import checked_plate
+from .propagation import CandidateUsage, Exemplar, KeyChromas, Propagation, history_lightness
 from .references import L_OFFSET, ReferenceBank
 from .resample import pad_edge
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
@@ -24,9 +29,10 @@ from .runtime import GraphRuntime
 from .state import KeptCache, RunFrame, RunState, blend_frames
 from .timing import StageTimer
 from .tuning import NodeTuning, colour_work_for
+from .upsample import GuidedChromaUpsampler
 
 __all__ = [
-    "ColorizeNode", "NodeTuning", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
+    "ColorizeNode", "NodeTuning", "FusionSettings", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
     "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames",
 ]
 
@@ -68,6 +74,7 @@ class _Plate:
     frame: int
     full: object  # excolor.colour_work.FullPlate: as pulled (float32, RGB sanitised) and its L
     l_content: np.ndarray  # (content_h, content_w) L 0..100
+    l_history: np.ndarray  # (h, w) L 0..100 at the history size, on the host (motion runs there)
     frame_l: np.ndarray  # (1,1,net_h,net_w) centred L, edge-padded
     layout: NetworkLayout
 
@@ -82,7 +89,7 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video", *, tuning=None, **deprecated):
+                 pinned_start="reference", input_kind="video", *, fusion=None, tuning=None, **deprecated):
         # io_binding=, threads= and colour_graphs= were keywords before NodeTuning.
         tuning = NodeTuning.from_arguments(tuning, deprecated)
         self.model = model if isinstance(model, ModelDir) else find_model(model)
@@ -114,6 +121,12 @@ class ColorizeNode:
                                        input_kind=input_kind)
         self._colour_work = colour_work_for(tuning, self._colour, self._runtime, self._timer)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
+        self.fusion = FusionSettings() if fusion is None else fusion
+        upsampler = GuidedChromaUpsampler(providers=self._runtime.providers,
+                                          session_options=self._runtime.session_options)
+        self._propagation = Propagation(upsampler, self.fusion, self._timer)
+        self._usage = CandidateUsage()
+        self._keys = KeyChromas(self._references)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
         self._source = None
         self._shots = ()
@@ -158,6 +171,7 @@ class ColorizeNode:
     def clear_cache(self):
         """Forget kept states and results (call when the source's pixels changed upstream)."""
         self._kept.clear()
+        self._keys.clear()
         self._plate = None
         self._finished = None
 
@@ -175,12 +189,21 @@ class ColorizeNode:
     @property
     def timings(self):
         """{stage: excolor.timing.StageTime} accumulated since the node was made or
-        `reset_timings()`: read, colour_in, reference, correspondence, colorization, chroma,
-        colour_out (wall seconds and calls; ORT runs are synchronous, CUDA included)."""
+        `reset_timings()`: read, colour_in, reference, correspondence, colorization, motion,
+        fusion, chroma, colour_out (wall seconds and calls; ORT runs are synchronous, CUDA included)."""
         return self._timer.snapshot()
 
     def reset_timings(self):
         self._timer.reset()
+
+    def candidate_usage(self):
+        """{candidate: mean per-pixel weight} over the frames fused since the node was made or
+        `reset_candidate_usage()` (keyed frames, which are not fused, left out); names from
+        excolor.fusion.CANDIDATES."""
+        return self._usage.means()
+
+    def reset_candidate_usage(self):
+        self._usage.reset()
 
     @property
     def stats(self):
@@ -211,27 +234,13 @@ class ColorizeNode:
 
     def _prepare(self, frame, plate):
         """A pulled image -> _Plate (checked, sanitised, display L at full and network size)."""
-        if not isinstance(plate, np.ndarray) or plate.ndim != 3 or plate.shape[2] < 3:
-            raise InputError(
-                f"frame {frame}: the source gave {getattr(plate, 'shape', type(plate).__name__)}, "
-                "expected a float32 HxWxC array with C >= 3"
-            )
-        if not np.issubdtype(plate.dtype, np.floating):
-            raise InputError(
-                f"frame {frame}: the source gave {plate.dtype} pixels; the node takes float "
-                "images in the working space (scale integer frames to 0..1 first)"
-            )
-        plate = plate.astype(np.float32, copy=True)
-        rgb = plate[..., :3]
-        if not np.isfinite(rgb).all():
-            bad = int((~np.isfinite(rgb)).any(axis=2).sum())
-            warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
-            plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
+        plate = checked_plate(frame, plate)
         layout = self.network_size(*plate.shape[:2])
         full, l_content = self._colour_work.lightness(plate, layout.content_h, layout.content_w)
         frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
-        return _Plate(frame, full, l_content, np.ascontiguousarray(frame_l[None, None], dtype=np.float32),
-                      layout)
+        l_history = history_lightness(full.lightness_on_host(), full.height, full.width)
+        return _Plate(frame, full, l_content, l_history,
+                      np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
 
     def shot_index(self, frame):
         """Index in `shots` of the shot holding `frame`, or None."""
@@ -278,7 +287,8 @@ class ColorizeNode:
             raise StateError(f"{where}: belongs to run {state.run_key}, not {run.key}")
         if not (run.covers(state.frame) or state.frame == run.start - run.direction):
             raise StateError(f"{where}: frame {state.frame} is outside run {run.key}")
-        return RunState(run.key, state.frame, self._runtime.to_device(state.previous_lab))
+        return RunState(run.key, state.frame, self._runtime.to_device(state.previous_lab),
+                        state.history_ab, state.history_l)
 
     def step(self, run, state):
         """Render the run's next frame: -> (RunFrame, RunState after that frame)."""
@@ -299,10 +309,25 @@ class ColorizeNode:
             code = self._references.code(self._keyframe(run))
         ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
         self._steps += 1
-        crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
-        result = RunFrame(run.key, frame, np.ascontiguousarray(ab[crop], dtype=np.float32),
-                          np.ascontiguousarray(confidence[crop], dtype=np.float32))
-        return result, RunState(run.key, frame, previous)
+        key = self._key_chroma(self._keyframe(run), plate) if run.pinned else None
+        if key is not None and frame == self._keyframe(run).frame:
+            # Keyframes are law: the key's own frame is the key, and the run goes on from it.
+            fused_ab, matte = key.ab, np.ones(key.ab.shape[1:], np.float32)
+        else:
+            crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
+            exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
+            history = None if state.history_ab is None else (state.history_ab, state.history_l)
+            propagated = self._propagation.frame(plate.l_history, history, key, exemplar)
+            self._usage.add(propagated.weights)
+            fused_ab, matte = propagated.ab, propagated.matte
+        result = RunFrame(run.key, frame, fused_ab, matte[None])
+        return result, RunState(run.key, frame, previous, fused_ab, plate.l_history)
+
+    def _key_chroma(self, keyframe, plate):
+        """A pinned keyframe's KeyChroma for this plate's size (its frame's plate pulled once)."""
+        def lightness():
+            return (plate if plate.frame == keyframe.frame else self._pull(keyframe.frame)).l_history
+        return self._keys.get(keyframe, plate.full.height, plate.full.width, lightness)
 
     def compose(self, frame, results):
         """The finished frame from its runs' RunFrames ({run key: RunFrame}); pulls the plate."""
@@ -318,14 +343,21 @@ class ColorizeNode:
 
     def _finish(self, frame, blended):
         plate = self._pull(frame)
-        if blended.ab.shape[1:] != plate.l_content.shape:
+        if blended.ab.shape[1:] != plate.l_history.shape:
             raise StateError(
                 f"frame {frame}: result at {blended.ab.shape[1:]} does not fit this plate's "
-                f"network content size {plate.l_content.shape}"
+                f"history size {plate.l_history.shape}"
             )
-        ab_low = blended.ab * np.float32(self.saturation)
-        image, confidence = self._colour_work.finish(plate.full, plate.l_content, ab_low,
-                                                     blended.confidence[0])
+        pinned = [k for k in self._shots[self._shot_of(frame)].keyframes if k.frame == frame]
+        if pinned:  # keyframes are law, at the plate's resolution beyond the history cap too
+            key = self._key_chroma(pinned[0], plate)
+            image, confidence = self._colour_work.finish_full(plate.full, key.ab_plate,
+                                                              np.ones(key.ab_plate.shape[1:], np.float32))
+        elif blended.ab.shape[1:] == (plate.full.height, plate.full.width):
+            image, confidence = self._colour_work.finish_full(plate.full, blended.ab, blended.confidence[0])
+        else:
+            image, confidence = self._colour_work.finish(plate.full, plate.l_history, blended.ab,
+                                                         blended.confidence[0])
         return FrameResult(frame, image, confidence)
 
     # -- pull API (hosts) ----------------------------------------------------------------------

@@ -1,94 +1,110 @@
-"""Small ONNX graphs built at run time, and the one way the node runs an ONNX Runtime session.
+"""The node's small helper graphs, loaded from the files shipped in `excolor/graphs`, and the one
+way the node runs an ONNX Runtime session.
 
-Three parts of the node build graphs with onnx.helper: the guided chroma upsampler
+Three parts of the node run helper graphs beside the network: the guided chroma upsampler
 (`excolor.upsample`), the full-resolution colour graphs (`excolor.colour_graphs`) and the one-node
-Concat that keeps the previous-frame Lab on the GPU (`excolor.runtime`). They share
-`GraphBuilder`, `onnx_model` and `graph_session` here. `run_session` runs a session either on
-numpy feeds or through IO binding, where values stay on the device between graphs.
+Concat that keeps the previous-frame Lab on the GPU (`excolor.runtime`). The graphs are defined
+in `excolor.graph_definitions` and written as files at development time, so running excolor
+needs no `onnx` package. `run_session` runs a session either on numpy feeds or through IO
+binding, where values stay on the device between graphs. `onnxruntime_build` says which ONNX
+Runtime distribution is installed (`excolor info`).
 
-onnx takes most of a second to import and is needed only while a graph is built, so it is
-imported there; onnxruntime is imported where a session is made, as in `excolor.runtime`.
+onnxruntime is imported where a session is made (`import_onnxruntime`), as in
+`excolor.runtime`: importing excolor stays fast for hosts such as Blender.
 """
 from __future__ import annotations
 
+import importlib.metadata
+from pathlib import Path
+
 import numpy as np
 
-# Opset 17 with its IR version 8: readable by every onnxruntime >= 1.14.
-OPSET = 17
-IR_VERSION = 8
+from .errors import ModelError, ProviderUnavailableError
+
+GRAPHS_DIR = Path(__file__).resolve().parent / "graphs"
+# The shipped upsampler radii (a pooling window is fixed in a graph): 1..MAX_RADIUS.
+MAX_RADIUS = 8
+UPSAMPLED_AB = "ab_full"  # the upsampler's output
+# The luma weights (3, 1) and their sum () in the finish and recombine graphs, initializers that
+# the converter's own replace.
+LUMA_WEIGHTS = "luma_weights"
+LUMA_WEIGHT_SUM = "luma_weight_sum"
+# The distributions that install the `onnxruntime` module (one at a time: they overwrite each other).
+ONNXRUNTIME_DISTRIBUTIONS = ("onnxruntime", "onnxruntime-gpu", "onnxruntime-directml", "onnxruntime-openvino")
+INSTALL_HINT = "pip install 'excolor[cpu]' (or 'excolor[gpu]' for CUDA)"
 
 
-class GraphBuilder:
-    """Nodes and constants of a graph being built, their names under one prefix (so that graphs
-    built apart can be joined into one)."""
-
-    def __init__(self, prefix=""):
-        # Deferred: see the module doc.
-        from onnx import TensorProto, helper, numpy_helper
-
-        self._helper, self._numpy_helper, self._float = helper, numpy_helper, TensorProto.FLOAT
-        self.prefix = prefix
-        self.nodes = []
-        self.constants = []
-
-    def const(self, value, dtype=np.float32):
-        """An initializer holding `value`; returns its name."""
-        name = f"{self.prefix}const_{len(self.constants)}"
-        self.constants.append(self._numpy_helper.from_array(np.array(value, dtype=dtype), name))
-        return name
-
-    def constant_node(self, name, value, dtype):
-        """A Constant node in the graph whose output `name` holds `value`; returns `name`."""
-        tensor = self._numpy_helper.from_array(np.array(value, dtype=dtype), name)
-        self.nodes.append(self._helper.make_node("Constant", [], [name], name=f"{self.prefix}const_{name}",
-                                                 value=tensor))
-        return name
-
-    def op(self, op_type, *inputs, outputs=1, **attrs):
-        """Append a node. outputs: how many (named after the node) or their names. Returns the
-        output's name, or the list of names when there are several."""
-        index = len(self.nodes)
-        if isinstance(outputs, int):
-            names = [f"{self.prefix}{op_type.lower()}_{index}_{i}" for i in range(outputs)]
-        else:
-            names = list(outputs)
-        self.nodes.append(self._helper.make_node(op_type, list(inputs), names,
-                                                 name=f"{self.prefix}{op_type}_{index}", **attrs))
-        return names[0] if len(names) == 1 else names
-
-    def output(self, name, value):
-        """Expose `value` as the graph output `name` (an Identity node)."""
-        self.nodes.append(self._helper.make_node("Identity", [value], [name],
-                                                 name=f"{self.prefix}out_{name}"))
-
-    def tensor(self, name, shape):
-        """A float32 graph input or output; symbolic dims are strings."""
-        return self._helper.make_tensor_value_info(name, self._float, shape)
-
-    def graph(self, name, inputs, outputs):
-        """The GraphProto of everything built so far."""
-        return self._helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.constants)
+def upsampler_graph_name(radius):
+    return f"upsampler_r{radius}"
 
 
-def onnx_model(graph):
-    """A ModelProto around a GraphProto at OPSET and IR_VERSION."""
-    from onnx import helper  # deferred: see the module doc
-
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
-    model.ir_version = IR_VERSION
-    return model
+def finish_graph_name(display_referred, radius):
+    return f"finish_r{radius}_{'display_referred' if display_referred else 'unbounded'}"
 
 
-def graph_session(model, providers, session_options=None, check=False):
-    """An ONNX Runtime session of a built ModelProto (`check`: run onnx's full checker first)."""
-    import onnxruntime as ort  # deferred: see the module doc
+def recombine_graph_name(display_referred):
+    return f"recombine_{'display_referred' if display_referred else 'unbounded'}"
 
-    if check:
-        import onnx  # deferred: see the module doc
 
-        onnx.checker.check_model(model, full_check=True)
-    return ort.InferenceSession(model.SerializeToString(), sess_options=session_options,
-                                providers=list(providers))
+def import_onnxruntime():
+    """The onnxruntime module, or ProviderUnavailableError saying how to install one."""
+    try:
+        import onnxruntime  # deferred: see the module doc
+    except ImportError as error:
+        raise ProviderUnavailableError(f"no ONNX Runtime is installed ({error}): {INSTALL_HINT}") from error
+    return onnxruntime
+
+
+def onnxruntime_build():
+    """{'distributions': [(name, version)] that installed the module, 'providers': [...]} or,
+    when none is installed, {'distributions': [], 'providers': []}."""
+    found = []
+    for name in ONNXRUNTIME_DISTRIBUTIONS:
+        try:
+            found.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    try:
+        providers = list(import_onnxruntime().get_available_providers())
+    except ProviderUnavailableError:
+        providers = []
+    return {"distributions": found, "providers": providers}
+
+
+def onnxruntime_summary(build=None):
+    """`onnxruntime_build()` in words, for one line of `excolor info`."""
+    build = build or onnxruntime_build()
+    if not build["distributions"]:
+        return f"no ONNX Runtime installed: {INSTALL_HINT}"
+    names = " + ".join(f"{name} {version}" for name, version in build["distributions"])
+    if len(build["distributions"]) > 1:
+        names += " (they share the onnxruntime module: the last installed won; uninstall all, reinstall one)"
+    return f"{names}; providers {', '.join(build['providers']) or 'none'}"
+
+
+def graph_session(name, providers, session_options=None):
+    """An ONNX Runtime session of the shipped graph `name` (e.g. 'lightness')."""
+    ort = import_onnxruntime()
+    path = GRAPHS_DIR / f"{name}.onnx"
+    if not path.is_file():
+        raise ModelError(f"{path}: excolor's helper graph is missing; reinstall excolor")
+    return ort.InferenceSession(str(path), sess_options=session_options, providers=list(providers))
+
+
+class SessionsByRadius:
+    """Sessions of a shipped graph per box radius (`name(radius)` -> graph name), each made on
+    first use and kept."""
+
+    def __init__(self, name, providers, session_options=None):
+        self._name = name
+        self._providers = list(providers)
+        self._options = session_options
+        self._sessions = {}
+
+    def get(self, radius):
+        if radius not in self._sessions:
+            self._sessions[radius] = graph_session(self._name(radius), self._providers, self._options)
+        return self._sessions[radius]
 
 
 def run_session(session, feeds, outputs, device=None, keep=()):

@@ -1,49 +1,21 @@
-"""Where a batch's frames go: an OUTPUT's folder, the targets a Batch writes into, the encode.
+"""Where a batch's frames go: the targets a Batch writes into, and the encode (an OUTPUT's
+folder and every path the job writes are checked by excolor.output_paths).
 
-A target has exists(frame) and write(frame, image HxWxC float32), thread-safe for distinct
-frames (excolor.batch writes on background threads):
+A target has exists(frame) and write(frame, result), result a FrameResult (image HxWxC
+float32, confidence HxW), thread-safe for distinct frames (excolor.batch writes on background
+threads):
 
 - SequenceTarget: an image-sequence OUTPUT, one file per frame;
 - VideoFramesTarget: a video OUTPUT's frames kept losslessly in `.excolor/` until every frame
   is there, then `encode_video` encodes them in order;
-- StreamedVideoTarget: a video OUTPUT encoded as its frames arrive (`--stream`).
+- StreamedVideoTarget: a video OUTPUT encoded as its frames arrive (`--stream`);
+- EncodedVideoTarget: a video OUTPUT encoded already (only a --matte beside it is missing).
 """
-import os
-from pathlib import Path
+import dataclasses
 
-from .errors import OutputError, StateError
+from .errors import StateError
 from .io import PixelFormat, SequencePattern, SequenceWriter, read_image
 from .overlap import DEFAULT_READ_AHEAD, ReadAhead
-
-
-def refuse_input_as_output(reader, output, output_kind):
-    """OutputError when OUTPUT names INPUT's own file(s)."""
-    if output_kind == "video":
-        target = Path(output).resolve()
-        same = reader.kind == "video" and target == Path(reader.name).resolve()
-    else:
-        pattern = SequencePattern.parse(output)
-        same = reader.kind == "sequence" and (
-            pattern.path(reader.first).resolve() == reader.pattern.path(reader.first).resolve()
-        )
-    if same:
-        raise OutputError(f"OUTPUT {output} is INPUT {reader.name}: excolor never overwrites its input")
-
-
-def output_dir_and_name(output, output_kind):
-    """(folder that holds OUTPUT, name of its `.excolor/` entry); OutputError if unwritable."""
-    if output_kind == "video":
-        folder, name = Path(output).parent, Path(output).name
-    else:
-        pattern = SequencePattern.parse(output)
-        folder, name = pattern.directory, Path(pattern.display()).name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"OUTPUT {output}: cannot create folder {folder} ({error.strerror or error})") from error
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"OUTPUT {output}: folder {folder} is not writable")
-    return folder, name
 
 
 class SequenceTarget:
@@ -55,8 +27,8 @@ class SequenceTarget:
     def exists(self, frame):
         return self.writer.done(frame)
 
-    def write(self, frame, image):
-        self.writer.write(frame, image)
+    def write(self, frame, result):
+        self.writer.write(frame, result.image)
 
 
 class VideoFramesTarget:
@@ -66,21 +38,27 @@ class VideoFramesTarget:
     batch reads exactly the pixels a one-go batch would have encoded. zlib level 1: these files
     live only until the encode, and level 1 writes a 1080p frame 3.7x faster than the default 6
     for 13 % more bytes (measured, benchmarks/results/speed_findings.md).
+    `view`: the DisplayView (excolor.display_view) scene-linear frames go through before they are
+    kept (16-bit then), so the cache holds what the video will show.
     """
 
-    def __init__(self, workspace, deep=False):
+    def __init__(self, workspace, deep=False, view=None):
         folder = workspace.root / "frames"
         folder.mkdir(parents=True, exist_ok=True)
         self.pattern = SequencePattern(folder, "frame.", 6, ".png")
-        fmt = PixelFormat("uint16" if deep else "uint8", ("R", "G", "B"), "png",
-                          (("png:compressionLevel", 1),))
-        self.writer = SequenceWriter(self.pattern, fmt, workspace.tmp)
+        self.view = view
+        fmt = PixelFormat("uint16" if deep or view else "uint8", ("R", "G", "B"), "png",
+                          (("png:compressionLevel", 1),), view)
+        # Frames with alpha keep it (RGBA PNG): a pixel format with alpha encodes it.
+        self._writers = {channels: SequenceWriter(self.pattern, dataclasses.replace(fmt, channel_names=names),
+                                                  workspace.tmp)
+                         for channels, names in ((3, ("R", "G", "B")), (4, ("R", "G", "B", "A")))}
 
     def exists(self, frame):
-        return self.writer.done(frame)
+        return self._writers[3].done(frame)
 
-    def write(self, frame, image):
-        self.writer.write(frame, image[..., :3])
+    def write(self, frame, result):
+        self._writers[min(result.image.shape[2], 4)].write(frame, result.image)
 
     def read(self, frame):
         return read_image(self.pattern.path(frame), f"cached frame {frame}")[0]
@@ -91,6 +69,17 @@ class VideoFramesTarget:
                 path.unlink()
 
 
+class EncodedVideoTarget:
+    """A video OUTPUT already encoded: it holds every frame, so a render into it only writes
+    what goes beside the video (a matte sequence whose files went missing)."""
+
+    def exists(self, frame):
+        return True
+
+    def write(self, frame, result):
+        pass  # the frame is in the video already
+
+
 class StreamedVideoTarget:
     """A video OUTPUT encoded as its frames are delivered, with no frame cache (`--stream`).
 
@@ -98,18 +87,20 @@ class StreamedVideoTarget:
     on disk but the encoder's temporary file, so an interrupted render starts over.
     """
 
-    def __init__(self, video_writer, first, last):
+    def __init__(self, video_writer, first, last, view=None):
         self._writer = video_writer
         self._next = first
         self._last = last
+        self._view = view  # a DisplayView for scene-linear frames (excolor.display_view)
 
     def exists(self, frame):
         return False
 
-    def write(self, frame, image):
+    def write(self, frame, result):
         if frame != self._next:
             raise StateError(f"frame {frame} reached the encoder before frame {self._next} "
                              "(a streamed render needs its frames in order)")
+        image = result.image if self._view is None else self._view.show(result.image, f"frame {frame}")
         self._writer.write(frame, image)
         self._next += 1
 
@@ -129,10 +120,15 @@ def encode_video(reader, frames_target, video_writer, frames, covered, *, read_a
     VideoFramesTarget), the input's own frames where no shot covers them (a video keeps its
     length and timing), read `read_ahead` frames ahead on a background thread while the encoder
     works. covered: the frames a shot covers. Aborts the writer (no partial file) on any error
-    or interrupt."""
+    or interrupt. The input's own frames go through the target's display view as rendered ones
+    did."""
+    view = frames_target.view
 
     def read(frame):
-        return frames_target.read(frame) if frame in covered else reader.read(frame)
+        if frame in covered:
+            return frames_target.read(frame)
+        pixels = reader.read(frame)
+        return pixels if view is None else view.show(pixels, f"frame {frame}")
 
     numbers = range(frames.first, frames.last + 1)
     pixels = ReadAhead(read, read_ahead)

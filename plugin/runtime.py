@@ -13,7 +13,7 @@ import logging
 import numpy as np
 
 from .errors import ModelError, ProviderUnavailableError
-from .onnx_graphs import GraphBuilder, graph_session, onnx_model, run_session
+from .onnx_graphs import graph_session, import_onnxruntime, run_session
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +81,6 @@ def session_options(ort, threads=None):
     return options
 
 
-def previous_lab_graph():
-    """A one-node Concat graph: l (N, 1, H, W) and ab (N, 2, H, W) -> lab (N, 3, H, W) float32."""
-    g = GraphBuilder()
-    g.op("Concat", "l", "ab", outputs=["lab"], axis=1)
-    dims = ["batch", "height", "width"]
-    graph = g.graph("excolor_previous_lab",
-                    [g.tensor("l", [dims[0], 1] + dims[1:]), g.tensor("ab", [dims[0], 2] + dims[1:])],
-                    [g.tensor("lab", [dims[0], 3] + dims[1:])])
-    return onnx_model(graph)
-
-
 class GraphRuntime:
     """The model's three graphs in ONNX Runtime sessions on one device.
 
@@ -103,7 +92,7 @@ class GraphRuntime:
     """
 
     def __init__(self, model_dir, device="auto", io_binding=None, threads=None, timer=None):
-        import onnxruntime as ort  # deferred: see the module doc
+        ort = import_onnxruntime()  # deferred: see the module doc
 
         self._ort = ort
         self.ort = ort  # the onnxruntime module, for helper sessions on the same settings
@@ -167,13 +156,9 @@ class GraphRuntime:
                            keep=output_names)
 
     def _make_concat(self):
-        """A session of `previous_lab_graph` so that the next previous-frame Lab is built on the GPU."""
-        try:
-            model = previous_lab_graph()
-        except ImportError:
-            log.info("excolor: onnx not installed, previous-frame Lab is assembled on the host")
-            return None
-        return graph_session(model, self.providers)
+        """A session of the shipped `previous_lab` graph so that the next previous-frame Lab is
+        built on the GPU."""
+        return graph_session("previous_lab", self.providers)
 
     # -- the network ---------------------------------------------------------------------------
     def encode_reference(self, reference_lab):
@@ -203,10 +188,6 @@ class GraphRuntime:
         )
         if not self._bound:
             return ab, confidence, np.concatenate([frame_l, ab], axis=1).astype(np.float32)
-        ab_host = ab.numpy()
-        if self._concat is None:
-            next_previous = self.to_device(np.concatenate([frame_l, ab_host], axis=1))
-        else:
-            (next_previous,) = run_session(self._concat, {"l": frame_value, "ab": ab}, ("lab",), self.device,
-                                           keep=("lab",))
-        return ab_host, confidence.numpy(), next_previous
+        (next_previous,) = run_session(self._concat, {"l": frame_value, "ab": ab}, ("lab",), self.device,
+                                       keep=("lab",))
+        return ab.numpy(), confidence.numpy(), next_previous

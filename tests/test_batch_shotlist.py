@@ -1,5 +1,6 @@
 """SHOTS.json: structure, keyframe lists, placeholders, and checks that name the shot."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,60 @@ def test_written_placeholders_are_refused_until_filled(tmp_path):
                               {"start": 58, "end": 119, "reference": None}]}
     with pytest.raises(UsageError, match=r"shot 1 \(frames 0-57\): reference is a placeholder"):
         load_shot_list(path)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"shots": [{"start": 1, "end": 9, "reference": "a.png"}], "version": 2},
+     "SHOTS.json: unknown key(s) 'version' at the top level; known: shots"),
+    ({"shots": [{"start": 1, "end": 9, "refrence": "a.png"}]},
+     "shot 1 (frames 1-9): unknown key(s) 'refrence' (did you mean 'reference'?)"),
+    ({"shots": [{"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": 2, "weight": 1}]}]},
+     "shot 1 (frames 1-9): keyframe 1: unknown key(s) 'weight'; known: image, frame"),
+    ({"shots": [{"start": 1, "end": 9, "reference": ""}]},
+     'shot 1 (frames 1-9): "reference" is empty: give the image that colours this shot'),
+    ({"shots": [{"start": 1, "end": 9, "reference": []}]}, '"reference" is an empty list'),
+    ({"shots": [{"start": 1, "end": 9, "reference": "a.png"},
+                {"start": 10, "end": 12.0, "reference": "b.png"}]},
+     "shot 2: 'end' must be a whole frame number, got 12.0"),
+    ({"shots": [{"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": "3"}]}]},
+     "shot 1 (frames 1-9): keyframe 1: 'frame' must be a whole frame number, got '3'"),
+    ({"shots": [{"start": 1, "end": 9, "reference": [{"frame": 3}]}]}, "keyframe 1: missing 'image'"),
+    ({"shots": [{"start": 1, "end": 9, "reference": 7}]}, "reference must be a path, or a list"),
+    ({"shots": [{"start": 1, "end": 9}]}, "shot 1 (frames 1-9): missing 'reference'"),
+    ({"shots": []}, "the shot list is empty"),
+    ({"shot": []}, "unknown key(s) 'shot' (did you mean 'shots'?) at the top level"),
+    ({}, 'expected {"shots": [...]} at the top level'),
+    ([1, 2], 'expected {"shots": [...]} at the top level'),
+])
+def test_structure_problems_in_a_users_words(tmp_path, data, message):
+    path = tmp_path / "SHOTS.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError) as caught:
+        load_shot_list(path)
+    assert message in str(caught.value) and "$defs" not in str(caught.value)
+
+
+def test_the_published_schema_is_the_one_used(tmp_path):
+    """docs/shots.schema.json is the packaged schema, byte for byte; it is a valid JSON Schema and
+    accepts the documented example (with a "$schema" pointer for editors)."""
+    from jsonschema import Draft202012Validator
+
+    from excolor.shot_schema import SCHEMA_PATH
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "shots.schema.json"
+    assert docs.read_bytes() == SCHEMA_PATH.read_bytes()
+    schema = json.loads(SCHEMA_PATH.read_text())
+    Draft202012Validator.check_schema(schema)
+    example = {"$schema": "shots.schema.json", "shots": [
+        {"start": 1001, "end": 1096, "reference": "key_a.png", "reference_frame": 1001},
+        {"start": 1097, "end": 1180, "reference": [{"image": "key_b.png", "frame": 1100},
+                                                   {"image": "key_c.png", "frame": 1170}]},
+        {"start": 1181, "end": 1200, "reference": None, "name": "insert"}]}
+    assert not list(Draft202012Validator(schema).iter_errors(example))
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "SHOTS.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"shots": [{"start": 1, "end": 9, "reference": "a.png"}]}).encode())
+    (entry,) = load_shot_list(path)
+    assert (entry.first, entry.last, entry.keyframes) == (1, 9, ((tmp_path / "a.png", None),))

@@ -68,3 +68,18 @@ def test_only_temp_files_of_dead_processes_are_removed(tmp_path):
         path.write_bytes(b"half a frame")
     Workspace(tmp_path, "o.####.exr").open(FINGERPRINT, overwrite=False)
     assert not dead.exists() and alive.exists() and elsewhere.exists()
+
+
+def test_a_done_frame_cut_short_is_not_done(tmp_path):
+    workspace = Workspace(tmp_path, "o.####.png")
+    workspace.open(FINGERPRINT, overwrite=False)
+    frame_file = lambda frame: tmp_path / f"o.{frame:04d}.png"  # noqa: E731 - the job passes pattern.path
+    workspace.frame_files = (frame_file,)
+    for frame in (1, 2):
+        frame_file(frame).write_bytes(b"a whole frame")
+        workspace.mark_done(frame)
+    assert workspace.is_done(1) and workspace.is_done(2)
+    frame_file(2).write_bytes(b"a whole")  # truncated by something else
+    assert workspace.is_done(1) and not workspace.is_done(2)
+    frame_file(1).unlink()
+    assert not workspace.is_done(1)

@@ -8,12 +8,14 @@ within 2/255 in 8-bit, both in one session and from a saved .blend in a fresh pr
 import json
 import subprocess
 import sys
+import venv
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from blender_support import (BPY_VERSIONS, SAMPLE_CLIP, SAMPLE_REFERENCE, bare_site, bpy_python,
+from blender_support import (BPY_VERSIONS, ROOT, SAMPLE_CLIP, SAMPLE_REFERENCE, bare_site, bpy_python,
                              cache_dir, read_png, run_cli, run_in_blender)
 from node_support import colour_photo, shared_test_model
 
@@ -45,15 +47,42 @@ def second_reference(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extension_zip(tmp_path_factory):
-    """The extension zip, built once by the documented command (downloaded wheels are kept in
-    the cache folder the bpy venvs live in, so only a first build downloads)."""
-    archive = tmp_path_factory.mktemp("extension") / "excolor-blender.zip"
+    """The extension zip, built once by the documented command with what the README installs:
+    a plain (not editable) `pip install .` into a fresh venv, run outside the checkout (its
+    dependencies are not needed to build; downloaded wheels are kept in the cache folder the
+    bpy venvs live in, so only a first build downloads)."""
+    folder = tmp_path_factory.mktemp("extension")
+    venv.create(folder / "venv", with_pip=True)
+    python = str(folder / "venv" / "bin" / "python")
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(ROOT)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr
+    archive = folder / "excolor-blender.zip"
     build = subprocess.run(
-        [sys.executable, "-m", "excolor.hosts.blender.build_extension", archive,
+        [python, "-m", "excolor.hosts.blender.build_extension", archive,
          "--wheel-cache", cache_dir() / "extension-wheels-linux-x64"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=folder)
     assert build.returncode == 0, build.stderr
     return archive
+
+
+def test_extension_zip_bundles_one_headless_opencv_and_no_onnx(extension_zip, tmp_path):
+    with zipfile.ZipFile(extension_zip) as archive:
+        wheels = {Path(name).name.split("-")[0].lower(): name for name in archive.namelist()
+                  if name.startswith("wheels/")}
+        archive.extract(wheels["excolor"], tmp_path)
+    assert {"excolor", "onnxruntime", "opencv_python_headless", "protobuf"} <= set(wheels)
+    assert not {"onnx", "ml_dtypes", "opencv_python", "numpy", "scenedetect_headless"} & set(wheels)
+    # excolor's own wheel, packed from the installed files: pip installs it (checking RECORD's
+    # hashes) with the shipped helper graphs.
+    target = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                              str(target), str(tmp_path / wheels["excolor"])], capture_output=True, text=True,
+                             timeout=300)
+    assert install.returncode == 0, install.stderr
+    shipped = sorted(p.name for p in (ROOT / "plugin" / "graphs").glob("*.onnx"))
+    assert sorted(p.name for p in (target / "excolor" / "graphs").glob("*.onnx")) == shipped
+    assert (target / "excolor" / "hosts" / "blender" / "addon.py").is_file()
 
 
 def _compare(blender_dir, cli_pattern, frame_pairs):
@@ -93,7 +122,7 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
         "markers": [["B", 12], ["A", 1], ["C", 30]],
         "keyframes": [["A", str(SAMPLE_REFERENCE), None], ["B", str(second_reference), 20],
                       ["B", str(SAMPLE_REFERENCE), 12], ["C", str(SAMPLE_REFERENCE), None]],
-        "orphan_frame": 35, "add_at": [12, 25],
+        "foreign_markers": [["F_35", 35], ["note", 12], ["F_1", 1]], "add_at": [12, 25, 35],
     }
     report = run_in_blender(blender, "markers_to_shots", args, tmp_path)
     assert report["shots"] == [
@@ -101,11 +130,15 @@ def test_markers_become_shots(blender, tmp_path, second_reference):
         [12, 29, [[str(second_reference), 20], [str(SAMPLE_REFERENCE), 12]]],
         [30, 40, [[str(SAMPLE_REFERENCE), None]]],
     ]
-    assert report["added"] == [["B", 12, False], ["shot_25", 25, False]]
-    assert report["markers_after_add"] == [["A", 1], ["B", 12], ["C", 30], ["orphan", 35], ["shot_25", 25]]
+    # Camera binds (F_*) and a note, on keyframed markers' frames and between them: ignored.
+    assert report["shots_with_foreign_markers"] == report["shots"]
+    assert "bound to marker 'gone', which does not exist" in report["unbound_error"]
+    # + reuses the keyframed marker on the frame (B at 12, not the note) and never a camera
+    # bind: at 35 it makes a marker of its own.
+    assert report["added"] == [["B", 12, False], ["shot_25", 25, False], ["shot_35", 35, False]]
+    assert report["markers_after_add"] == [["A", 1], ["B", 12], ["C", 30], ["F_1", 1], ["F_35", 35],
+                                           ["note", 12], ["shot_25", 25], ["shot_35", 35]]
     assert report["entries_after_remove"] == 4
-    assert "marker 'orphan' (frame 35)" in report["orphan_error"]
-    assert "no reference image" in report["orphan_error"]
 
 
 @pytest.mark.slow
@@ -128,7 +161,7 @@ def test_render_equals_cli_and_scrubbing_replays(blender, source, model_dir, sec
     ]}
     (tmp_path / "shots.json").write_text(json.dumps(shots))
     cli_pattern = str(tmp_path / "cli" / "cli.####.png")
-    run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--shots", tmp_path / "shots.json",
+    run_cli(blender, ["colorize", SAMPLE_CLIP, cli_pattern, "--shots", tmp_path / "shots.json",
              "--frames", f"0-{FRAMES - 1}", "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(FRAMES)])
     print(f"Blender {report['version']} ({source}) vs excolor colorize: max difference {worst}/255")
@@ -170,7 +203,7 @@ def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
     assert report["frames"] == [1, FRAMES]
     assert report["clip"].startswith("//"), "the .blend stores the source relative to itself"
     cli_pattern = str(tmp_path / "cli" / "cli.####.png")
-    run_cli(["colorize", plates / "clip.####.png", cli_pattern, "--reference", SAMPLE_REFERENCE,
+    run_cli(blender, ["colorize", plates / "clip.####.png", cli_pattern, "--reference", SAMPLE_REFERENCE,
              "--reference-frame", 2, "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n, n) for n in range(1, FRAMES + 1)])
     print(f"Blender {version} .blend background render vs excolor colorize: max difference {worst}/255")
@@ -202,8 +235,9 @@ def test_extension_zip_installs_and_renders_alone(blender, model_dir, extension_
     assert report["enabled"] == ["bl_ext.user_default.excolor"]
     for module, path in report["modules"].items():
         assert path.startswith(report["extensions_dir"]), f"{module} came from {path}"
+    assert "cv2" in report["modules"] and not report["onnx_importable"]
     cli_pattern = str(tmp_path / "cli" / "cli.####.png")
-    run_cli(["colorize", SAMPLE_CLIP, cli_pattern, "--reference", SAMPLE_REFERENCE, "--frames", "0-2",
+    run_cli(blender, ["colorize", SAMPLE_CLIP, cli_pattern, "--reference", SAMPLE_REFERENCE, "--frames", "0-2",
              "--model", model_dir, "--device", "cpu"], tmp_path)
     worst, chroma = _compare(tmp_path / "blender", cli_pattern, [(n + 1, n) for n in range(3)])
     print(f"Blender {version} installed extension vs excolor colorize: max difference {worst}/255")
@@ -238,7 +272,7 @@ def test_scene_linear_exr_plates_render_as_the_cli_writes_them(blender, source, 
     }
     run_in_blender(blender, "render", args, tmp_path)
     cli_pattern = str(tmp_path / "cli" / "cli.####.exr")
-    run_cli(["colorize", plates / "plate.####.exr", cli_pattern, "--reference", SAMPLE_REFERENCE,
+    run_cli(blender, ["colorize", plates / "plate.####.exr", cli_pattern, "--reference", SAMPLE_REFERENCE,
              "--reference-frame", 1002, "--model", model_dir, "--device", "cpu"], tmp_path)
     worst = 0.0
     for scene_frame in (1, 2, 3):
@@ -299,3 +333,33 @@ def test_a_frame_that_fails_renders_black_and_says_why(blender, model_dir, tmp_p
     for frame in (1, 2):
         assert read_png(tmp_path / "good" / f"blender_{frame:04d}.png").mean() > 20
         assert not read_png(tmp_path / "broken" / f"blender_{frame:04d}.png").any()
+
+
+@pytest.mark.slow
+def test_bake_keeps_the_shots_so_scrubbing_and_renders_run_no_network(blender, model_dir, second_reference,
+                                                                     tmp_path):
+    # Two shots (the second keyed on its last frame: a backward run) and a marker no keyframe
+    # names inside the first, which must not cut it. Baked once; then a fresh session scrubs out
+    # of order and renders without one network step, showing exactly the frames of a pass in order.
+    blender, version = blender
+    args = {
+        "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
+        "markers": [["shot_a", 1], ["note", 2], ["shot_b", 4]],
+        "keyframes": [["shot_a", str(SAMPLE_REFERENCE), None], ["shot_b", str(second_reference), 5]],
+        "bake_folder": str(tmp_path / "bake"), "scrub_order": [5, 2, 4, 1, 3, 5], "jump_to": 3,
+        "output": str(tmp_path / "render"),
+    }
+    report = run_in_blender(blender, "bake_then_scrub", args, tmp_path)
+    assert report["bake"] == ["FINISHED"]
+    assert report["baked"] == list(range(1, FRAMES + 1))
+    assert report["bake_steps"] <= report["sequential_steps"]
+    assert report["scrub_differences"] == {str(n): 0.0 for n in (1, 2, 3, 4, 5)}
+    assert report["steps_after_bake"] == 0
+    assert all((tmp_path / "render" / f"blender_{n:04d}.png").is_file() for n in range(1, FRAMES + 1))
+    assert report["other_settings_baked"] == []
+    assert report["clear"] == ["FINISHED"] and report["after_clear"] == []
+    # A jump to frame 3 in a fresh session replays shot_a from frame 1: the counter starts at
+    # the second frame read and ends.
+    calls = report["progress_calls"]
+    assert calls[0] == ["begin", 0, FRAMES] and calls[-1] == ["end"]
+    assert [c[0] for c in calls[1:-1]] == ["update"] * (len(calls) - 2) and len(calls) > 2

@@ -5,6 +5,7 @@ import pytest
 
 from blender_support import SAMPLE_CLIP, SAMPLE_REFERENCE
 from excolor.errors import InputError
+from excolor.hosts.blender.bake import Bake, BakeStore, clear_bakes
 from excolor.hosts.blender.pixels import blender_matte, blender_rgba, from_blender_rgba
 from excolor.hosts.blender.session import HostSession, NodeSettings
 from excolor.hosts.blender.shots import Marker, MarkerKeyframe, shots_from_markers
@@ -33,11 +34,22 @@ def test_each_marker_starts_a_shot_that_ends_before_the_next():
     ]
 
 
+def test_markers_that_no_keyframe_names_are_ignored():
+    # A camera bind at 20 and a note at 40 neither start nor end a shot, even on a keyframed
+    # marker's frame or after the scene's end.
+    markers = [Marker("shot", 10), Marker("F_20", 20), Marker("note", 40), Marker("same", 10),
+               Marker("late", 99), Marker("next", 50)]
+    keys = [MarkerKeyframe("shot", REF), MarkerKeyframe("next", REF, 55)]
+    assert shots_from_markers(markers, keys, end_frame=60) == [
+        Shot(10, 49, [Keyframe(REF)]), Shot(50, 60, [Keyframe(REF, 55)])]
+    assert shots_from_markers(markers, [], end_frame=60) == []
+
+
 @pytest.mark.parametrize("markers, keys, message", [
-    ([Marker("a", 1), Marker("b", 1)], [], "both on frame 1"),
-    ([Marker("a", 1), Marker("a", 5)], [], "two markers are named 'a'"),
-    ([Marker("a", 1), Marker("b", 70)], [], "marker 'b' (frame 70) is after the scene's end frame 60"),
-    ([Marker("a", 1), Marker("b", 9)], [MarkerKeyframe("a", REF)], "marker 'b' (frame 9) starts a shot (9-60)"),
+    ([Marker("a", 1), Marker("b", 1)], [MarkerKeyframe("a", REF), MarkerKeyframe("b", REF)], "both on frame 1"),
+    ([Marker("a", 1), Marker("a", 5)], [MarkerKeyframe("a", REF)], "two markers are named 'a'"),
+    ([Marker("a", 1), Marker("b", 70)], [MarkerKeyframe("b", REF)],
+     "marker 'b' (frame 70) is after the scene's end frame 60"),
     ([Marker("a", 1)], [MarkerKeyframe("gone", REF)], "bound to marker 'gone', which does not exist"),
     ([Marker("a", 1)], [MarkerKeyframe("a", "/no/such/key.png")], "/no/such/key.png does not exist"),
     ([Marker("a", 1)], [MarkerKeyframe("a", "")], "has no reference image"),
@@ -141,3 +153,45 @@ def test_session_fits_shots_to_the_source(model_dir):
         session.configure(NodeSettings(model=str(model_dir), device="cpu", network_long_side=9999),
                           clip, [Shot(1, 5, [Keyframe(REF)])])
     session.close()
+
+
+# -- bake ----------------------------------------------------------------------------------------
+def test_a_bake_keeps_the_nodes_frames_resumes_after_a_cancel_and_follows_the_settings(model_dir, tmp_path):
+    source = SourceSpec(str(SAMPLE_CLIP), 1)
+    shots = [Shot(2, 6, [Keyframe(REF)])]
+    settings = NodeSettings(model=str(model_dir), device="cpu")
+    session = HostSession()
+    session.configure(settings, source, shots)
+    assert session.covered_frames(1, 8) == [2, 3, 4, 5, 6]
+    store = BakeStore(tmp_path / "scene", session.fingerprint())
+    bake = Bake(session, store, session.covered_frames(1, 8))
+    assert (bake.done, bake.total) == (0, 5)
+    assert [bake.step(), bake.step()] == [2, 3]  # then cancelled: the modal operator stops stepping
+    assert store.frames() == [2, 3] and store.load(4) is None
+    resumed = Bake(session, store, session.covered_frames(1, 8))
+    assert resumed.done == 2 and not resumed.finished
+    while not resumed.finished:
+        resumed.step()
+    assert store.frames() == [2, 3, 4, 5, 6]
+    # Exactly what a fresh node renders, in a fresh session (nothing left in memory).
+    fresh = HostSession()
+    fresh.configure(settings, source, shots)
+    assert fresh.fingerprint() == session.fingerprint()
+    for frame in (6, 2, 4):
+        baked = BakeStore(tmp_path / "scene", fresh.fingerprint()).load(frame)
+        expected = fresh.frame(frame)
+        assert baked.covered and np.array_equal(baked.image, expected.image)
+        assert np.array_equal(baked.confidence, expected.confidence)
+    # Another setting is another fingerprint: nothing baked for it, and its bake drops the old.
+    fresh.configure(NodeSettings(model=str(model_dir), device="cpu", saturation=0.5), source, shots)
+    other = BakeStore(tmp_path / "scene", fresh.fingerprint())
+    assert other.frames() == []
+    Bake(fresh, other, [2]).step()
+    assert store.frames() == [] and other.frames() == [2]
+    # A damaged file is baked again rather than shown.
+    other.path(2).write_bytes(b"not a bake")
+    assert other.load(2) is None
+    (tmp_path / "scene" / "notes.txt").write_text("kept")
+    assert clear_bakes(tmp_path / "scene") == 1 and (tmp_path / "scene" / "notes.txt").is_file()
+    session.close()
+    fresh.close()

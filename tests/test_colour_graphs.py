@@ -5,7 +5,7 @@ runs that code path here with CPU OrtValues)."""
 import numpy as np
 import pytest
 import skimage.data
-from node_support import carphone_frames, colour_photo, shared_test_model
+from node_support import carphone_frames, shared_test_model
 
 from excolor.colour import lab_planes_to_srgb, srgb_lightness, srgb_to_lab
 from excolor.colour_graphs import GraphColourWork
@@ -85,7 +85,7 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
     frames = carphone_frames(6)
     extra = np.random.default_rng(3).random(frames.shape[:3] + (1,), dtype=np.float32)
     plates = np.concatenate([frames, extra], axis=3)  # an alpha channel passes through too
-    shots = [Shot(0, 5, [Keyframe(colour_photo("coffee"), frame=0), Keyframe(colour_photo("astronaut"), frame=5)])]
+    shots = [Shot(0, 5, [Keyframe(frames[0], frame=0), Keyframe(frames[5], frame=5)])]
     order = [0, 1, 2, 3, 4, 5, 2]
     host_node, host = render_all(model_dir, plates, shots, order)
     graph_node, graph = render_all(model_dir, plates, shots, order,
@@ -94,7 +94,8 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
     for a, b in zip(host, graph):
         np.testing.assert_allclose(b.image, a.image, atol=1e-4)
         np.testing.assert_array_equal(b.image[..., 3], plates[a.frame][..., 3])
-        np.testing.assert_allclose(b.confidence, a.confidence, atol=1e-6)
+        # The matte comes from motion on each path's own lightness (equal to float rounding).
+        np.testing.assert_allclose(b.confidence, a.confidence, atol=1e-5)
     timings = graph_node.timings
     assert "chroma" not in timings and timings["colour_out"].calls == len(order)
 

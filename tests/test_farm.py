@@ -45,8 +45,8 @@ def test_plan_follows_the_state_chain(clip, tmp_path):
         assert all(name in seen and job.task(name).shot == task.shot for name in task.depends_on)
         seen.add(task.name)
     argv = job.task("shot001-bwd-1001-1004").argv
-    assert argv[-8:] == ("--shots", str(clip["shots"]), "--model", "m", "--frames", "1001-1004",
-                         "--direction", "backward")
+    assert argv[-10:] == ("--shots", str(clip["shots"]), "--model", "m", "--threads", "1",
+                          "--frames", "1001-1004", "--direction", "backward")
     assert job.tasks[0].argv[:3] == (sys.executable, "-m", "excolor")
 
 
@@ -74,6 +74,9 @@ def test_openjd_template_checked_and_run_locally_equals_one_go(clip, one_go, tmp
                          cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Session ended successfully" in run.stdout
+    # The chunks report their progress in the lines an OpenJD session parses (a chunk whose
+    # frames all come from the other chain's runs has no frames of its own to count).
+    assert "openjd_progress: 50.0" in run.stdout and "openjd_progress: 100.0" in run.stdout
     assert frames_bytes(out) == frames_bytes(one_go)
 
 
@@ -105,7 +108,7 @@ def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
     spec_file = tmp_path / "job.xml"
     made = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
                    "--chunk", "4", "--model", "lite", "--excolor", "excolor", "--show", "restoration",
-                   "--retries", "5", "-o", spec_file)
+                   "--retries", "5", "--threads", "3", "-o", spec_file)
     assert made.returncode == 0, made.stderr
     root = ET.fromstring(spec_file.read_text().split("?>", 1)[1].split(">", 1)[1])  # after the DOCTYPE
     assert root.findtext("show") == "restoration"
@@ -115,8 +118,10 @@ def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
     assert list(layers) == [t.name for t in job.tasks]
     for task in job.tasks:
         layer = layers[task.name]
-        assert shlex.split(layer.findtext("cmd")) == list(task.argv)
+        command = shlex.split(layer.findtext("cmd"))
+        assert command == list(task.argv[:-6]) + ["--threads", "3"] + list(task.argv[-4:])
         assert layer.findtext("range") == "1" and layer.findtext("chunk") == "1"
+        assert layer.findtext("cores") == "3.0"  # the cores the task's --threads 3 uses
     depends = {(d.findtext("deplayer"), d.findtext("onlayer"), d.get("type")) for d in root.find("depends")}
     assert depends == {(t.name, t.depends_on[0], "LAYER_ON_LAYER") for t in job.tasks if t.depends_on}
 

@@ -40,6 +40,9 @@ def test_chunks_on_two_ray_workers_equal_one_go(ray_instance, clip, one_go, tmp_
     results = ray_cluster.run(job, attempts_dir=_attempts(tmp_path))
     assert [r.name for r in results] == [t.name for t in job.tasks]
     assert all(r.attempt == 1 for r in results)
+    # Each chunk reserved the cores its `--threads` uses.
+    assert job.threads == 1 and all(r.cpus == 1.0 for r in results)
+    assert all(task.argv[task.argv.index("--threads") + 1] == "1" for task in job.tasks)
     assert frames_bytes(out) == frames_bytes(one_go)
 
 

@@ -91,7 +91,7 @@ def test_blend_is_the_weighted_sum_and_single_results_pass_through():
     np.testing.assert_allclose(blended.confidence, 1.5)
     assert blended.frame == 7
     assert blend_frames([(a, 1.0)]) is a
-    with pytest.raises(ValueError, match="network size"):
+    with pytest.raises(ValueError, match="history size"):
         blend_frames([(a, 0.5), (_frame("c", 7, 1.0, (3, 3)), 0.5)])
 
 
@@ -109,6 +109,14 @@ def test_results_and_states_round_trip_through_npz(tmp_path):
         back = RunState.from_arrays(dict(data))
     assert (back.run_key, back.frame, back.shape) == ("shot001.k0.bwd", 40, (1, 3, 2, 4))
     np.testing.assert_array_equal(back.previous_lab, state.previous_lab)
+    assert back.history_ab is None and back.history_l is None  # a fresh run carries no history
+    history = RunState("shot001.k0.fwd", 41, state.previous_lab, np.full((2, 5, 6), 7.5, np.float32),
+                       np.full((5, 6), 42.0, np.float32))
+    np.savez_compressed(tmp_path / "h.npz", **history.to_arrays())
+    with np.load(tmp_path / "h.npz", allow_pickle=False) as data:
+        back = RunState.from_arrays(dict(data))
+    np.testing.assert_array_equal(back.history_ab, history.history_ab)
+    np.testing.assert_array_equal(back.history_l, history.history_l)
     with pytest.raises(StateError, match="s.npz: no 'previous_lab'"):
         RunState.from_arrays({"run_key": np.array("x"), "frame": np.array(1)}, "s.npz")
 

@@ -5,17 +5,19 @@ so the add-on works around the compositor rather than inside it:
 
 - a `render_pre` handler (and `frame_change_post`, for scrubbing in the UI) reads frame N of the
   source (a Movie Clip datablock, movie or image sequence, or a file path) with excolor's own
-  readers, asks the core node for frame N, and writes the result and the confidence matte into
-  two Image datablocks (`pixels.foreach_set`, rows bottom-up);
+  readers, asks the core node for frame N (or reads it back from a bake), and writes the result
+  and the confidence matte into two Image datablocks (`pixels.foreach_set`, rows bottom-up);
 - Image nodes in the compositor show those datablocks, so the rest of the tree, the viewer and
   renders (`blender -b file.blend -a` included) see the colorized frame.
 
-Shots come from timeline markers (a marker starts a shot, which ends before the next marker or
-at the scene's end frame); each keyframe entry binds a reference image (and optionally the frame
-it colours) to a marker. All colorization, state and scrubbing behaviour is the core node's.
+Shots come from timeline markers: each keyframe entry binds a reference image (and optionally
+the frame it colours) to a marker, and a marker that a keyframe names starts a shot, which ends
+before the next such marker or at the scene's end frame; other markers are ignored. All
+colorization, state and scrubbing behaviour is the core node's; a bake keeps its frames on disk.
 
-Modules: `shots`, `source`, `session` and `pixels` are plain Python (no bpy); `blender_scene`
-and `addon` talk to bpy; `build_extension` packs the installable extension zip.
+Modules: `shots`, `source`, `session`, `bake` and `pixels` are plain Python (no bpy);
+`blender_scene`, `scene_runtime`, `bake_operator` and `addon` talk to bpy; `build_extension`
+(with `installed_wheel`) packs the installable extension zip.
 Importing this package does not import bpy.
 """
 

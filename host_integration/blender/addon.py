@@ -5,96 +5,33 @@ again: source, model, network size, device, saturation, keyframe entries bound t
 markers, and the two Image datablocks the compositor shows. The panel lives in the compositor's
 sidebar (Node Editor > N panel > excolor).
 
-Runtime objects (one HostSession per scene: the node and its kept run states) cannot be stored
-in a .blend; they live in the one `_runtime` registry that `register` creates and `unregister`
-drops, and are rebuilt on demand after a file is loaded.
+Runtime objects (one HostSession per scene) live in `excolor.hosts.blender.scene_runtime`;
+the bake operators (render a scene's shots to disk, so scrubbing and renders need no replay) in
+`excolor.hosts.blender.bake_operator`.
 """
-import sys
-
 import bpy
 from bpy.app.handlers import persistent
 
 from excolor.errors import ExcolorError
 
-from . import blender_scene
-from .session import HostSession
-
-
-class _Runtime:
-    """Per-scene sessions, the scene-linear encoder and the last message per scene."""
-
-    def __init__(self):
-        self.sessions = {}
-        self.encoder = blender_scene.SceneLinearEncoder()
-        self.messages = {}
-
-    def session(self, scene):
-        key = scene.name_full
-        if key not in self.sessions:
-            self.sessions[key] = HostSession()
-        return self.sessions[key]
-
-    def drop(self):
-        for session in self.sessions.values():
-            session.close()
-        self.sessions.clear()
-        self.messages.clear()
-
-
-_runtime = None
-
-
-def _configure(scene):
-    """The scene's session, configured from its panel (raises ExcolorError when unusable)."""
-    props = scene.excolor
-    spec, colourspace = blender_scene.source_of(props)
-    session = _runtime.session(scene)
-    session.set_source(spec)
-    shots = blender_scene.shots_of(scene, props)
-    session.configure(blender_scene.node_settings(props), spec, shots)
-    return session, _runtime.encoder.space_for(colourspace, session.input_kind)
-
-
-def update_frame(scene, frame=None, blank_on_error=False):
-    """Colorize `frame` (default: the current frame) into the scene's Image datablocks.
-
-    Returns the HostFrame, or None when the add-on is off or not set up for this scene. Errors
-    are reported on stderr and in the panel, and re-raised (Blender prints handler errors).
-    blank_on_error: on an error, also clear both images (a render then shows a black frame
-    rather than the previous frame's colours, which would pass for a right one).
-    """
-    props = scene.excolor
-    if _runtime is None or not props.enabled or props.result_image is None:
-        return None
-    frame = scene.frame_current if frame is None else frame
-    try:
-        session, colourspace = _configure(scene)
-        result = session.frame(frame)
-        linear = _runtime.encoder(result.image, colourspace)
-        blender_scene.write_frame(props, result, linear)
-    except ExcolorError as error:
-        _runtime.messages[scene.name_full] = f"frame {frame}: {error}"
-        print(f"excolor: frame {frame}: {error}", file=sys.stderr)
-        if blank_on_error:
-            blender_scene.blank_images(props)
-        raise
-    _runtime.messages[scene.name_full] = ""
-    return result
+from . import blender_scene, scene_runtime
+from .bake_operator import EXCOLOR_OT_bake, EXCOLOR_OT_bake_clear
 
 
 @persistent
 def _on_render_pre(scene, *_args):
     # render_pre fires once per frame of an animation render (frame_change_* do not, there).
-    update_frame(scene, blank_on_error=True)
+    scene_runtime.update_frame(scene, blank_on_error=True)
 
 
 @persistent
 def _on_frame_change(scene, *_args):
-    # Scrubbing and playback in the UI (and scene.frame_set in scripts); the node replays from
-    # its nearest kept state. Errors are shown (stderr, panel), not raised: a frame change in a
-    # scene still being set up must not fill the console with tracebacks.
+    # Scrubbing and playback in the UI (and scene.frame_set in scripts): a baked frame is read
+    # back, else the node replays from its nearest kept state (with progress). Errors are shown
+    # (stderr, panel), not raised: a frame change in a scene still being set up must not fill
+    # the console with tracebacks.
     try:
-        update_frame(scene)
+        scene_runtime.update_frame(scene, progress=True)
     except ExcolorError:
         pass
 
@@ -102,8 +39,8 @@ def _on_frame_change(scene, *_args):
 @persistent
 def _on_load(*_args):
     # A new file: its scenes' sessions must be rebuilt from its own settings.
-    if _runtime is not None:
-        _runtime.drop()
+    if scene_runtime.runtime is not None:
+        scene_runtime.runtime.drop()
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -145,6 +82,10 @@ class ExcolorSettings(bpy.types.PropertyGroup):
     active_keyframe: bpy.props.IntProperty()
     result_image: bpy.props.PointerProperty(type=bpy.types.Image, name="Result")
     matte_image: bpy.props.PointerProperty(type=bpy.types.Image, name="Confidence")
+    bake_folder: bpy.props.StringProperty(
+        name="Bake Folder", subtype="DIR_PATH", default=blender_scene.DEFAULT_BAKE_FOLDER,
+        description="Where Bake keeps the colorized frames (relative to the .blend; the temp "
+                    "folder while the file is unsaved)")
 
 
 # -- operators --------------------------------------------------------------------------------
@@ -166,7 +107,7 @@ class EXCOLOR_OT_setup_compositor(bpy.types.Operator):
         props = scene.excolor
         try:
             spec, _colourspace = blender_scene.source_of(props)
-            session = _runtime.session(scene)
+            session = scene_runtime.runtime.session(scene)
             session.set_source(spec)
         except ExcolorError as error:
             self.report({"ERROR"}, str(error))
@@ -189,9 +130,15 @@ class EXCOLOR_OT_keyframe_add(bpy.types.Operator):
     def execute(self, context):
         scene = context.scene
         frame = scene.frame_current
-        marker = next((m for m in scene.timeline_markers if m.frame == frame), None)
+        # Only a marker that is excolor's already (a keyframe names it) is reused: another one
+        # on this frame (a camera bind, a note) stays someone else's.
+        keyframed = {entry.marker for entry in scene.excolor.keyframes}
+        marker = next((m for m in scene.timeline_markers if m.frame == frame and m.name in keyframed), None)
         if marker is None:
-            marker = scene.timeline_markers.new(f"shot_{frame}", frame=frame)
+            taken = {m.name for m in scene.timeline_markers}
+            name = next(n for n in (f"shot_{frame}" + (f"_{i}" if i else "") for i in range(len(taken) + 1))
+                        if n not in taken)
+            marker = scene.timeline_markers.new(name, frame=frame)
         entry = scene.excolor.keyframes.add()
         entry.marker = marker.name
         entry.frame = frame
@@ -223,9 +170,9 @@ class EXCOLOR_OT_refresh(bpy.types.Operator):
 
     def execute(self, context):
         scene = context.scene
-        _runtime.sessions.pop(scene.name_full, None)
+        scene_runtime.runtime.sessions.pop(scene.name_full, None)
         try:
-            update_frame(scene)
+            scene_runtime.update_frame(scene)
         except ExcolorError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -288,7 +235,12 @@ class EXCOLOR_PT_panel(bpy.types.Panel):
         layout.prop(props, "result_image")
         layout.prop(props, "matte_image")
         layout.operator(EXCOLOR_OT_refresh.bl_idname, icon="FILE_REFRESH")
-        message = _runtime.messages.get(scene.name_full) if _runtime is not None else ""
+        layout.prop(props, "bake_folder")
+        row = layout.row(align=True)
+        row.operator(EXCOLOR_OT_bake.bl_idname, icon="RENDER_ANIMATION")
+        row.operator(EXCOLOR_OT_bake_clear.bl_idname, icon="TRASH", text="")
+        runtime = scene_runtime.runtime
+        message = runtime.messages.get(scene.name_full) if runtime is not None else ""
         if message:
             layout.label(text=message, icon="ERROR")
 
@@ -300,6 +252,8 @@ CLASSES = (
     EXCOLOR_OT_keyframe_add,
     EXCOLOR_OT_keyframe_remove,
     EXCOLOR_OT_refresh,
+    EXCOLOR_OT_bake,
+    EXCOLOR_OT_bake_clear,
     EXCOLOR_UL_keyframes,
     EXCOLOR_PT_panel,
 )
@@ -311,24 +265,20 @@ HANDLERS = (
 
 
 def register():
-    global _runtime
     for cls in CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Scene.excolor = bpy.props.PointerProperty(type=ExcolorSettings)
     for handlers, function in HANDLERS:
         if function not in handlers:
             handlers.append(function)
-    _runtime = _Runtime()
+    scene_runtime.start()
 
 
 def unregister():
-    global _runtime
     for handlers, function in HANDLERS:
         while function in handlers:
             handlers.remove(function)
-    if _runtime is not None:
-        _runtime.drop()
-    _runtime = None
+    scene_runtime.stop()
     del bpy.types.Scene.excolor
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

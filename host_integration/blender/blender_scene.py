@@ -6,6 +6,8 @@ compositor tree (Blender 4.x: `scene.node_tree` with a Composite node; 5.0+:
 `scene.compositing_node_group`, a CompositorNodeTree whose Group Output is the result).
 """
 import os
+import re
+import tempfile
 from pathlib import Path
 
 import bpy
@@ -22,6 +24,7 @@ from .source import SourceSpec
 RESULT_NAME = "excolor result"
 MATTE_NAME = "excolor confidence"
 MATTE_SPACE = "Non-Color"
+DEFAULT_BAKE_FOLDER = "//excolor_bake/"
 
 
 def node_settings(props):
@@ -61,6 +64,17 @@ def shots_of(scene, props):
         for k in props.keyframes
     ]
     return shots_from_markers(markers, keyframes, scene.frame_end)
+
+
+def bake_folder(scene, props):
+    """The folder of the scene's baked frames: the panel's Bake Folder (relative to the .blend;
+    in the system's temp folder while the file is unsaved), one subfolder per scene."""
+    folder = props.bake_folder or DEFAULT_BAKE_FOLDER
+    if folder.startswith("//") and not bpy.data.filepath:
+        base = Path(tempfile.gettempdir()) / folder[2:]
+    else:
+        base = Path(bpy.path.abspath(folder))
+    return base / re.sub(r"[^\w.-]", "_", scene.name_full)
 
 
 class SceneLinearEncoder:

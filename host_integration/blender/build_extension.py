@@ -2,29 +2,34 @@
 
     python -m excolor.hosts.blender.build_extension excolor-blender.zip [--platform linux-x64]
 
-Run from a checkout of excolor (it builds excolor's own wheel from it). The zip holds:
+Run with the Python excolor is installed in (`pip install .`, editable or not, or from an
+index): excolor's own wheel is packed from the installed package (`installed_wheel`; for an
+editable install pip builds it from the checkout), and the dependencies are the installed
+distribution's own requirements plus its RUNTIME_EXTRA. The zip holds:
 - `blender_manifest.toml` (Blender 4.2+ extension format; `wheels` lists the bundled wheels);
 - `__init__.py`, which registers `excolor.hosts.blender` (installed from the bundled wheel);
 - `wheels/`: excolor and its runtime dependencies for CPython 3.11 (Blender 4.2-5.0's Python)
-  on the chosen platform, downloaded with `pip download` (PyPI must be reachable). Left out
-  (NOT_BUNDLED): numpy (Blender ships its own, and bpy needs numpy<2, so dependencies are
-  resolved against numpy<2); scenedetect and OpenCV (cut detection for `excolor shots`) and
-  OpenTimelineIO with its EDL adapter (cut lists for `excolor colorize --shots`): the add-on
-  takes its shots from timeline markers. The extension test installs the zip into a Blender
-  whose Python has none of excolor's dependencies, so a needed one left out fails there.
+  on the chosen platform, downloaded with `pip download` (PyPI must be reachable): ONNX Runtime
+  (CPU build) and OpenCV headless (the node's motion step) among them. Left out (NOT_BUNDLED):
+  numpy (Blender ships its own, and bpy needs numpy<2, so dependencies are resolved against
+  numpy<2); PySceneDetect (cut detection for `excolor shots`) and OpenTimelineIO with its EDL
+  adapter (cut lists for `excolor colorize --shots`): the add-on takes its shots from timeline
+  markers. The extension test installs the zip into a Blender whose Python has none of
+  excolor's dependencies, so a needed one left out fails there.
 Install in Blender with Edit > Preferences > Get Extensions > Install from Disk, or
 `blender --command extension install-file -r user_default -e excolor-blender.zip`.
 """
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from excolor.files import replacing
+
+from .installed_wheel import distribution, editable_source, installed_wheel, requirements, wheel_distribution
+
 EXTENSION_ID = "excolor"
 PYTHON_VERSION = "3.11"
 # Blender platform name -> pip platform tags its Python accepts (Blender 4.2+ needs glibc 2.28).
@@ -35,9 +40,12 @@ PLATFORMS = {
     "macos-arm64": ("macosx_11_0_arm64", "macosx_12_0_arm64", "macosx_13_0_arm64",
                     "macosx_14_0_arm64"),
 }
-# Runtime dependencies the add-on does not bundle (see the module docstring).
-NOT_BUNDLED = {"numpy", "scenedetect", "opencv-python-headless", "opencv-python", "opentimelineio",
+# Runtime dependencies the add-on does not bundle (see the module docstring); the GUI OpenCV
+# build is listed so that nothing can bring it in beside the headless one.
+NOT_BUNDLED = {"numpy", "scenedetect-headless", "scenedetect", "opencv-python", "opentimelineio",
                "otio-cmx3600-adapter"}
+# The extra whose ONNX Runtime build the add-on bundles (Blender runs the node on the CPU).
+RUNTIME_EXTRA = "cpu"
 
 SHIM = '''"""excolor: exemplar-based video colorization in Blender's compositor.
 
@@ -56,13 +64,6 @@ def unregister():
 
     blender.unregister()
 '''
-
-
-def _project():
-    pyproject = ROOT / "pyproject.toml"
-    if not pyproject.is_file():
-        raise SystemExit(f"build_extension: run from a checkout of excolor ({pyproject} is missing)")
-    return tomllib.loads(pyproject.read_text())["project"]
 
 
 def _name(requirement):
@@ -104,58 +105,71 @@ def _pip(*arguments):
         raise SystemExit(f"build_extension: {' '.join(command)} failed:\n{result.stderr[-4000:]}")
 
 
-def collect_wheels(folder, platform):
-    """excolor's wheel (from this checkout) and its bundled dependencies' wheels into `folder`."""
-    project = _project()
-    _pip("wheel", "--no-deps", "--quiet", "--wheel-dir", str(folder), str(ROOT))
-    requirements = [r for r in project["dependencies"] if _name(r) not in NOT_BUNDLED]
+def bundled_requirements(dist):
+    """The requirement strings of `dist` (excolor) whose wheels the zip bundles."""
+    return [r for r in requirements(dist, (RUNTIME_EXTRA,)) if _name(r) not in NOT_BUNDLED]
+
+
+def excolor_wheel(dist, folder):
+    """excolor's own wheel into `folder`, packed from the installed files or built by pip from
+    the checkout of an editable install; returns the wheel's distribution (its METADATA is what
+    the zip installs, also where an editable install's metadata is older than its checkout)."""
+    source = editable_source(dist)
+    if source is None:
+        wheel = installed_wheel(dist, folder)
+    else:
+        _pip("wheel", "--no-deps", "--quiet", "--wheel-dir", str(folder), str(source))
+        wheel = next(Path(folder).glob("excolor-*.whl"))
+    return wheel_distribution(wheel)
+
+
+def download_dependencies(wanted, folder, platform):
+    """Wheels of the requirement strings `wanted` and their dependencies for Blender's Python on
+    `platform` into `folder`, less NOT_BUNDLED."""
     constraints = folder / "constraints.txt"
     constraints.write_text("numpy<2\n")
     tags = [argument for tag in PLATFORMS[platform] for argument in ("--platform", tag)]
     _pip("download", "--quiet", "--dest", str(folder), "--only-binary=:all:",
          "--python-version", PYTHON_VERSION, "--implementation", "cp", *tags,
-         "-c", str(constraints), *requirements)
+         "-c", str(constraints), *wanted)
     constraints.unlink()
     for wheel in folder.glob("*.whl"):
         if wheel.name.split("-")[0].replace("_", "-").lower() in NOT_BUNDLED:
             wheel.unlink()
-    return sorted(wheel.name for wheel in folder.glob("*.whl"))
 
 
 def build(output, platform="linux-x64", wheel_cache=None):
     """Write the extension zip to `output`; returns the list of bundled wheel names.
 
     wheel_cache: a folder to keep downloaded wheels in between builds (reused when it already
-    holds them for this excolor version and platform); None downloads into a temp folder.
+    holds them for this excolor version, its requirements and platform); None downloads into a
+    temp folder.
     """
     if platform not in PLATFORMS:
         raise SystemExit(f"build_extension: platform '{platform}' is not one of {', '.join(PLATFORMS)}")
-    version = _project()["version"]
+    dist = distribution()
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(wheel_cache) if wheel_cache else Path(temp)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = folder / "excolor-extension-stamp.txt"
-        key = f"{version} {platform} {sorted(_project()['dependencies'])}"
         for wheel in folder.glob("excolor-*.whl"):
-            wheel.unlink()  # always rebuilt from the checkout
-        if stamp.is_file() and stamp.read_text() == key:
-            _pip("wheel", "--no-deps", "--quiet", "--wheel-dir", str(folder), str(ROOT))
-            wheels = sorted(wheel.name for wheel in folder.glob("*.whl"))
-        else:
+            wheel.unlink()  # always rebuilt from what is installed now
+        packed = excolor_wheel(dist, folder)
+        wanted = bundled_requirements(packed)
+        stamp = folder / "excolor-extension-stamp.txt"
+        key = f"{packed.version} {platform} {sorted(wanted)}"
+        if not (stamp.is_file() and stamp.read_text() == key):
             for wheel in folder.glob("*.whl"):
-                wheel.unlink()
-            wheels = collect_wheels(folder, platform)
+                if not wheel.name.startswith("excolor-"):
+                    wheel.unlink()
+            download_dependencies(wanted, folder, platform)
             stamp.write_text(key)
-        output = Path(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(output.name + ".partial")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("blender_manifest.toml", manifest(version, wheels, platform))
+        wheels = sorted(wheel.name for wheel in folder.glob("*.whl"))
+        with replacing(Path(output)) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("blender_manifest.toml", manifest(packed.version, wheels, platform))
             archive.writestr("__init__.py", SHIM)
             for name in wheels:
                 # Wheels are zips already: store them, do not compress twice.
                 archive.write(folder / name, f"wheels/{name}", compress_type=zipfile.ZIP_STORED)
-        shutil.move(partial, output)
     return wheels
 
 

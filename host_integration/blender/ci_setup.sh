@@ -16,8 +16,9 @@ venv="${EXCOLOR_BPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/excolor}/bpy-$bpy_ver
 python="${EXCOLOR_PYTHON311:-python3.11}"
 command -v "$python" >/dev/null || { echo "ci_setup.sh: $python not found (bpy wheels are cp311 only)" >&2; exit 2; }
 
-# The runtime dependencies, read from pyproject.toml so that this script cannot drift from it.
-deps="$("$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' "$repo/pyproject.toml")"
+# The runtime dependencies with the CPU ONNX Runtime (the `cpu` extra, as the extension zip
+# bundles it), read from pyproject.toml so that this script cannot drift from it.
+deps="$("$python" -c 'import sys, tomllib; p = tomllib.load(open(sys.argv[1], "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["cpu"]))' "$repo/pyproject.toml")"
 # Two stamps: the bpy + dependencies install (slow: downloads) and the checkout excolor is
 # installed from (fast): a fresh CI clone only repeats the second.
 deps_stamp="bpy==$bpy_version

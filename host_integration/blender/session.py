@@ -6,9 +6,12 @@ node (and so its kept run states: scrubbing replays from the nearest one) as lon
 device, network size, saturation, source and shots stay the same.
 """
 import dataclasses
+import hashlib
+import os
 
 import numpy as np
 
+import excolor
 from excolor import io
 from excolor.errors import InputError
 from excolor.node import ColorizeNode, Shot
@@ -61,6 +64,7 @@ class HostSession:
         self._node = None
         self._node_kind = None
         self._shots = None
+        self._on_pull = None
 
     @property
     def node(self):
@@ -132,6 +136,8 @@ class HostSession:
 
     def _pull(self, scene_frame):
         """The node's source: scene frame -> the file's frame, as excolor.io reads it."""
+        if self._on_pull is not None:
+            self._on_pull(scene_frame)
         file_frame = self._resolved.file_frame(scene_frame)
         if not self._reader.first <= file_frame <= self._reader.last:
             raise InputError(
@@ -149,9 +155,40 @@ class HostSession:
         """(height, width) of the source's frames."""
         return self._reader.height, self._reader.width
 
-    def frame(self, scene_frame):
-        """The HostFrame for `scene_frame` (the node renders it, replaying from kept state)."""
-        scene_frame = int(scene_frame)
+    def fingerprint(self):
+        """A hex digest of everything the frames depend on (excolor's version, settings, the
+        model's graph hashes, source and its mapping, shots, and each reference file's size and
+        modification time): a baked frame is valid while the fingerprint stays the same."""
+        references = []
+        for shot in self._shots:
+            for keyframe in shot.keyframes:
+                if isinstance(keyframe.image, (str, os.PathLike)):
+                    stat = os.stat(keyframe.image)
+                    references.append((str(keyframe.image), stat.st_size, stat.st_mtime_ns))
+        graphs = sorted(graph.sha256 for graph in self._node.model.manifest.graphs.values())
+        described = repr((excolor.__version__, self._settings, graphs, self._resolved, self._kind, self._shots,
+                          references))
+        return hashlib.sha256(described.encode()).hexdigest()
+
+    def covered_frames(self, first, last):
+        """The scene frames in first..last that a shot covers and the source has, in order."""
+        source_first, source_last = self.source_frames()
+        return [frame for frame in range(max(first, source_first), min(last, source_last) + 1)
+                if self._node.shot_index(frame) is not None]
+
+    def frame(self, scene_frame, on_pull=None):
+        """The HostFrame for `scene_frame` (the node renders it, replaying from kept state).
+
+        on_pull: called with each scene frame the node reads meanwhile (more than one: the node
+        is replaying), for a host's progress display.
+        """
+        self._on_pull = on_pull
+        try:
+            return self._frame(int(scene_frame))
+        finally:
+            self._on_pull = None
+
+    def _frame(self, scene_frame):
         first, last = self.source_frames()
         if not first <= scene_frame <= last:
             # Past the clip's ends Blender shows nothing: transparent black, an empty matte.

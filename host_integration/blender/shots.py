@@ -1,12 +1,14 @@
 """Timeline markers and keyframe entries -> the core node's shots (plain Python, no bpy).
 
 The convention the add-on documents to users:
-- every timeline marker starts a shot; the shot ends on the frame before the next marker, and the
-  last one on the scene's end frame (frames before the first marker are in no shot and pass
-  through unchanged);
-- a keyframe entry binds a reference image to a marker by the marker's name, optionally pinned to
-  the frame the image is the coloured version of; several entries on one marker give that shot
-  several keyframes (the core node runs outward from each and blends between them).
+- a keyframe entry binds a reference image to a timeline marker by the marker's name, optionally
+  pinned to the frame the image is the coloured version of; several entries on one marker give
+  that shot several keyframes (the core node runs outward from each and blends between them);
+- every marker that a keyframe entry names starts a shot; the shot ends on the frame before the
+  next such marker, and the last one on the scene's end frame (frames before the first are in no
+  shot and pass through unchanged);
+- other markers (camera binds, notes, markers of other tools) are not excolor's: they are
+  ignored, and neither start nor end a shot.
 """
 import dataclasses
 from pathlib import Path
@@ -36,20 +38,23 @@ class MarkerKeyframe:
 def shots_from_markers(markers, keyframes, end_frame):
     """The node's shots, in frame order, from markers and keyframe entries.
 
-    markers: iterable of Marker (any order). keyframes: iterable of MarkerKeyframe.
-    end_frame: the scene's last frame (the last shot ends there).
-    Returns a list of excolor.node.Shot. Raises InputError naming the marker or entry at fault:
-    two markers with one name or on one frame, a marker past `end_frame`, a marker with no
-    reference, an entry bound to no marker, a missing image, or a keyframe the node refuses
-    (e.g. a pinned frame outside its shot).
+    markers: iterable of Marker (any order); only those a keyframe entry names count.
+    keyframes: iterable of MarkerKeyframe. end_frame: the scene's last frame (the last shot
+    ends there). Returns a list of excolor.node.Shot. Raises InputError naming the marker or
+    entry at fault: two markers with a keyframe's name, two keyframed markers on one frame, a
+    keyframed marker past `end_frame`, an entry bound to no marker, a missing image, or a
+    keyframe the node refuses (e.g. a pinned frame outside its shot).
     """
-    ordered = sorted(markers, key=lambda m: m.frame)
+    markers = list(markers)
+    keyframes = list(keyframes)
+    bound = {entry.marker for entry in keyframes}
+    ordered = sorted((m for m in markers if m.name in bound), key=lambda m: m.frame)
     names = {}
     for before, after in zip(ordered, ordered[1:]):
         if before.frame == after.frame:
             raise InputError(
                 f"markers '{before.name}' and '{after.name}' are both on frame {after.frame}: "
-                "each marker starts a shot, so only one may sit on a frame"
+                "each keyframed marker starts a shot, so only one may sit on a frame"
             )
     for marker in ordered:
         if marker.name in names:
@@ -66,7 +71,7 @@ def shots_from_markers(markers, keyframes, end_frame):
     by_marker = {marker.name: [] for marker in ordered}
     for entry in keyframes:
         if entry.marker not in by_marker:
-            known = ", ".join(f"'{m.name}'" for m in ordered) or "none"
+            known = ", ".join(f"'{m.name}'" for m in sorted(markers, key=lambda m: m.frame)) or "none"
             raise InputError(
                 f"a keyframe ({entry.image}) is bound to marker '{entry.marker}', which does not "
                 f"exist (markers: {known})"
@@ -79,11 +84,6 @@ def shots_from_markers(markers, keyframes, end_frame):
     shots = []
     for index, marker in enumerate(ordered):
         last = ordered[index + 1].frame - 1 if index + 1 < len(ordered) else end_frame
-        if not by_marker[marker.name]:
-            raise InputError(
-                f"marker '{marker.name}' (frame {marker.frame}) starts a shot ({marker.frame}-{last}) "
-                "that has no reference image: add a keyframe for it in the excolor panel"
-            )
         try:
             shots.append(Shot(marker.frame, last, by_marker[marker.name]))
         except ValueError as error:

@@ -3,10 +3,12 @@
     excolor.hosts.farm.plan        plan_job(INPUT, OUTPUT, SHOTS, chunk) -> FarmJob (tasks =
                                    `excolor colorize --frames A-B --direction D` chunks, each
                                    depending on the previous chunk of its chain)
-    excolor.hosts.farm.openjd      Open Job Description template (AWS Deadline Cloud, `openjd run`)
+    excolor.hosts.farm.openjd      Open Job Description template (`openjd run`) and AWS Deadline
+                                   Cloud job bundle
     excolor.hosts.farm.opencue     OpenCue outline (opencue-pyoutline) and its XML job spec
     excolor.hosts.farm.ray_cluster Ray tasks on a cluster (or a local instance)
 
-Engines are imported only when used (each needs its own library: pip install excolor[farm]).
+Engines are imported only when used (each needs its own extra: pip install excolor[openjd],
+excolor[opencue] or excolor[ray]; excolor[farm] for all).
 Examples: docs/farm.md.
 """

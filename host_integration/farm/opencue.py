@@ -4,16 +4,17 @@
     job_spec(job, show=None, shot=None, user=None) -> str   the XML Cuebot receives
     launch(job, ...) -> the launched jobs (needs a Cuebot: CUEBOT_HOSTS or opencue.yaml)
 
-One layer per chunk, each a single-frame Shell layer running `excolor colorize ... --frames A-B
+One layer per chunk, each a single-frame Shell layer reserving the job's threads as cores
+(the task runs with `--threads` of that count) and running `excolor colorize ... --frames A-B
 --direction D`; a layer depends on the previous chunk of its chain (a layer-on-layer depend),
 shots and chains run in parallel. The spec is made without pycuerun wrappers (the command runs
 as it is on the render node), so excolor must be installed there. OpenCue retries a frame that
 dies (`maxretries`); the rerun resumes from the state the chunk saved.
 
-`outline` (opencue-pyoutline, the `farm` extra) is imported inside the functions that use it, so
+`outline` (opencue-pyoutline, the `opencue` extra) is imported inside the functions that use it, so
 the other engines and `excolor farm --help` work without it.
 """
-from pathlib import Path
+from excolor.files import write_atomically
 
 
 def build_outline(job, show=None, shot=None, maxretries=None):
@@ -24,7 +25,7 @@ def build_outline(job, show=None, shot=None, maxretries=None):
     ol = outline.Outline(job.name, frame_range="1-1", show=show, shot=shot)
     layers = {}
     for task in job.tasks:
-        layer = Shell(task.name, command=task.command, range="1-1", chunk=1, threads=1)
+        layer = Shell(task.name, command=task.command, range="1-1", chunk=1, threads=job.threads)
         ol.add_layer(layer)
         layers[task.name] = layer
     for task in job.tasks:
@@ -49,10 +50,7 @@ def job_spec(job, show=None, shot=None, user=None, maxretries=2):
 
 def write_spec(job, path, **options):
     """Write job_spec(job) to `path` atomically; returns the path."""
-    path = Path(path)
-    temp = path.with_name(path.name + ".partial")
-    temp.write_text(job_spec(job, **options))
-    temp.replace(path)
+    write_atomically(path, job_spec(job, **options))
     return path
 
 

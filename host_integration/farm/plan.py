@@ -10,6 +10,7 @@ no backward chain. Shots, and a shot's two chains, are independent: every task d
 most the previous task of its own chain, so the graph has no cycles.
 """
 import dataclasses
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -21,7 +22,9 @@ from excolor.shotlist import load_shot_list
 
 # Flags the job sets per task: passing them through to every task would break the chain.
 RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
-            "--overwrite", "--preview")
+            "--overwrite", "--preview", "--threads")
+# Colorize flags whose value may be a path: made absolute, since render nodes run elsewhere.
+PATH_FLAGS = ("--model", "--ocio-config", "--matte")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +59,7 @@ class FarmJob:
     shots: str
     chunk: int
     tasks: tuple
+    threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
 
     def task(self, name):
         for task in self.tasks:
@@ -76,17 +80,24 @@ def default_excolor():
     return (sys.executable, "-m", "excolor")
 
 
-def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None):
+def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None, threads=1,
+             environ=None):
     """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
 
     input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
     machines write frames, a video is one file). shots: SHOTS.json, .otio or .edl (checked
     here as colorize checks it). colorize_args: extra `excolor colorize` flags for every task
-    (model, network size, colour settings); the flags the job sets itself are refused.
-    excolor: the command (argv prefix) that runs excolor on the render nodes.
+    (model, network size, colour settings); the flags the job sets itself are refused, and
+    path values (--model DIR, --ocio-config FILE, --matte SEQUENCE) are made absolute. excolor: the command
+    (argv prefix) that runs excolor on the render nodes. threads: `--threads` of every task
+    (the cores an engine reserves for it). environ: the submitting machine's environment
+    (default os.environ): without --ocio-config, its $OCIO becomes the tasks' --ocio-config,
+    so that every render node uses the submitter's colour config whatever its own $OCIO.
     """
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
+    if threads < 1:
+        raise UsageError(f"--threads {threads}: must be at least 1")
     if io.describe_kind(output) != "sequence":
         raise UsageError(
             f"OUTPUT {output}: a farm job writes an image sequence (e.g. out/shot.####.exr); "
@@ -96,10 +107,14 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
         flag = str(arg).split("=", 1)[0]
         if flag in RESERVED:
             raise UsageError(f"{flag}: set by the farm job for each task; not allowed among the colorize flags")
-    entries = load_shot_list(shots)
+    entries = load_shot_list(shots, edl_rate=_flag_value(colorize_args, "--edl-rate", float), media=input)
     input, output, shots = _absolute(input), _absolute(output), str(Path(shots).resolve())
     prefix = tuple(excolor or default_excolor())
-    common = (input, output, "--shots", shots, *map(str, colorize_args))
+    flags = _absolute_paths([str(arg) for arg in colorize_args])
+    ocio = (os.environ if environ is None else environ).get("OCIO")
+    if ocio and not any(flag.split("=", 1)[0] == "--ocio-config" for flag in flags):
+        flags += ["--ocio-config", _absolute(ocio) if _is_path(ocio) else ocio]
+    common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
     tasks = []
     for entry in sorted(entries, key=lambda e: e.first):
         shot = Shot(entry.first, entry.last, [Keyframe(image, frame) for image, frame in entry.keyframes])
@@ -119,10 +134,47 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                                       (previous,) if previous else (), argv))
                 previous = task_name
     job_name = name or f"excolor-{Path(shots).stem}"
-    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks))
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads)
+
+
+def _absolute_paths(flags):
+    """`flags` with the values of PATH_FLAGS made absolute where they name a path: an existing
+    file or folder, text with a path separator, or an .ocio file (a model name or a built-in OCIO config such
+    as ocio://cg-config-latest stays as it is)."""
+    result = []
+    pending = None
+    for arg in flags:
+        if pending is not None:
+            result.append(_absolute(arg) if _is_path(arg) else arg)
+            pending = None
+            continue
+        flag, equals, value = arg.partition("=")
+        if flag in PATH_FLAGS and equals:
+            arg = f"{flag}={_absolute(value)}" if _is_path(value) else arg
+        elif flag in PATH_FLAGS:
+            pending = flag
+        result.append(arg)
+    return result
+
+
+def _is_path(value):
+    # A frame field (`--matte m.####.exr`, `m.%04d.exr`) marks a sequence path even in no folder.
+    return "://" not in value and (Path(value).exists() or os.sep in value or "/" in value
+                                   or value.lower().endswith(".ocio") or "#" in value or "%" in value)
 
 
 def _absolute(pattern):
     """An input/output path or sequence pattern made absolute (render nodes have other cwds)."""
     path = Path(pattern)
     return str(path if path.is_absolute() else Path.cwd() / path)
+
+
+def _flag_value(args, flag, kind):
+    """The value of `flag` among argv-style `args` (`--flag V` or `--flag=V`), or None."""
+    args = [str(arg) for arg in args]
+    for index, arg in enumerate(args):
+        if arg == flag and index + 1 < len(args):
+            return kind(args[index + 1])
+        if arg.startswith(flag + "="):
+            return kind(arg.split("=", 1)[1])
+    return None

@@ -11,7 +11,7 @@ the task again up to `retries` times: excolor's frames are atomic and its states
 rerun skips finished frames and resumes from the latest state. Exit code 6 (the chunk waits
 for another) is not retried: it means the chain was broken, which retrying cannot fix.
 
-`ray` (the `farm` extra) is imported inside `submit` and `run`, so the other engines work
+`ray` (the `ray` extra) is imported inside `submit` and `run`, so the other engines work
 without it.
 """
 import dataclasses
@@ -24,11 +24,13 @@ WAITING = 6  # excolor's exit code for a chunk whose previous chunk has not run
 
 @dataclasses.dataclass(frozen=True)
 class TaskResult:
-    """What one chunk task reported: its name, attempts made, and the last lines of stderr."""
+    """What one chunk task reported: its name, attempts made, the last lines of stderr, and
+    the CPUs Ray reserved for it (the job's threads)."""
 
     name: str
     attempt: int
     stderr_tail: str
+    cpus: float
 
 
 class ChunkFailed(RuntimeError):
@@ -41,6 +43,8 @@ class ChainBroken(RuntimeError):
 
 def _run_chunk(name, argv, attempts_dir, *after):
     """The Ray task body: one chunk in a child process. `after`: results it waited for."""
+    import ray  # the ray extra; this body only runs inside a Ray worker
+
     attempt = 1
     if attempts_dir:
         # Counted on disk (shared with the driver on one machine) so a report can show retries.
@@ -53,17 +57,20 @@ def _run_chunk(name, argv, attempts_dir, *after):
         raise ChainBroken(f"{name}: waits for another chunk (exit 6): {tail}")
     if process.returncode != 0:
         raise ChunkFailed(f"{name}: excolor exited {process.returncode} (attempt {attempt}): {tail}")
-    return TaskResult(name, attempt, tail)
+    return TaskResult(name, attempt, tail, ray.get_runtime_context().get_assigned_resources().get("CPU", 0.0))
 
 
-def submit(job, retries=3, attempts_dir=None, num_cpus=1):
+def submit(job, retries=3, attempts_dir=None, num_cpus=None):
     """Submit every task of `job` to the connected Ray instance -> {name: ObjectRef}.
 
     retries: reruns of a chunk that failed or whose worker died. num_cpus: CPUs each chunk
-    reserves (excolor uses ONNX Runtime's threads within that). attempts_dir: optional folder
-    where each task counts its attempts (for reports and tests).
+    reserves (default: the job's threads, which its `excolor colorize --threads` uses).
+    attempts_dir: optional folder where each task counts its attempts (for reports and tests).
     """
     import ray
+
+    if num_cpus is None:
+        num_cpus = job.threads
 
     remote = ray.remote(max_retries=retries, retry_exceptions=[ChunkFailed], num_cpus=num_cpus)(_run_chunk)
     refs = {}
@@ -74,7 +81,7 @@ def submit(job, retries=3, attempts_dir=None, num_cpus=1):
     return refs
 
 
-def run(job, address=None, retries=3, attempts_dir=None, num_cpus=1):
+def run(job, address=None, retries=3, attempts_dir=None, num_cpus=None):
     """Run `job` to completion on Ray; returns [TaskResult] in plan order.
 
     address: a running cluster ("auto", "ray://head:10001"), or None for the instance this

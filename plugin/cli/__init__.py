@@ -8,12 +8,15 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 
 from .. import __version__
 from ..errors import ExcolorError
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+INTERRUPTED_EXIT = 128 + 2  # ... and by SIGINT (Ctrl-C)
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
     ("colorize", "colorize"),
@@ -61,13 +64,41 @@ def build_parser():
 
 
 def main(argv=None):
+    previous = None
+    # Only where Ctrl-C raises KeyboardInterrupt: a process started with SIGINT ignored
+    # (`nohup`, a background job) keeps ignoring it.
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous = signal.signal(signal.SIGINT, _interrupted)
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command took charge of it (while parsing, or between imports).
+        print("excolor: interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT
     except BrokenPipeError:
         # The reader went away (`excolor info | head`): stop quietly, as a SIGPIPE'd tool does.
         # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return SIGPIPE_EXIT
+    finally:
+        if previous is not None:  # main() called in a longer-lived process (a test, a host)
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(_signum, frame):
+    """SIGINT handler: KeyboardInterrupt, so that a render saves its state and exits 130 -
+    except while a module is being imported. Commands import their heavy libraries (PyAV,
+    ONNX Runtime, OpenImageIO) as they start, and an interrupt raised inside an extension's
+    import comes out as a chained ImportError traceback, or leaves a half-initialised module.
+    So during an import the process ends at once, quietly, with the same exit code: at start-up
+    nothing is written yet, and every file excolor writes is atomic, so a later run resumes."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            print("excolor: interrupted", file=sys.stderr, flush=True)
+            os._exit(INTERRUPTED_EXIT)
+        frame = frame.f_back
+    raise KeyboardInterrupt
 
 
 def _main(argv):
@@ -89,4 +120,4 @@ def _main(argv):
         return error.exit_code
     except KeyboardInterrupt:
         print(f"excolor {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT

@@ -5,6 +5,7 @@ parsed values as its JobOptions (setup, checks, rendering); excolor.batch steps 
 states and resumes.
 """
 import argparse
+import fractions
 from pathlib import Path
 
 from . import EXIT_CODES
@@ -47,12 +48,16 @@ resuming and safety:
   Each frame is written atomically. Progress is kept in OUTPUT's folder under .excolor/ (run
   states, stamped with a fingerprint of the model, reference images and settings), so running
   the same command again after a crash or Ctrl-C finishes the job, and the result equals an
-  uninterrupted run byte for byte. If the model, a reference or a setting changed, the rerun
+  uninterrupted run pixel for pixel (byte for byte but for EXR headers' write time). If the model, a reference or a setting changed, the rerun
   stops and names the change; --overwrite renders again. With --frames A-B a forward run
   continues from its state at A-1 and a backward run from its state at B+1; if that state is
   not there yet the chunk does what it can and exits with code 6, naming the chunk it waits for.
   A video OUTPUT is written to a temporary file and renamed when complete; frames that no shot
   covers are copied from INPUT into a video, and left out of an image sequence.
+  Before the first frame renders, every option is checked (a video OUTPUT's encoder settings by
+  encoding one frame) and so is every path the command writes (OUTPUT, --preview, --matte,
+  .excolor/): never an input, a reference or the shot list, never a file this render did not
+  write unless --overwrite; a refused command creates nothing.
 """
 
 
@@ -72,6 +77,8 @@ def add_parser(sub):
     source.add_argument("--shots", type=Path, metavar="SHOTS.json",
                         help='shot list: {"shots": [{"start": A, "end": B, "reference": "key.png"}, ...]} '
                              "(see 'excolor shots')")
+    source.add_argument("--edl-rate", type=float, metavar="FPS",
+                        help="frame rate of an EDL's timecode (default: INPUT's rate for a video, else 24)")
     what.add_argument("--reference-frame", type=int, metavar="N",
                       help="with --reference: the frame the reference is the coloured version of")
     frames = parser.add_argument_group("frames and farm chunks")
@@ -94,6 +101,10 @@ def add_parser(sub):
                        help="threads writing frames while the next ones render, with frames decoded "
                             "ahead on one more (default 2; more helps big frames on many cores); "
                             "0 reads, renders and writes one thing at a time (least memory)")
+    model.add_argument("--threads", type=positive, metavar="N",
+                       help="use at most N threads in each of excolor's pools (ONNX Runtime, the "
+                            "colour work, OpenCV, BLAS; --io-threads at most N), e.g. the cores a farm "
+                            "task reserved (default: every core)")
     colour = parser.add_argument_group("colour")
     colour.add_argument("--ocio-config", metavar="FILE", help="OCIO config (default: OCIO's built-in CG config)")
     colour.add_argument("--input-space", metavar="NAME",
@@ -103,10 +114,17 @@ def add_parser(sub):
                         help="chroma gain (default from the model's manifest, usually 1.0)")
     out = parser.add_argument_group("output")
     out.add_argument("--preview", metavar="SHEET.png",
-                     help="also write a contact sheet: input / output / confidence at the first, middle "
-                          "and last frame of each shot")
+                     help="also write a contact sheet: input / reference / output / confidence at the "
+                          "first, middle and last frame of each shot")
+    out.add_argument("--matte", metavar="OUT|channel",
+                     help="also write each frame's confidence matte (1 where the colours can be trusted, "
+                          "0 where not): OUT an image sequence, e.g. matte.####.exr (one channel Y; EXR half, "
+                          "or 16-bit PNG/TIFF), numbered as INPUT's frames, also for a video OUTPUT; or "
+                          "'channel': a channel named excolor.confidence in each OUTPUT EXR file. Resume, "
+                          "--frames chunks and --preroll treat it as part of each frame")
     out.add_argument("--overwrite", action="store_true",
-                     help="replace existing output frames and state made with other inputs")
+                     help="replace existing output frames, sheets and state that this render did not "
+                          "make (inputs and references are never replaced)")
     out.add_argument("--stream", action="store_true",
                      help="video OUTPUT: encode frames as they finish instead of keeping each one "
                           "losslessly in .excolor/ first (faster; needs frames that finish in order, "
@@ -119,7 +137,9 @@ def add_parser(sub):
                           f"{', '.join(PRESETS)} (default: the encoder's medium)")
     out.add_argument("--pix-fmt", metavar="FMT",
                      help="video OUTPUT pixel format (default yuv420p, yuv444p for odd sizes)")
-    out.add_argument("--fps", type=float, help="video OUTPUT frame rate when INPUT is a sequence (default 24)")
+    out.add_argument("--fps", type=frame_rate, metavar="RATE",
+                     help="video OUTPUT frame rate when INPUT is a sequence: 24, 23.976 or 24000/1001 "
+                          "(default 24)")
     parser.set_defaults(run=run)
     return parser
 
@@ -132,6 +152,22 @@ def non_negative(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
+
+
+def positive(text):
+    value = non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def frame_rate(text):
+    """--fps: an exact rate, as a decimal or a ratio (FFmpeg keeps rates as ratios; 23.976 as a
+    binary float would become a ratio of 50-bit numbers no container can store)."""
+    try:
+        return fractions.Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a frame rate (e.g. 25, 23.976, 24000/1001)") from None
 
 
 def run(args):

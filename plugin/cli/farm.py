@@ -3,6 +3,12 @@
 Parsing only; the job is planned by excolor.hosts.farm.plan and translated by one engine module.
 """
 import argparse
+import importlib.util
+import shlex
+import sys
+from pathlib import Path
+
+from ..errors import OutputError, UsageError
 
 HELP = """\
 Split every shot of SHOTS into chunks of N frames and hand the chunks to a farm engine as
@@ -10,23 +16,40 @@ Split every shot of SHOTS into chunks of N frames and hand the chunks to a farm 
 A chunk continues each run from the state the previous chunk of its chain saved, so the job's
 dependencies follow the chain: forward chunks of a shot in order, backward chunks (where a
 keyframe is pinned after the shot's start) in reverse order; shots and chains run in parallel.
-The frames equal a one-go 'excolor colorize' byte for byte. OUTPUT must be an image sequence.
+The frames' pixels equal a one-go 'excolor colorize'. OUTPUT must be an image sequence.
+Every path is made absolute; without --ocio-config, $OCIO of this machine is written into the
+job, so the render nodes use this machine's colour config whatever their own $OCIO is.
 
-engines:
-  openjd   write an Open Job Description template (-o job.yaml) and its parameter values
-           (job.params.json): AWS Deadline Cloud, or run it here with
-           'openjd run job.yaml -p file://job.params.json'
-  opencue  write the OpenCue job spec PyOutline makes (-o job.xml); --launch submits it to the
-           Cuebot PyOutline is configured for
-  ray      run the chunks now as Ray tasks (--address of a cluster, default: a local instance);
-           a chunk whose process dies is rerun and resumes (--retries)
+engines (each needs its extra: pip install 'excolor[ENGINE]', or 'excolor[farm]' for all):
+  openjd           write an Open Job Description template (-o job.yaml) and its parameter
+                   values (job.params.json); run it here with
+                   'openjd run job.yaml -p file://job.params.json'         [openjd]
+  deadline-bundle  write an AWS Deadline Cloud job bundle into a folder (-o DIR): template.yaml,
+                   parameter_values.yaml, asset_references.yaml; submit it with
+                   'deadline bundle submit DIR'                             [openjd]
+  opencue          write the OpenCue job spec PyOutline makes (-o job.xml); --launch submits it
+                   to the Cuebot PyOutline is configured for                [opencue]
+  ray              run the chunks now as Ray tasks (--address of a cluster, default: a local
+                   instance); a chunk whose process dies is rerun and resumes (--retries)  [ray]
+
+Each task runs with '--threads N' (default 1) and each engine reserves N cores for it (an
+OpenJD vCPU host requirement, OpenCue layer cores, Ray num_cpus).
 
 examples:
   excolor farm openjd plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 -o job.yaml
   openjd run job.yaml -p file://job.params.json
+  excolor farm deadline-bundle plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 \\
+      --threads 4 -o bundle/
   excolor farm opencue plates/a.####.exr out/a.####.exr --shots cut.otio --chunk 50 -o job.xml
   excolor farm ray plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 --address auto
 """
+# engine -> (extra, modules it imports)
+EXTRAS = {
+    "openjd": ("openjd", ("yaml", "openjd.model")),
+    "deadline-bundle": ("openjd", ("yaml", "openjd.model")),
+    "opencue": ("opencue", ("outline",)),
+    "ray": ("ray", ("ray",)),
+}
 
 
 def add_parser(sub):
@@ -34,30 +57,39 @@ def add_parser(sub):
 
     parser = sub.add_parser(
         "farm",
-        help="make a chunked colorize job for a farm engine (OpenJD, OpenCue, Ray)",
+        help="make a chunked colorize job for a farm engine (OpenJD, Deadline Cloud, OpenCue, Ray)",
         description=HELP,
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("engine", choices=("openjd", "opencue", "ray"), help="the farm engine")
+    parser.add_argument("engine", choices=tuple(EXTRAS), help="the farm engine")
     parser.add_argument("input", metavar="INPUT", help="video file or image sequence to colorize")
     parser.add_argument("output", metavar="OUTPUT", help="image sequence to write (name.####.ext)")
     parser.add_argument("--shots", metavar="SHOTS", required=True,
                         help="shot list: SHOTS.json, an OpenTimelineIO .otio or a CMX 3600 .edl")
     parser.add_argument("--chunk", type=int, required=True, metavar="N", help="frames per task")
-    parser.add_argument("-o", "--job", metavar="FILE", help="openjd/opencue: the job file to write")
+    parser.add_argument("-o", "--job", metavar="FILE|DIR",
+                        help="openjd/opencue: the job file to write; deadline-bundle: the bundle's folder")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing job file or bundle (not passed to the tasks)")
     parser.add_argument("--name", help="job name (default: excolor-<shot list name>)")
     parser.add_argument("--excolor", metavar="CMD",
                         help="command that runs excolor on the render nodes (default: this Python "
                              "with -m excolor), e.g. 'excolor' or '/opt/excolor/bin/excolor'")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="threads of each task ('excolor colorize --threads N') and the cores "
+                             "each engine reserves for it (default 1)")
     colorize = parser.add_argument_group("passed to every 'excolor colorize' task")
     colorize.add_argument("--model", metavar="NAME|DIR")
     colorize.add_argument("--network-size", type=int, metavar="N")
     colorize.add_argument("--device", choices=("auto", "cpu", "cuda"))
-    colorize.add_argument("--ocio-config", metavar="FILE")
+    colorize.add_argument("--ocio-config", metavar="FILE", help="default: $OCIO if set, else OCIO's built-in config")
     colorize.add_argument("--input-space", metavar="NAME")
     colorize.add_argument("--saturation", type=float, metavar="X")
     colorize.add_argument("--state-every", type=int, metavar="N")
+    colorize.add_argument("--matte", metavar="OUT|channel", help="see 'excolor colorize --help' (made absolute)")
+    colorize.add_argument("--edl-rate", type=float, metavar="FPS",
+                          help="frame rate of an EDL's timecode (default: INPUT's rate for a video, else 24)")
     engines = parser.add_argument_group("engine options")
     engines.add_argument("--launch", action="store_true", help="opencue: submit the job to the Cuebot")
     engines.add_argument("--show", help="opencue: show (default: PyOutline's configured show)")
@@ -71,31 +103,62 @@ def add_parser(sub):
 def colorize_flags(args):
     """The colorize flags given to `excolor farm`, as argv for every task."""
     flags = []
-    for name in ("model", "network_size", "device", "ocio_config", "input_space", "saturation", "state_every"):
+    for name in ("model", "network_size", "device", "ocio_config", "input_space", "saturation", "state_every",
+                 "matte", "edl_rate"):
         value = getattr(args, name)
         if value is not None:
             flags += [f"--{name.replace('_', '-')}", str(value)]
     return flags
 
 
-def run(args):
-    import shlex
-    import sys
-    from pathlib import Path
+def require_engine(engine):
+    """Raise UsageError naming the extra to install when `engine`'s libraries are missing."""
+    extra, modules = EXTRAS[engine]
+    missing = [name for name in modules if not _importable(name)]
+    if missing:
+        raise UsageError(f"excolor farm {engine} needs {', '.join(missing)}, which the '{extra}' extra "
+                         f"installs: pip install 'excolor[{extra}]'")
 
-    from ..errors import OutputError, UsageError
+
+def _importable(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return False
+
+
+def _job_files(args):
+    """The files this command would write (to refuse replacing them without --overwrite)."""
+    if not args.job:
+        return []
+    if args.engine == "openjd":
+        from ..hosts.farm.openjd import template_files
+
+        return list(template_files(args.job))
+    if args.engine == "deadline-bundle":
+        from ..hosts.farm.openjd import BUNDLE_FILES
+
+        return [Path(args.job) / name for name in BUNDLE_FILES]
+    return [Path(args.job)]
+
+
+def run(args):
+    # The plan and each engine import here, not at the top: `excolor --help` loads every
+    # command's module, and these load the shot-list readers and the engines' libraries.
     from ..hosts.farm.plan import plan_job
 
-    if args.engine in ("openjd", "opencue") and not args.job and not (args.engine == "opencue" and args.launch):
-        raise UsageError(f"excolor farm {args.engine}: give the job file to write with -o FILE")
+    require_engine(args.engine)
+    if args.engine != "ray" and not args.job and not (args.engine == "opencue" and args.launch):
+        what = "-o DIR (the bundle's folder)" if args.engine == "deadline-bundle" else "-o FILE"
+        raise UsageError(f"excolor farm {args.engine}: give the job to write with {what}")
+    existing = [str(path) for path in _job_files(args) if Path(path).exists()]
+    if existing and not args.overwrite:
+        raise OutputError(f"{', '.join(existing)}: exists; pass --overwrite to replace it, or give another -o")
     excolor = shlex.split(args.excolor) if args.excolor else None
     job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
-                   excolor=excolor, name=args.name)
-    chains = len(job.chains())
-    print(f"excolor farm: {len(job.tasks)} task(s) in {chains} chain(s) of chunks of {args.chunk} frames",
-          file=sys.stderr)
-    if args.job and Path(args.job).exists():
-        raise OutputError(f"{args.job}: exists; remove it or give another -o")
+                   excolor=excolor, name=args.name, threads=args.threads)
+    print(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
+          f"{args.chunk} frames, {job.threads} thread(s) each", file=sys.stderr)
     if args.engine == "openjd":
         from ..hosts.farm import openjd
 
@@ -103,6 +166,13 @@ def run(args):
         openjd.check_template(template)
         print(f"wrote {template} and {values}; run it here with: openjd run {shlex.quote(str(template))} "
               f"-p {shlex.quote('file://' + str(values))}", file=sys.stderr)
+    elif args.engine == "deadline-bundle":
+        from ..hosts.farm import openjd
+
+        template = openjd.write_bundle(job, args.job)
+        openjd.check_template(template)
+        print(f"wrote the job bundle {args.job}; submit it with: deadline bundle submit "
+              f"{shlex.quote(str(args.job))}", file=sys.stderr)
     elif args.engine == "opencue":
         from ..hosts.farm import opencue
 

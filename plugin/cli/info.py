@@ -1,13 +1,21 @@
-"""`excolor info MODEL`: what a model directory holds, in words."""
+"""`excolor info MODEL`: what a model directory holds, in words (short or --verbose) or as JSON."""
 import argparse
+import dataclasses
+import json
 
 from ..modeldir import find_model
+from ..onnx_graphs import onnxruntime_build, onnxruntime_summary
 
 DESCRIPTION = """\
 Describe a model: its architecture, the network sizes it accepts, the matching temperature,
-each ONNX graph (inputs, outputs, file size, sha256), how closely the graphs reproduce
-PyTorch, and where the weights came from. The directory is verified first (manifest and
-graph hashes), so 'excolor info' also tells whether a model directory is intact.
+each ONNX graph (file size, sha256), how closely the graphs reproduce PyTorch, and where the
+weights came from, and which ONNX Runtime build and execution providers are installed. The
+directory is verified first (manifest and graph hashes), so
+'excolor info' also tells whether a model directory is intact.
+
+By default a short summary; --verbose adds each graph's inputs and outputs and the whole
+provenance record (training settings, data, benchmark results); --json prints everything as
+one JSON object for scripts.
 
 MODEL is a model directory, or a name looked up in $EXCOLOR_MODELS (else the user data
 folder) and among the models shipped with excolor; omitted, the default model.
@@ -15,9 +23,10 @@ folder) and among the models shipped with excolor; omitted, the default model.
 EPILOG = """\
 examples:
   excolor info
-  excolor info official
-  excolor info ./models/lite-v2
+  excolor info official --verbose
+  excolor info ./models/lite-v2 --json
 """
+INDENT = "  "
 
 
 def add_parser(sub):
@@ -27,6 +36,10 @@ def add_parser(sub):
     )
     parser.add_argument("model", metavar="MODEL", nargs="?", default=None,
                         help="model directory or name (default: the shipped default model)")
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("-v", "--verbose", action="store_true",
+                      help="also each graph's tensors and the whole provenance record")
+    form.add_argument("--json", action="store_true", help="everything as one JSON object")
     parser.set_defaults(run=run)
     return parser
 
@@ -39,13 +52,14 @@ def _shape(spec):
     return "x".join(str(d) for d in spec.shape)
 
 
-def describe(model_dir):
-    """Lines of text describing a verified ModelDir."""
+def describe(model_dir, verbose=False):
+    """Lines of text describing a verified ModelDir: a summary, or everything with `verbose`."""
     manifest = model_dir.manifest
     rule = manifest.size_rule
     temperature = manifest.temperature
     lines = [
         f"model       {model_dir.path}",
+        f"runtime     {onnxruntime_summary()}",
         f"architecture {manifest.architecture} (format {manifest.format_version}, opset "
         f"{manifest.opset}, {manifest.precision})",
         f"size rule   height a multiple of {rule.multiple_h}, width a multiple of {rule.multiple_w}, "
@@ -57,27 +71,69 @@ def describe(model_dir):
         f"ab x{manifest.colour.get('ab_scale')}",
         "graphs",
     ]
-    for name, graph in manifest.graphs.items():
+    for graph in manifest.graphs.values():
         path = model_dir.path / graph.file
         lines.append(f"  {graph.file:<20} {_megabytes(path):8.1f} MB  sha256 {graph.sha256[:16]}...")
-        for kind, tensors in (("in ", graph.inputs), ("out", graph.outputs)):
-            for spec in tensors:
-                lines.append(f"      {kind} {spec.name:<20} {spec.dtype:<8} {_shape(spec)}")
+        if verbose:
+            for kind, tensors in (("in ", graph.inputs), ("out", graph.outputs)):
+                for spec in tensors:
+                    lines.append(f"      {kind} {spec.name:<20} {spec.dtype:<8} {_shape(spec)}")
     lines.append("parity      max |ONNX Runtime - PyTorch| on real photographs")
     for name, outputs in manifest.parity.items():
         for output, value in outputs.items():
             lines.append(f"  {name + '.' + output:<34} {value:.3g}")
     lines.append("provenance")
-    for key, value in sorted(manifest.provenance.items()):
-        if isinstance(value, dict):
-            lines.append(f"  {key}:")
-            for sub_key, sub_value in value.items():
-                lines.append(f"    {sub_key}: {sub_value}")
-        else:
-            lines.append(f"  {key}: {value}")
+    if verbose:
+        lines += _outline(manifest.provenance, 1)
+    else:
+        # The summary keeps the one-line facts; nested records are what --verbose is for.
+        nested = []
+        for key, value in sorted(manifest.provenance.items()):
+            if isinstance(value, (dict, list)):
+                nested.append(key)
+            else:
+                lines.append(f"  {key}: {value}")
+        if nested:
+            lines.append(f"  (and {', '.join(nested)}: excolor info --verbose, or --json)")
     return lines
 
 
+def _outline(value, depth):
+    """A JSON-like value as indented `key: value` lines (lists of records as `-` items)."""
+    pad = INDENT * depth
+    lines = []
+    items = sorted(value.items()) if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        label = f"{pad}{key}:" if isinstance(value, dict) else f"{pad}-"
+        if isinstance(item, (dict, list)) and any(isinstance(x, (dict, list)) for x in _children(item)):
+            lines.append(label)
+            lines += _outline(item, depth + 1)
+        elif isinstance(item, dict):
+            lines.append(f"{label} " + ", ".join(f"{k} {v}" for k, v in sorted(item.items())))
+        elif isinstance(item, list):
+            lines.append(f"{label} " + ", ".join(str(x) for x in item))
+        else:
+            lines.append(f"{label} {item}")
+    return lines
+
+
+def _children(value):
+    return value.values() if isinstance(value, dict) else value
+
+
+def as_json(model_dir):
+    """Everything `describe(verbose=True)` says, as one JSON-able dict."""
+    manifest = dataclasses.asdict(model_dir.manifest)
+    for name, graph in model_dir.manifest.graphs.items():
+        manifest["graphs"][name]["bytes"] = (model_dir.path / graph.file).stat().st_size
+    return {"model": str(model_dir.path), "verified": True, "manifest": manifest,
+            "onnxruntime": onnxruntime_build()}
+
+
 def run(args):
-    print("\n".join(describe(find_model(args.model))))
+    model_dir = find_model(args.model)
+    if args.json:
+        print(json.dumps(as_json(model_dir), indent=2, sort_keys=True))
+    else:
+        print("\n".join(describe(model_dir, verbose=args.verbose)))
     return 0

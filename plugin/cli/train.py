@@ -9,7 +9,8 @@ from ..errors import InputError, UsageError
 
 DESCRIPTION = """\
 Train the lite colorization model from scratch on pseudo-videos made from the pictures in
-DATA_ROOT (fetch them with fetch-training-data.sh; see docs/data.md), writing OUT_DIR/last.pt
+DATA_ROOT (images/ and objects/: model/data/fetch_training_data.sh DATA_ROOT downloads them;
+see docs/lite-model.md, "Training data"), writing OUT_DIR/last.pt
 (a checkpoint every --checkpoint-every steps, written atomically) and OUT_DIR/losses.csv (every
 loss term, one row per step).
 
@@ -90,7 +91,8 @@ def run(args):
     from excolor.model.training import LossWeights, TrainConfig, Trainer
 
     if not Path(args.data_root).is_dir():
-        raise InputError(f"{args.data_root}: data root is not a directory (see fetch-training-data.sh)")
+        raise InputError(f"{args.data_root}: data root is not a directory (make it with "
+                         "model/data/fetch_training_data.sh DATA_ROOT)")
     if args.frames < 2:
         raise UsageError(f"--frames must be >= 2 (the temporal loss needs pairs), got {args.frames}")
     if args.threads is not None:

@@ -2,21 +2,27 @@
 
     reader = open_input("plates/shot.####.exr")   # or "clip.mp4"
     reader.first, reader.last                     # frame numbers as on disk (video: 0-based)
-    pixels = reader.read(1001)                    # float32 HxWxC, integer files scaled to 0..1
+    pixels = reader.read(1001)                    # float32 HxWxC, integer files scaled to 0..1;
+                                                  # gray frames as R = G = B (excolor.channels)
 
 Readers share: first, last, width, height, pixel_format (PixelFormat), kind ("video" |
 "sequence"), name, fps (video: Fraction; sequence: None), read(n), missing(a, b), close().
 Every failure is an excolor.errors.InputError / OutputError that names the file and frame.
+A video OUTPUT's pixel format and profile come from `choose_pixel_format` (pixel_formats.py);
+what it keeps of an input video besides the pictures (audio, timecode, tags) is video_streams.py.
 """
 from pathlib import Path
 
+from ..channels import split_plate
 from ..errors import InputError
 from .image import FORMATS, PixelFormat, read_image, write_image
+from .pixel_formats import EncoderFormat, choose_pixel_format
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
 from .video import PRESET_CODECS, VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
 
 __all__ = [
     "FORMATS",
+    "EncoderFormat",
     "PixelFormat",
     "SequencePattern",
     "SequenceReader",
@@ -26,6 +32,7 @@ __all__ = [
     "VideoOptions",
     "VideoReader",
     "VideoWriter",
+    "choose_pixel_format",
     "describe_kind",
     "is_video_path",
     "open_input",
@@ -71,6 +78,4 @@ def read_reference(path):
             f"{', '.join(sorted(FORMATS))}"
         )
     pixels, fmt = read_image(path, "reference image")
-    if pixels.shape[2] < 3:
-        pixels = pixels[..., :1].repeat(3, axis=2)
-    return pixels[..., :3], fmt
+    return split_plate(pixels)[0], fmt

@@ -6,11 +6,13 @@ files are passed through untouched (scene-linear EXR keeps values above 1). No c
 conversion happens here: that is the node's OCIO step.
 """
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
 import OpenImageIO as oiio
 
+from ..channels import colour_channel_names
 from ..errors import InputError, OutputError
 from ..files import replacing
 
@@ -26,6 +28,13 @@ FORMATS = {
 }
 # Format attributes worth carrying from an input frame to an output frame of the same file type.
 _KEPT_ATTRIBUTES = ("compression", "oiio:BitsPerSample", "dpx:Packing", "Orientation")
+# EXR and DPX keep their whole header (frame rate, chromaticities, pixel aspect, camera and
+# studio attributes) but what no longer holds for a new frame: the file's own bookkeeping, the
+# write time and DPX's channel layout (a gray scan comes back as RGB). What describes one frame
+# only (timecodes, keycodes, capture dates) is taken from each frame's own file (frame_header).
+_HEADER_FORMATS = ("openexr", "dpx")
+_NOT_KEPT = re.compile(r"^(oiio:subimages|oiio:RowsPerChunk|openexr:chunkCount|DateTime|dpx:ImageDescriptor)$")
+PER_FRAME = re.compile(r"^(smpte:TimeCode|smpte:KeyCode|dpx:TimeCode|dpx:UserBits|capDate|utcOffset)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,12 +43,23 @@ class PixelFormat:
 
     `attributes` are (name, value) pairs such as EXR compression or DPX bit depth, copied to
     outputs of the same file format (`source_format`, OIIO's name: "openexr", "png", ...).
+    `view`: for outputs, the display view (excolor.display_view.DisplayView) the colour channels
+    of scene-linear pixels go through when the file holds integers; None writes values as given.
+    `header`: (name, OIIO type, value) of every other EXR/DPX header attribute that still holds
+    for a new frame; `window`: (x, y, full_x, full_y, full_width, full_height), the data window's
+    origin and the display window (EXR overscan). Both go to outputs of the same file format.
+    `frame_header`: None, or callable(frame) -> the attributes of one input frame's own file
+    that hold for that frame only (timecodes), added to its output frame (excolor.io.sequence).
     """
 
     dtype: str
     channel_names: tuple
     source_format: str = ""
     attributes: tuple = ()
+    view: object = None
+    header: tuple = ()
+    window: tuple = ()
+    frame_header: object = None
 
     @property
     def channels(self):
@@ -53,6 +73,11 @@ class PixelFormat:
         if extension.lower() in (".jpg", ".jpeg") and len(names) > 3:
             names = names[:3]  # JPEG holds no alpha
         return dataclasses.replace(self, dtype=dtype, channel_names=names)
+
+    def in_colour(self):
+        """This format for a colorized output: a gray format's luma channel becomes R, G, B
+        (excolor.channels), alpha and extra channels stay."""
+        return dataclasses.replace(self, channel_names=colour_channel_names(self.channel_names))
 
 
 def format_for(extension):
@@ -109,10 +134,28 @@ def read_image(path, what="image"):
         value = spec.getattribute(name)
         if value is not None:
             attributes.append((name, value))
-    fmt = PixelFormat(
-        dtype, tuple(spec.channelnames), image_format_name, tuple(attributes)
-    )
+    header = ()
+    if image_format_name in _HEADER_FORMATS:
+        header = tuple((p.name, str(p.type), p.value) for p in spec.extra_attribs
+                       if p.name not in _KEPT_ATTRIBUTES and not _NOT_KEPT.match(p.name)
+                       and not PER_FRAME.match(p.name))
+    window = (spec.x, spec.y, spec.full_x, spec.full_y, spec.full_width, spec.full_height)
+    fmt = PixelFormat(dtype, tuple(spec.channelnames), image_format_name, tuple(attributes), None, header, window)
     return pixels, fmt
+
+
+def frame_attributes(path):
+    """(name, OIIO type, value) of the attributes of an EXR/DPX file that describe its frame
+    only (timecode, keycode, capture date); () when the file has none or cannot be opened."""
+    image = oiio.ImageInput.open(str(path))
+    if image is None:
+        oiio.geterror()  # clear it: the frame's own read reports a broken file
+        return ()
+    try:
+        spec = image.spec()
+    finally:
+        image.close()
+    return tuple((p.name, str(p.type), p.value) for p in spec.extra_attribs if PER_FRAME.match(p.name))
 
 
 def write_image(path, pixels, fmt, temp_dir):
@@ -127,6 +170,8 @@ def write_image(path, pixels, fmt, temp_dir):
     oiio_name, _allowed, _fallback = format_for(extension)
     fmt = fmt.for_extension(extension)
     height, width = pixels.shape[:2]
+    if fmt.view is not None and fmt.dtype in ("uint8", "uint16"):
+        pixels = fmt.view.show(pixels, str(path))
     pixels = np.ascontiguousarray(pixels[..., : fmt.channels], dtype=np.float32)
     if pixels.shape[2] != fmt.channels:
         raise ValueError(f"{path}: {pixels.shape[2]} channels given, format has {fmt.channels}")
@@ -141,6 +186,10 @@ def write_image(path, pixels, fmt, temp_dir):
         # Compression, DPX bit depth and the like only mean the same within one file format.
         for name, value in fmt.attributes:
             spec.attribute(name, value)
+        for name, type_name, value in fmt.header:
+            spec.attribute(name, oiio.TypeDesc(type_name), value)
+        if fmt.window:
+            spec.x, spec.y, spec.full_x, spec.full_y, spec.full_width, spec.full_height = fmt.window
     output = oiio.ImageOutput.create(oiio_name)
     if output is None:
         raise OutputError(f"{path}: OpenImageIO cannot write {oiio_name} ({oiio.geterror()})")

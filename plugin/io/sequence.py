@@ -8,8 +8,9 @@ import dataclasses
 import re
 from pathlib import Path
 
+from ..channels import colour_plate
 from ..errors import InputError
-from .image import format_for, read_image, write_image
+from .image import format_for, frame_attributes, read_image, write_image
 
 _PRINTF = re.compile(r"%(0?)(\d*)d")
 _HASHES = re.compile(r"#+")
@@ -87,7 +88,7 @@ def ranges_text(frames):
 class SequenceReader:
     """Frames of an image sequence. `first`..`last` span the files on disk (inclusive).
 
-    Attributes: first, last, width, height, pixel_format (of the first frame), kind
+    Attributes: first, last, width, height, pixel_format (the files', of the first frame), kind
     ("sequence"), fps (None: a sequence has no rate of its own).
     """
 
@@ -100,12 +101,16 @@ class SequenceReader:
         if not self._on_disk:
             raise InputError(f"{pattern.display()}: no frames on disk match this sequence")
         self.first, self.last = self._on_disk[0], self._on_disk[-1]
-        pixels, self.pixel_format = read_image(pattern.path(self.first), f"frame {self.first}")
+        pixels, fmt = read_image(pattern.path(self.first), f"frame {self.first}")
+        self.pixel_format = dataclasses.replace(fmt, frame_header=self._frame_header) if fmt.header else fmt
         self.height, self.width = pixels.shape[:2]
 
     @property
     def name(self):
         return self.pattern.display()
+
+    def _frame_header(self, frame):
+        return frame_attributes(self.pattern.path(frame))
 
     def missing(self, first, last):
         """Frame numbers in first..last (inclusive) with no file on disk."""
@@ -113,7 +118,8 @@ class SequenceReader:
         return [n for n in range(first, last + 1) if n not in have]
 
     def read(self, frame):
-        """Frame `frame` as float32 HxWxC; InputError naming the file when missing or corrupt."""
+        """Frame `frame` as float32 HxWx(3 + extras): gray frames give their luma as R, G, B
+        (excolor.channels). InputError naming the file when missing or corrupt."""
         path = self.pattern.path(frame)
         if not self.first <= frame <= self.last:
             raise InputError(
@@ -127,18 +133,19 @@ class SequenceReader:
                 f"{fmt.channels} channels, but frame {self.first} is {self.width}x{self.height} "
                 f"with {self.pixel_format.channels}"
             )
-        return pixels
+        return colour_plate(pixels)
 
     def close(self):
         """Nothing held open between reads."""
 
 
 class SequenceWriter:
-    """Writes frames of `pattern` in `pixel_format` (adapted to the file type), atomically."""
+    """Writes frames of `pattern` in `pixel_format` (the input's: made colour, adapted to the
+    file type), atomically."""
 
     def __init__(self, pattern, pixel_format, temp_dir):
         self.pattern = pattern
-        self.pixel_format = pixel_format.for_extension(pattern.extension)
+        self.pixel_format = pixel_format.in_colour().for_extension(pattern.extension)
         self.temp_dir = Path(temp_dir)
 
     @property
@@ -149,4 +156,7 @@ class SequenceWriter:
         return self.pattern.path(frame).is_file()
 
     def write(self, frame, pixels):
-        write_image(self.pattern.path(frame), pixels, self.pixel_format, self.temp_dir)
+        fmt = self.pixel_format
+        if fmt.frame_header is not None:  # the input frame's own timecode and the like
+            fmt = dataclasses.replace(fmt, header=fmt.header + fmt.frame_header(frame))
+        write_image(self.pattern.path(frame), pixels, fmt, self.temp_dir)
