@@ -125,7 +125,7 @@ def _colorize(options):
     try:
         entries, frame_range, covered = check_frames(options, reader, frames)
         matte = Matte.parse(options.matte, options.output, output_kind)
-        return ColorizeJob(options=options, reader=reader, entries=entries, references=check_references(entries),
+        return ColorizeJob(options=options, reader=reader, entries=entries, references=check_references(entries, (reader.height, reader.width)),
                            frames=frame_range, covered=covered, output_kind=output_kind, matte=matte).render()
     finally:
         reader.close()

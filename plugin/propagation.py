@@ -36,6 +36,17 @@ class KeyChroma:
     lightness: np.ndarray | None = None
 
 
+def refuse_other_aspect(key_size, plate_size, where):
+    """InputError unless a pinned key of key_size (height, width) has the plate's aspect ratio
+    (to a pixel's rounding): only then can it be the coloured version of the plate's frame."""
+    (key_h, key_w), (plate_h, plate_w) = key_size, plate_size
+    if abs(key_h * plate_w - key_w * plate_h) > max(plate_w, key_w):
+        raise InputError(
+            f"{where}: the keyframe is {key_w}x{key_h} but the plate is {plate_w}x{plate_h}; "
+            "a pinned keyframe must be the coloured frame (same aspect ratio)"
+        )
+
+
 def key_chroma(display_rgb, plate_height, plate_width, where):
     """KeyChroma (without lightness) from a keyframe's display sRGB (h, w, 3) for a plate size.
 
@@ -44,11 +55,7 @@ def key_chroma(display_rgb, plate_height, plate_width, where):
     it cannot be the coloured version of that frame.
     """
     key_h, key_w = display_rgb.shape[:2]
-    if abs(key_h * plate_width - key_w * plate_height) > max(plate_width, key_w):
-        raise InputError(
-            f"{where}: the keyframe is {key_w}x{key_h} but the plate is {plate_width}x{plate_height}; "
-            "a pinned keyframe must be the coloured frame (same aspect ratio)"
-        )
+    refuse_other_aspect((key_h, key_w), (plate_height, plate_width), where)
     ab = np.moveaxis(srgb_to_lab(np.clip(display_rgb, 0.0, 1.0))[..., 1:], -1, 0).astype(np.float32)
     if (key_h, key_w) != (plate_height, plate_width):
         ab = resize(ab, plate_height, plate_width)

@@ -27,6 +27,7 @@ from .editorial import read_timeline_shots
 from .errors import InputError, UsageError
 from .files import file_sha256, write_atomically
 from .io import read_reference, ranges_text
+from .propagation import refuse_other_aspect
 from .shot_schema import structure_problem
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
@@ -202,19 +203,20 @@ def check_shots(entries, input_first, input_last, frames=None):
     return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
 
 
-def check_references(entries):
+def check_references(entries, plate_size=None):
     """{path: sha256} of every keyframe image, after reading each (InputError naming the shot if
-    one is unreadable). A gray one is the node's to warn about (excolor.references), once."""
+    one is unreadable, or, given the plates' (height, width), if a pinned one has another
+    aspect ratio). A gray one is the node's to warn about (excolor.references), once."""
     hashes = {}
     for entry in entries:
-        for image, _frame in entry.keyframes:
-            if image in hashes:
-                continue
+        for image, frame in entry.keyframes:
             try:
-                read_reference(image)
+                pixels, _format = read_reference(image)
+                if frame is not None and plate_size is not None:
+                    refuse_other_aspect(pixels.shape[:2], plate_size, f"{image} (pinned to frame {frame})")
             except InputError as error:
                 raise InputError(f"{entry.describe()}: {error}") from error
-            hashes[image] = file_sha256(image)
+            hashes.setdefault(image, file_sha256(image))
     return hashes
 
 

@@ -51,6 +51,18 @@ def test_missing_and_unreadable_reference(tmp_path, plate):
     assert result.returncode == 3 and "junk.png: reference image cannot be read" in result.stderr
 
 
+def test_a_pinned_key_of_another_aspect_is_refused_before_rendering(tmp_path, plate):
+    narrow = write_reference(tmp_path / "narrow.png", carphone_frames(count=1)[0][:, :50])
+    result = excolor("colorize", plate[0], tmp_path / "out" / "o.####.png", "--reference", narrow,
+                     "--reference-frame", "1002")
+    assert result.returncode == 3, result.stderr
+    assert "narrow.png (pinned to frame 1002): the keyframe is 50x72 but the plate is 88x72" in result.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    # Unpinned, the same picture is an exemplar and is welcome.
+    result = excolor("colorize", plate[0], tmp_path / "out" / "o.####.png", "--reference", narrow, "--frames", "1001-1001")
+    assert result.returncode == 0, result.stderr
+
+
 def test_overlapping_shots(tmp_path, plate):
     path = shots(tmp_path, [{"start": 1001, "end": 1003, "reference": str(plate[1])},
                             {"start": 1003, "end": 1004, "reference": str(plate[1])}])
