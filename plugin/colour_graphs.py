@@ -123,11 +123,7 @@ class GraphColourWork:
             }
             finish = self._finish.get(self.settings.radius_for(l_low.shape))
             rgb, confidence = run_session(finish, feeds, FINISH_OUTPUTS, self._device)
-            if plate.plate.shape[2] == 3:
-                return rgb, confidence
-            image = plate.plate.copy()  # extra channels (alpha, mattes) pass through untouched
-            image[..., :3] = rgb
-            return image, confidence
+            return plate.with_rgb(rgb), confidence
 
     def finish_full(self, plate, ab_full, confidence):
         """`finish` for ab_full (2, H, W) already at the plate's size (no upsampling)."""
@@ -136,8 +132,4 @@ class GraphColourWork:
                      "ab_full": np.ascontiguousarray(ab_full, dtype=np.float32)[None]}
             (rgb,) = run_session(self._recombine, feeds, ("image_rgb",), self._device)
             confidence = np.clip(confidence, 0.0, 1.0).astype(np.float32)
-            if plate.plate.shape[2] == 3:
-                return rgb, confidence
-            image = plate.plate.copy()  # extra channels (alpha, mattes) pass through untouched
-            image[..., :3] = rgb
-            return image, confidence
+            return plate.with_rgb(rgb), confidence

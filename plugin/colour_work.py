@@ -19,7 +19,6 @@ from .bands import BandPool
 from .colour import lab_planes_to_srgb, srgb_lightness
 from .resample import resize
 from .timing import StageTimer
-from .upsample import GuidedChromaUpsampler
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -43,6 +42,15 @@ class FullPlate:
     @property
     def width(self):
         return self.plate.shape[1]
+
+    def with_rgb(self, rgb):
+        """The finished image: `rgb` (H, W, 3), with the plate's channels beyond RGB (alpha,
+        mattes) passed through untouched."""
+        if self.plate.shape[2] == 3:
+            return rgb
+        image = self.plate.copy()
+        image[..., :3] = rgb
+        return image
 
     def lightness_on_host(self):
         """l_full as (H, W) numpy on the host: the motion step runs there, so on a device this
@@ -75,14 +83,14 @@ class ColourWork(Protocol):
 class HostColourWork:
     """The colour work in numpy and OpenColorIO on the host's cores (see module doc).
 
-    converter: the node's ColourConverter; providers/session_options: for the guided upsampler's
-    ONNX Runtime session, as for the node's graphs; threads: row-band threads (None: one per
-    core); timer: the node's StageTimer (None: a private one).
+    converter: the node's ColourConverter; upsampler: the node's GuidedChromaUpsampler (one
+    ONNX Runtime session per node, shared with the exemplar's upsampling); threads: row-band
+    threads (None: one per core); timer: the node's StageTimer (None: a private one).
     """
 
-    def __init__(self, converter, providers, session_options=None, threads=None, timer=None):
+    def __init__(self, converter, upsampler, threads=None, timer=None):
         self._colour = converter
-        self._upsampler = GuidedChromaUpsampler(providers=providers, session_options=session_options)
+        self._upsampler = upsampler
         self._bands = BandPool(threads)
         self._timer = timer or StageTimer()
 

@@ -125,7 +125,8 @@ def _colorize(options):
     try:
         entries, frame_range, covered = check_frames(options, reader, frames)
         matte = Matte.parse(options.matte, options.output, output_kind)
-        return ColorizeJob(options=options, reader=reader, entries=entries, references=check_references(entries, (reader.height, reader.width)),
+        references = check_references(entries, (reader.height, reader.width))
+        return ColorizeJob(options=options, reader=reader, entries=entries, references=references,
                            frames=frame_range, covered=covered, output_kind=output_kind, matte=matte).render()
     finally:
         reader.close()
@@ -212,9 +213,10 @@ class ColorizeJob:
             check_encoder(options, self.reader, lambda path, temp: self.video_writer(path, temp, (self.first,) * 2))
         workspace = Workspace(*output_location(options.output, self.output_kind))
         # Every path checked before anything is created: a refused job leaves no folder behind.
-        claim_output_paths(self, workspace, fingerprint_digest(self.fingerprint(node))).create_folders()
+        fingerprint = self.fingerprint(node)
+        claim_output_paths(self, workspace, fingerprint_digest(fingerprint)).create_folders()
         say(f"model {node.model.path} on {node.device}; frames {self.first}-{self.last}; {len(self.entries)} shot(s)")
-        target, complete = self._open_output(node, workspace)
+        target, complete = self._open_output(node, workspace, fingerprint)
         if complete and not self.matte.missing(self.covered):
             say(f"{options.output} is already complete")
             return self._finish_preview(node, {}, target, workspace)
@@ -243,13 +245,13 @@ class ColorizeJob:
             self._mark_complete(workspace)
         return self._finish_preview(node, captured, target, workspace)
 
-    def _open_output(self, node, workspace):
-        """Open the workspace under this job's fingerprint (OUTPUT's paths were claimed before)
+    def _open_output(self, node, workspace, fingerprint):
+        """Open the workspace under this job's `fingerprint` (OUTPUT's paths were claimed before)
         -> (target, True when a video OUTPUT is already complete). A streamed video's target is
         made later (None here)."""
         options = self.options
         if self.output_kind == "video":
-            workspace.open(self.fingerprint(node), options.overwrite)
+            workspace.open(fingerprint, options.overwrite)
             deep = self.reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
             target = None if options.stream else VideoFramesTarget(
                 workspace, deep=deep, view=display_view_for(node.colour, options.output, "uint16"))
@@ -259,7 +261,7 @@ class ColorizeJob:
                 workspace.frame_files = (*(() if complete else (target.pattern.path,)), *self._matte_files())
             return target, complete
         pattern = io.SequencePattern.parse(options.output)
-        workspace.open(self.fingerprint(node), options.overwrite)
+        workspace.open(fingerprint, options.overwrite)
         workspace.frame_files = (pattern.path, *self._matte_files())
         pixel_format = display_format(self.reader.pixel_format, node.colour, pattern.display(), pattern.extension)
         return self.matte.output_target(pattern, pixel_format, workspace.tmp), False

@@ -25,8 +25,6 @@ from .output_paths import OutputPaths, written_earlier
 from .shotlist import FrameRange, check_shots, load_shot_list, single_shot
 
 MAX_FPS = 1000  # beyond any camera's rate; FFmpeg's time bases overflow far above it
-# --crf ranges of the encoders that take it (the only ones VideoWriter passes it to).
-CRF_RANGES = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libaom-av1": (0, 63)}
 # The node's parameter names as the command's flags, for messages the node raises.
 _OPTION_WORDS = (("network_long_side", "--network-size"), ("device='cpu'", "--device cpu"))
 
@@ -62,7 +60,7 @@ def check_options(options, output_kind):
                          f"not --codec {options.codec}")
     if options.fps is not None and not 0 < options.fps <= MAX_FPS:
         raise UsageError(f"--fps {options.fps}: must be a frame rate above 0 and at most {MAX_FPS}")
-    low, high = CRF_RANGES.get(options.codec, (-math.inf, math.inf))
+    low, high = io.CRF_RANGES.get(options.codec, (-math.inf, math.inf))
     if not low <= options.crf <= high:
         raise UsageError(f"--crf {options.crf}: {options.codec} takes {low} (best) to {high} (smallest)")
 

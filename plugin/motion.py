@@ -12,6 +12,7 @@ left the frame).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import cv2
 import numpy as np
@@ -53,6 +54,15 @@ def history_size(plate_height, plate_width, cap=HISTORY_CAP):
 def lightness_u8(l_channel):
     """CIELAB L (0..100, float) -> uint8 0..255, the estimator's input."""
     return np.clip(l_channel * np.float32(2.55) + np.float32(0.5), 0, 255).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=4)
+def _pixel_grid(height, width):
+    """(xs, ys) float32 pixel coordinates, made once per size (every carry of a shot needs them)."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    xs.setflags(write=False)
+    ys.setflags(write=False)
+    return xs, ys
 
 
 def _sample(image, map_x, map_y):
@@ -103,7 +113,7 @@ class MotionEstimator:
         backward = self.flow(target_u8, source_u8)
         forward = self.flow(source_u8, target_u8)
         height, width = target_l.shape
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        xs, ys = _pixel_grid(height, width)
         map_x, map_y = xs + backward[..., 0], ys + backward[..., 1]
         carried = _sample(np.ascontiguousarray(values, np.float32), map_x, map_y)
         if carried.ndim == 2:

@@ -119,11 +119,11 @@ class ColorizeNode:
                           "model exported at fp32 (fp16 model directories are for GPUs)")
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)
-        self._colour_work = colour_work_for(tuning, self._colour, self._runtime, self._timer)
-        self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
-        self.fusion = FusionSettings() if fusion is None else fusion
         upsampler = GuidedChromaUpsampler(providers=self._runtime.providers,
                                           session_options=self._runtime.session_options)
+        self._colour_work = colour_work_for(tuning, self._colour, self._runtime, upsampler, self._timer)
+        self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
+        self.fusion = FusionSettings() if fusion is None else fusion
         self._propagation = Propagation(upsampler, self.fusion, self._timer)
         self._usage = CandidateUsage()
         self._keys = KeyChromas(self._references)

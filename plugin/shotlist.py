@@ -207,16 +207,17 @@ def check_references(entries, plate_size=None):
     """{path: sha256} of every keyframe image, after reading each (InputError naming the shot if
     one is unreadable, or, given the plates' (height, width), if a pinned one has another
     aspect ratio). A gray one is the node's to warn about (excolor.references), once."""
-    hashes = {}
+    hashes, sizes = {}, {}
     for entry in entries:
         for image, frame in entry.keyframes:
             try:
-                pixels, _format = read_reference(image)
+                if image not in sizes:  # each picture read and hashed once, however many uses
+                    sizes[image] = read_reference(image)[0].shape[:2]
+                    hashes[image] = file_sha256(image)
                 if frame is not None and plate_size is not None:
-                    refuse_other_aspect(pixels.shape[:2], plate_size, f"{image} (pinned to frame {frame})")
+                    refuse_other_aspect(sizes[image], plate_size, f"{image} (pinned to frame {frame})")
             except InputError as error:
                 raise InputError(f"{entry.describe()}: {error}") from error
-            hashes.setdefault(image, file_sha256(image))
     return hashes
 
 

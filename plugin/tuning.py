@@ -51,12 +51,13 @@ class NodeTuning:
         return cls(**deprecated)
 
 
-def colour_work_for(tuning, converter, runtime, timer) -> ColourWork:
+def colour_work_for(tuning, converter, runtime, upsampler, timer) -> ColourWork:
     """The node's full-resolution colour work (an `excolor.colour_work.ColourWork`), chosen once:
     graphs on the runtime's device, or numpy on the host.
 
     converter: the node's ColourConverter; runtime: its GraphRuntime (device, providers, session
-    options); timer: its StageTimer.
+    options); upsampler: its GuidedChromaUpsampler (the host path upsamples with it); timer: its
+    StageTimer.
     """
     colour_graphs = tuning.colour_graphs
     if colour_graphs is None:
@@ -67,5 +68,4 @@ def colour_work_for(tuning, converter, runtime, timer) -> ColourWork:
     if colour_graphs:
         return GraphColourWork(converter, runtime.providers, runtime.session_options,
                                io_binding=runtime.io_bound, device=runtime.device, timer=timer)
-    return HostColourWork(converter, runtime.providers, runtime.session_options,
-                          threads=tuning.threads, timer=timer)
+    return HostColourWork(converter, upsampler, threads=tuning.threads, timer=timer)

@@ -184,12 +184,13 @@ class Workspace:
             digest, _, sizes = self.marker_path(frame).read_text().partition("\n")
             recorded = json.loads(sizes or "{}")
             return digest == self.digest and all(
-                recorded.get(path.name) == path.stat().st_size for path in self._files(frame))
+                recorded.get(str(path)) == path.stat().st_size for path in self._files(frame))
         except (OSError, ValueError, AttributeError):
             return False
 
     def mark_done(self, frame):
-        sizes = {path.name: path.stat().st_size for path in self._files(frame)}
+        # Keyed by the whole path: OUTPUT and a --matte sequence elsewhere may share file names.
+        sizes = {str(path): path.stat().st_size for path in self._files(frame)}
         self.write_bytes(self.marker_path(frame), f"{self.digest}\n{json.dumps(sizes)}".encode())
 
     def _files(self, frame):

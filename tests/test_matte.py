@@ -219,3 +219,14 @@ def test_farm_tasks_get_the_matte_as_an_absolute_path(clip, tmp_path, monkeypatc
         assert task.argv[task.argv.index("--matte") + 1] == str(tmp_path / "mattes" / "m.####.exr")
     kept = plan_job(clip["pattern"], "o.####.exr", clip["shots"], 4, ["--matte=channel"])
     assert all("--matte=channel" in shlex.split(task.command) for task in kept.tasks)
+
+
+def test_a_matte_named_like_the_output_in_another_folder_resumes(clip, tmp_path, lite_model_dir):
+    # OUTPUT out/s.####.png and --matte mattes/s.####.png: the same file names, two folders.
+    first = colorize(clip, tmp_path / "out" / "s.####.png", "--matte", tmp_path / "mattes" / "s.####.png",
+                     model=lite_model_dir)
+    assert first.returncode == 0, first.stderr
+    again = colorize(clip, tmp_path / "out" / "s.####.png", "--matte", tmp_path / "mattes" / "s.####.png",
+                     model=lite_model_dir)
+    assert again.returncode == 0, again.stderr
+    assert f"0 frame(s) written, {FRAMES} already done" in again.stderr

@@ -26,7 +26,6 @@ import os
 from pathlib import Path
 
 from excolor.files import write_atomically
-from excolor.shotlist import load_shot_list
 
 SPECIFICATION = "jobtemplate-2023-09"
 # (parameter, objectType, dataFlow, description)
@@ -130,8 +129,7 @@ def write_bundle(job, folder):
 
 
 def _asset_references(job):
-    files = sorted({str(Path(image).resolve()) for entry in load_shot_list(job.shots)
-                    for image, _frame in entry.keyframes if image is not None})
+    files = list(job.references)  # the shot list as plan_job read it (EDL rate and timecode)
     folders = []
     argv = job.tasks[0].argv if job.tasks else ()
     for flag, value in zip(argv, argv[1:]):

@@ -60,6 +60,7 @@ class FarmJob:
     chunk: int
     tasks: tuple
     threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
+    references: tuple = ()  # every keyframe image of the shot list, absolute (a bundle's inputs)
 
     def task(self, name):
         for task in self.tasks:
@@ -134,7 +135,9 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                                       (previous,) if previous else (), argv))
                 previous = task_name
     job_name = name or f"excolor-{Path(shots).stem}"
-    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads)
+    references = tuple(sorted({str(Path(image).resolve()) for entry in entries
+                               for image, _frame in entry.keyframes if image is not None}))
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references)
 
 
 def _absolute_paths(flags):

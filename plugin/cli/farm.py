@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import OutputError, UsageError
+from .colorize import positive
 
 HELP = """\
 Split every shot of SHOTS into chunks of N frames and hand the chunks to a farm engine as
@@ -76,7 +77,7 @@ def add_parser(sub):
     parser.add_argument("--excolor", metavar="CMD",
                         help="command that runs excolor on the render nodes (default: this Python "
                              "with -m excolor), e.g. 'excolor' or '/opt/excolor/bin/excolor'")
-    parser.add_argument("--threads", type=int, default=1, metavar="N",
+    parser.add_argument("--threads", type=positive, default=1, metavar="N",
                         help="threads of each task ('excolor colorize --threads N') and the cores "
                              "each engine reserves for it (default 1)")
     colorize = parser.add_argument_group("passed to every 'excolor colorize' task")

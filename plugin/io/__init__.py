@@ -18,7 +18,7 @@ from ..errors import InputError
 from .image import FORMATS, PixelFormat, read_image, write_image
 from .pixel_formats import EncoderFormat, choose_pixel_format
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
-from .video import PRESET_CODECS, VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
+from .video import CRF_RANGES, PRESET_CODECS, VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
 
 __all__ = [
     "FORMATS",
@@ -28,6 +28,7 @@ __all__ = [
     "SequenceReader",
     "SequenceWriter",
     "VIDEO_EXTENSIONS",
+    "CRF_RANGES",
     "PRESET_CODECS",
     "VideoOptions",
     "VideoReader",

@@ -30,6 +30,13 @@ _CACHE_BYTES = 512 << 20  # decoded frames kept for backward runs and scrubbing
 
 
 PRESET_CODECS = ("libx264", "libx265")  # the encoders that take --preset
+# FFmpeg's pixel-format conversions (swscale) run on one thread: sliced over threads, the
+# RGBA -> yuva444p10le conversion of one frame gave 4 different alpha planes in 300 runs (wrong
+# from a slice boundary on; one result on one thread), and a render must give the same pixels
+# every time.
+SWSCALE_THREADS = 1
+# The encoders that take --crf, with the range each accepts (best quality first).
+CRF_RANGES = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libaom-av1": (0, 63)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,7 +180,7 @@ class VideoReader:
                     continue
                 if number == self.first:
                     self._first_rotation = int(decoded.rotation or 0)
-                self._keep(number, decoded.to_ndarray(format=self._rgb_format))
+                self._keep(number, decoded.to_ndarray(format=self._rgb_format, threads=SWSCALE_THREADS))
                 self._next = number + 1
                 if number >= frame:
                     break
@@ -231,18 +238,13 @@ class VideoWriter:
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
             stream.time_base = like.time_base if like is not None else 1 / rate
             codec_options = dict(encoder.options)
-            if options.crf is not None and options.codec in ("libx264", "libx265", "libvpx-vp9", "libaom-av1"):
+            if options.crf is not None and options.codec in CRF_RANGES:
                 codec_options["crf"] = str(options.crf)
             if options.preset is not None and options.codec in PRESET_CODECS:
                 codec_options["preset"] = options.preset
             stream.codec_context.options = codec_options
             if codec_threads() is not None:
                 stream.thread_count = codec_threads()
-            if options.codec == "prores_ks" and pix_fmt.startswith("yuva"):
-                # FFmpeg's prores_ks encoder with several threads writes wrong alpha in some
-                # slices (measured: half of 4444 renders of the same frames differed, by up to
-                # 0.5 in alpha); one thread encodes it right, and ProRes encodes fast anyway.
-                stream.thread_count = 1
             self._tags = ColourTags()
             if like is not None:
                 self._tags = like.colour_tags
@@ -275,7 +277,7 @@ class VideoWriter:
         image = av.VideoFrame.from_ndarray(data, format=layout)
         tags = self._tags
         image = image.reformat(format=self._pix_fmt, dst_colorspace=tags.matrix if tags.matrix != 2 else None,
-                               dst_color_range=tags.range or None)
+                               dst_color_range=tags.range or None, threads=SWSCALE_THREADS)
         if self._passengers is not None:
             self._passengers.until(frame)
         if self._like is not None:
