@@ -135,14 +135,14 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
         )
         write_manifest(staging, manifest)
         load_model_dir(staging)  # what the node will do: refuse now rather than later
-        _replace(staging, model_dir)
+        replace_dir(staging, model_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return load_model_dir(model_dir)
 
 
-def _replace(staging, model_dir):
+def replace_dir(staging, model_dir):
     """Move `staging` to `model_dir`, replacing an existing one only after the new one is whole."""
     if not model_dir.exists():
         os.replace(staging, model_dir)

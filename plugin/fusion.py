@@ -1,16 +1,21 @@
-"""Per-pixel fusion of a frame's colour candidates by how well each one explains the frame.
+"""Per-pixel fusion of a frame's colour candidates.
 
-Every candidate is chroma (H,W,2) with an error (H,W) in CIELAB L units: for a candidate
-carried by motion (the run's history, the keyframe carried straight to this frame), how far
-its carried lightness is from the frame's own; for the exemplar match, an error that grows
-as the network's match confidence falls. Each pixel takes a softmax of the negated errors
-(lower error, more weight): where the flows hold, propagated colour wins and stays sharp;
-where they fail (occlusions, new content), the exemplar match fills in.
+For each frame the node has up to four candidates for its chroma (`CANDIDATES`), each with
+signals of how far it can be trusted at every pixel:
+  history   the run's previous output carried to this frame by motion: its error (how far the
+            carried lightness is from the frame's, over a window) and where forward and
+            backward flow agree;
+  keyframe  a pinned keyframe's colours carried straight from its own frame: the same signals;
+  exemplar  the network's output (the reference matched to this frame, then colorized): the
+            match's confidence;
+  global    the reference's chroma as a function of lightness alone (excolor.global_colour):
+            the fallback where nothing else explains the pixel.
+A fusion weighs them per pixel into one chroma and a confidence matte (1 = trusted). Two
+fusions exist: the model's learned one (excolor.learned_fusion, a graph in the model
+directory) and the hand-set rule here, which model directories without that graph use.
 
-The same errors give the confidence matte: the error of the candidate that best explains the
-pixel, mapped to 0..1 (1 = a candidate explains the frame exactly there). Measured on real
-footage, that predicts wrong colour better than the weighted mean error, and better than how
-much the candidates disagree (which marks edges the fusion gets right).
+The hand-set rule gives each candidate an error in L units and takes a softmax of the
+negated errors; the matte is the best candidate's error mapped to 0..1.
 """
 from __future__ import annotations
 
@@ -18,71 +23,106 @@ import dataclasses
 
 import numpy as np
 
-# The candidates a frame can fuse, in the order `Fused.weights` lists the ones present.
-#   history   the run's previous output carried to this frame by motion
-#   keyframe  a pinned keyframe's colours carried straight from its own frame to this one
-#   exemplar  the network's output: the reference matched to this frame, then colorized
-CANDIDATES = ("history", "keyframe", "exemplar")
+CANDIDATES = ("history", "keyframe", "exemplar", "global")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Candidate:
+    """ab (H,W,2) float32; error (H,W) float32 in L units for a carried candidate (0 for the
+    others); quality (H,W) float32 0..1: flow consistency for a carried candidate, the match
+    confidence for the exemplar, 0 for global."""
+
+    ab: np.ndarray
+    error: np.ndarray
+    quality: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Candidates:
+    """A frame's lightness (H,W) L 0..100 and its candidates {name: Candidate}, in CANDIDATES
+    order, only those present."""
+
+    lightness: np.ndarray
+    slots: dict
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Fused:
+    """ab (H,W,2) float32, weights {name: (H,W) float32} summing to 1 per pixel, matte (H,W)
+    float32 in 0..1."""
+
+    ab: np.ndarray
+    weights: dict
+    matte: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
 class FusionSettings:
-    """temperature: L units per e-fold of weight between two candidates (0.5: a candidate
-        whose window matches 1 L unit better gets ~7x the weight).
-    exemplar_error, exemplar_uncertainty: the exemplar match's error is
-        exemplar_error + exemplar_uncertainty * (1 - confidence): it wins only where the
-        carried candidates miss the frame's lightness by more than that.
-    matte_scale: the best candidate's error (L units) at which the matte reads 0.5.
-    candidates: which of CANDIDATES a frame may use (an ablation knob: e.g. ("history",));
-        a frame with none of them available (a run's first frame without the exemplar) uses
-        the exemplar anyway, so every frame has colour.
+    """Which candidates a frame may use and which fusion weighs them.
+
+    candidates: a non-empty subset of CANDIDATES (an ablation knob: e.g. ("history",)); a frame
+        with none of them available (a run's first frame without the exemplar) uses the
+        exemplar anyway, so every frame has colour.
+    rule: "learned" (the model directory's fusion graph; the hand-set rule where it has none)
+        or "hand-set".
+    The rest sets the hand-set rule: temperature (L units per e-fold of weight between two
+    candidates); the exemplar's error exemplar_error + exemplar_uncertainty * (1 - confidence);
+    global_error, the global candidate's; matte_scale, the best error at which the matte reads 0.5.
     """
 
+    candidates: tuple = CANDIDATES
+    rule: str = "learned"
     temperature: float = 0.5
     exemplar_error: float = 4.0
     exemplar_uncertainty: float = 8.0
+    global_error: float = 16.0
     matte_scale: float = 3.0
-    candidates: tuple = CANDIDATES
 
     def __post_init__(self):
         unknown = [c for c in self.candidates if c not in CANDIDATES]
         if unknown or not self.candidates:
             raise ValueError(f"fusion candidates must be a non-empty subset of {CANDIDATES}, got {self.candidates}")
+        if self.rule not in ("learned", "hand-set"):
+            raise ValueError(f"fusion rule must be 'learned' or 'hand-set', got {self.rule!r}")
         if not (self.temperature > 0 and self.matte_scale > 0):
             raise ValueError("fusion temperature and matte_scale must be positive")
 
-    def uses(self, name):
-        return name in self.candidates
 
-    def exemplar_error_map(self, confidence):
-        """(H,W) error of the exemplar match from its confidence (H,W) in 0..1."""
-        confidence = np.clip(confidence, 0.0, 1.0).astype(np.float32)
-        return np.float32(self.exemplar_error) + np.float32(self.exemplar_uncertainty) * (1.0 - confidence)
-
-
-@dataclasses.dataclass(frozen=True)
-class Fused:
-    """ab (H,W,2) float32, weights (K,H,W) float32 summing to 1 per pixel (in candidate
-    order), matte (H,W) float32 in 0..1."""
-
-    ab: np.ndarray
-    weights: np.ndarray
-    matte: np.ndarray
+def weighted_sum(slots, weights):
+    """sum_k weights[k] (H,W) * slots[k].ab (H,W,2) -> (H,W,2) float32."""
+    ab = None
+    for name, weight in weights.items():
+        term = weight[..., None] * slots[name].ab
+        ab = term if ab is None else ab + term
+    return ab.astype(np.float32)
 
 
-def fuse(candidates, settings=FusionSettings()):
-    """Fuse [(ab (H,W,2), error (H,W)), ...] (at least one) into one Fused; a single
-    candidate comes back as it is."""
-    if not candidates:
-        raise ValueError("fusion needs at least one candidate")
-    errors = np.stack([np.asarray(error, np.float32) for _, error in candidates])
-    logits = -errors / np.float32(settings.temperature)
-    logits -= logits.max(axis=0, keepdims=True)
-    weights = np.exp(logits)
-    weights /= weights.sum(axis=0, keepdims=True)
-    ab = np.zeros(candidates[0][0].shape, np.float32)
-    for weight, (values, _) in zip(weights, candidates):
-        ab += weight[..., None] * values
-    best_error = errors.min(axis=0)
-    matte = np.float32(settings.matte_scale) / (np.float32(settings.matte_scale) + best_error)
-    return Fused(ab, weights.astype(np.float32), matte.astype(np.float32))
+class HandSetFusion:
+    """The hand-set rule (module doc) on FusionSettings."""
+
+    def __init__(self, settings=FusionSettings()):
+        self.settings = settings
+        self.candidates = settings.candidates
+
+    def _error(self, name, candidate):
+        settings = self.settings
+        if name == "exemplar":
+            confidence = np.clip(candidate.quality, 0.0, 1.0)
+            return np.float32(settings.exemplar_error) + np.float32(settings.exemplar_uncertainty) * (1.0 - confidence)
+        if name == "global":
+            return np.full(candidate.ab.shape[:2], settings.global_error, np.float32)
+        return np.asarray(candidate.error, np.float32)
+
+    def __call__(self, candidates):
+        if not candidates.slots:
+            raise ValueError("fusion needs at least one candidate")
+        names = list(candidates.slots)
+        errors = np.stack([self._error(name, candidates.slots[name]) for name in names])
+        logits = -errors / np.float32(self.settings.temperature)
+        logits -= logits.max(axis=0, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=0, keepdims=True)
+        weights = dict(zip(names, weights.astype(np.float32)))
+        scale = np.float32(self.settings.matte_scale)
+        matte = scale / (scale + errors.min(axis=0))
+        return Fused(weighted_sum(candidates.slots, weights), weights, matte.astype(np.float32))

@@ -1,10 +1,13 @@
 """The model directory: the contract between export (PyTorch side) and the node (runtime side).
 
-A model directory holds three ONNX graphs and `manifest.json`:
+A model directory holds (at least) three ONNX graphs and `manifest.json`:
 
   reference.onnx       reference_lab (1,3,H,W)            -> reference features + pooled ab
   correspondence.onnx  frame_l (1,1,H,W) + those outputs  -> warped_ab (1,2,H,W), confidence (1,1,H,W)
   colorization.onnx    frame_l, warped_ab, confidence, previous_lab (1,3,H,W) -> ab (1,2,H,W)
+
+and may hold a fourth, `fusion.onnx` (excolor.learned_fusion: the per-pixel weighing of a
+frame's colour candidates); without it the node fuses by a hand-set rule.
 
 Lab everywhere is CIELAB (D65, 2 deg) from sRGB, L centred (L - 50), ab raw (about +-110).
 This module writes and verifies the manifest; it never imports torch or onnxruntime.
@@ -23,12 +26,15 @@ from .files import file_sha256, write_atomically
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 GRAPH_NAMES = ("reference", "correspondence", "colorization")
+OPTIONAL_GRAPH_NAMES = ("fusion",)
 # Inputs and outputs that the node relies on by name; a lite model may add inputs to the
 # correspondence graph, but these must be there.
 REQUIRED_IO = {
     "reference": (("reference_lab",), ()),
     "correspondence": (("frame_l",), ("warped_ab", "confidence")),
     "colorization": (("frame_l", "warped_ab", "confidence", "previous_lab"), ("ab",)),
+    "fusion": (("lightness", "candidate_ab", "candidate_error", "candidate_quality", "present"),
+               ("ab", "weights", "matte")),
 }
 DEFAULT_MODEL_NAME = "default"
 
@@ -176,6 +182,10 @@ def load_model_dir(path, verify_hashes=True):
     for name in GRAPH_NAMES:
         if name not in manifest.graphs:
             raise ModelError(f"{manifest_path}: lists no '{name}' graph")
+    unknown = [name for name in manifest.graphs if name not in GRAPH_NAMES + OPTIONAL_GRAPH_NAMES]
+    if unknown:
+        raise ModelError(f"{manifest_path}: lists graphs this excolor does not know: {', '.join(unknown)}")
+    for name in manifest.graphs:
         spec = manifest.graphs[name]
         graph_path = path / spec.file
         if not graph_path.is_file():

@@ -69,15 +69,26 @@ def _sample(image, map_x, map_y):
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-@dataclasses.dataclass(frozen=True)
-class Carried:
-    """An image carried onto a frame: values (H,W,C) float32; their error (H,W) float32 in L
-    units (0 = the carried lightness matches the frame's exactly and the flow is consistent);
-    consistent (H,W) bool, where forward and backward flow agree and stay inside the frame."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class Motion:
+    """Where each pixel of a target frame comes from in a source frame, and how sure that is.
 
-    values: np.ndarray
+    map_x, map_y: (H,W) float32 source pixel coordinates sampled for each target pixel;
+    error: (H,W) float32 in L units (0 = the carried lightness matches the target's exactly
+    and the flow is consistent); consistent: (H,W) bool, where forward and backward flow
+    agree and stay inside the frame. None of it depends on what is carried, which is why
+    training can carry any values along a recorded Motion.
+    """
+
+    map_x: np.ndarray
+    map_y: np.ndarray
     error: np.ndarray
     consistent: np.ndarray
+
+    def carry(self, values):
+        """values (H,W,C) aligned with the source -> (H,W,C) float32 aligned with the target."""
+        carried = _sample(np.ascontiguousarray(values, np.float32), self.map_x, self.map_y)
+        return carried[..., None] if carried.ndim == 2 else carried
 
 
 class MotionEstimator:
@@ -101,13 +112,10 @@ class MotionEstimator:
         flow[..., 1] *= np.float32(height / size[1])
         return flow
 
-    def carry(self, values, source_l, target_l):
-        """Carry `values` (H,W,C), aligned with lightness `source_l` (H,W), onto `target_l`.
-
-        Returns a Carried: the values sampled along the flow from target to source, and the
-        error of that motion (lightness mismatch over a window, plus the occlusion penalty
-        where forward and backward flows disagree).
-        """
+    def motion(self, source_l, target_l):
+        """The Motion from lightness `source_l` (H,W) to `target_l` (H,W): the flow from target
+        to source, and its error (lightness mismatch over a window, plus the occlusion penalty
+        where forward and backward flows disagree)."""
         settings = self.settings
         target_u8, source_u8 = lightness_u8(target_l), lightness_u8(source_l)
         backward = self.flow(target_u8, source_u8)
@@ -115,9 +123,6 @@ class MotionEstimator:
         height, width = target_l.shape
         xs, ys = _pixel_grid(height, width)
         map_x, map_y = xs + backward[..., 0], ys + backward[..., 1]
-        carried = _sample(np.ascontiguousarray(values, np.float32), map_x, map_y)
-        if carried.ndim == 2:
-            carried = carried[..., None]
         carried_l = _sample(np.ascontiguousarray(source_l, np.float32), map_x, map_y)
         forward_there = _sample(forward, map_x, map_y)
         round_trip = ((backward + forward_there) ** 2).sum(-1)
@@ -127,4 +132,4 @@ class MotionEstimator:
         mismatch = np.abs(carried_l - target_l.astype(np.float32))
         mismatch += np.float32(settings.occlusion_error) * (~consistent).astype(np.float32)
         error = cv2.blur(mismatch, (settings.window, settings.window), borderType=cv2.BORDER_REFLECT)
-        return Carried(carried, error, consistent)
+        return Motion(map_x, map_y, error, consistent)

@@ -4,9 +4,10 @@ The host sets `source` (frame number -> float32 HxWxC plate in its working space
 then asks `render(n)`. Internally each shot is split into runs (`excolor.runs`); a frame is the
 blend of one or two runs' results (`RunFrame`, chroma at the history size: the plate's up to
 2K), finished at the plate's full resolution. Each run step fuses the run's history carried by
-motion, a pinned keyframe carried from its own frame and the network's exemplar match
-(`excolor.propagation`); at the frame a keyframe is pinned to, the output is the key. The lower-level API (`initial_state`, `step`, `compose`) is what batch and farm
-drivers use; `render` is built on it, so both give the same pixels. See docs/node-api.md.
+motion, a pinned keyframe carried from its own frame, the network's exemplar match and the
+reference's global colour (`excolor.propagation`); at the frame a keyframe is pinned to, the
+output is the key. The lower-level API (`initial_state`, `step`, `compose`) is what batch and
+farm drivers use; `render` is built on it, so both give the same pixels. See docs/node-api.md.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .colour_graphs import GraphColourWork
 from .colour_management import ColourConverter
 from .errors import InputError, StateError
 from .fusion import FusionSettings
+from .learned_fusion import make_fusion
 from .modeldir import ModelDir, find_model
 from .plates import checked_plate
 from .propagation import CandidateUsage, Exemplar, KeyChromas, Propagation, history_lightness
@@ -123,8 +125,10 @@ class ColorizeNode:
                                           session_options=self._runtime.session_options)
         self._colour_work = colour_work_for(tuning, self._colour, self._runtime, upsampler, self._timer)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
-        self.fusion = FusionSettings() if fusion is None else fusion
-        self._propagation = Propagation(upsampler, self.fusion, self._timer)
+        # FusionSettings, or a caller's own fusion (excolor.propagation.Propagation says what).
+        fusion = FusionSettings() if fusion is None else fusion
+        fusion = make_fusion(fusion, self._runtime.sessions) if isinstance(fusion, FusionSettings) else fusion
+        self._propagation = Propagation(upsampler, fusion, self._timer)
         self._usage = CandidateUsage()
         self._keys = KeyChromas(self._references)
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
@@ -160,9 +164,7 @@ class ColorizeNode:
         ordered = sorted(shots, key=lambda s: s.first)
         for before, after in zip(ordered, ordered[1:]):
             if after.first <= before.last:
-                raise InputError(
-                    f"shots {before.first}-{before.last} and {after.first}-{after.last} overlap"
-                )
+                raise InputError(f"shots {before.first}-{before.last} and {after.first}-{after.last} overlap")
         self._shots = shots
         self._runs = tuple(plan_runs(shot, i) for i, shot in enumerate(shots))
         self._references.forget_images()
@@ -317,7 +319,8 @@ class ColorizeNode:
             crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
             exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
             history = None if state.history_ab is None else (state.history_ab, state.history_l)
-            propagated = self._propagation.frame(plate.l_history, history, key, exemplar)
+            global_chroma = self._keys.lightness_chroma(self._keyframe(run))
+            propagated = self._propagation.frame(plate.l_history, history, key, exemplar, global_chroma)
             self._usage.add(propagated.weights)
             fused_ab, matte = propagated.ab, propagated.matte
         result = RunFrame(run.key, frame, fused_ab, matte[None])

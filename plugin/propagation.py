@@ -1,11 +1,11 @@
 """One frame of a run at the history size: its colour candidates, carried and fused.
 
-For each frame the node has up to three candidates for its chroma (excolor.fusion.CANDIDATES):
+For each frame the node has up to four candidates for its chroma (excolor.fusion.CANDIDATES):
 the run's history (its previous output, carried by motion from the previous frame), a pinned
 keyframe (its colours carried straight from its own frame, so they do not drift through a
-chain of flows) and the exemplar match (the network's output, upsampled edge-aware under
-the frame's lightness). `Propagation.frame` carries and fuses them; the fused chroma becomes
-the run's next history. A keyframe's own frame is not fused at all: it returns the key.
+chain of flows), the exemplar match (the network's output, upsampled edge-aware under the
+frame's lightness) and the reference's global colour by lightness. `Propagation.frame`
+carries and fuses them; the fused chroma becomes the run's next history. A keyframe's own frame is not fused at all: it returns the key.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from .colour import srgb_to_lab
 from .errors import InputError
-from .fusion import CANDIDATES, FusionSettings, fuse
+from .fusion import CANDIDATES, Candidate, Candidates
+from .global_colour import LightnessChroma
 from .motion import MotionEstimator, history_size
 from .resample import resize
 from .timing import StageTimer
@@ -66,7 +67,8 @@ def key_chroma(display_rgb, plate_height, plate_width, where):
 
 
 class KeyChromas:
-    """The KeyChroma of each pinned keyframe per plate size, made once (see `key_chroma`).
+    """Per keyframe, made once: its KeyChroma per plate size (see `key_chroma`) and the
+    LightnessChroma of its picture (the global candidate, pinned or not).
 
     references: the node's excolor.references.ReferenceBank (the keyframe's display image).
     """
@@ -74,6 +76,10 @@ class KeyChromas:
     def __init__(self, references):
         self._references = references
         self._made = {}
+
+    def _display_lab(self, keyframe):
+        _, display = self._references.display(keyframe)
+        return srgb_to_lab(np.clip(display, 0.0, 1.0))
 
     def get(self, keyframe, plate_height, plate_width, key_frame_lightness):
         """The keyframe's KeyChroma for a plate size, with its frame's lightness taken from
@@ -84,6 +90,15 @@ class KeyChromas:
             _, display = self._references.display(keyframe)
             chroma = key_chroma(display, plate_height, plate_width, f"keyframe {keyframe.describe()}")
             made = (keyframe, dataclasses.replace(chroma, lightness=key_frame_lightness()))
+            self._made[cache_key] = made
+        return made[1]
+
+    def lightness_chroma(self, keyframe):
+        """The keyframe picture's LightnessChroma (the global candidate's table)."""
+        cache_key = (id(keyframe), "global")
+        made = self._made.get(cache_key)
+        if made is None or made[0] is not keyframe:
+            made = (keyframe, LightnessChroma.from_lab(self._display_lab(keyframe)))
             self._made[cache_key] = made
         return made[1]
 
@@ -120,46 +135,51 @@ def _pixels(planes):
 
 
 class Propagation:
-    """Carries and fuses a frame's candidates (see module doc).
+    """Carries a frame's candidates and fuses them (see module doc).
 
     upsampler: an excolor.upsample.GuidedChromaUpsampler (the exemplar's way to the history
-    size); settings: excolor.fusion.FusionSettings; timer: the node's StageTimer, which gets
-    `motion` (flow and carrying) and `fusion`.
+    size); fusion: a callable Candidates -> excolor.fusion.Fused with a `candidates` attribute
+    (the names it may use): excolor.fusion.HandSetFusion, excolor.learned_fusion.LearnedFusion,
+    or a caller's own (training records candidates this way); timer: the node's StageTimer,
+    which gets `motion` (flow and carrying) and `fusion`.
     """
 
-    def __init__(self, upsampler, settings=FusionSettings(), timer=None):
-        self.settings = settings
+    def __init__(self, upsampler, fusion, timer=None, motion=None):
+        self.fusion = fusion
         self._upsampler = upsampler
-        self._motion = MotionEstimator()
+        self._motion = motion or MotionEstimator()
         self._timer = timer or StageTimer()
 
-    def frame(self, lightness, history, key, exemplar):
+    def _carried(self, ab, source_l, lightness):
+        motion = self._motion.motion(source_l, lightness)
+        return Candidate(motion.carry(_pixels(ab)), motion.error, motion.consistent.astype(np.float32))
+
+    def frame(self, lightness, history, key, exemplar, global_chroma):
         """Fuse one frame.
 
         lightness: (h, w) L of the frame at the history size. history: (ab (2,h,w), L (h,w)) of
         the run's previous frame, or None at a run's first frame. key: a KeyChroma with its
-        lightness, or None (unpinned reference). exemplar: an Exemplar.
+        lightness, or None (unpinned reference). exemplar: an Exemplar. global_chroma: the
+        reference's excolor.global_colour.LightnessChroma.
         """
-        settings = self.settings
-        candidates, names = [], []
+        uses = self.fusion.candidates
+        slots = {}
         with self._timer.stage("motion"):
-            if history is not None and settings.uses("history"):
-                carried = self._motion.carry(_pixels(history[0]), history[1], lightness)
-                candidates.append((carried.values, carried.error))
-                names.append("history")
-            if key is not None and settings.uses("keyframe"):
-                carried = self._motion.carry(_pixels(key.ab), key.lightness, lightness)
-                candidates.append((carried.values, carried.error))
-                names.append("keyframe")
+            if history is not None and "history" in uses:
+                slots["history"] = self._carried(history[0], history[1], lightness)
+            if key is not None and "keyframe" in uses:
+                slots["keyframe"] = self._carried(key.ab, key.lightness, lightness)
         with self._timer.stage("fusion"):
-            if settings.uses("exemplar") or not candidates:
+            zeros = np.zeros(lightness.shape, np.float32)
+            if "exemplar" in uses or not slots:
                 height, width = lightness.shape
                 ab = self._upsampler(lightness, exemplar.lightness, exemplar.ab)
-                confidence = resize(exemplar.confidence, height, width)
-                candidates.append((_pixels(ab), settings.exemplar_error_map(confidence)))
-                names.append("exemplar")
-            fused = fuse(candidates, settings)
-        return Propagated(_planes(fused.ab), fused.matte, dict(zip(names, fused.weights)))
+                confidence = np.clip(resize(exemplar.confidence, height, width), 0.0, 1.0)
+                slots["exemplar"] = Candidate(_pixels(ab), zeros, confidence.astype(np.float32))
+            if "global" in uses:
+                slots["global"] = Candidate(global_chroma.apply(lightness), zeros, zeros)
+            fused = self.fusion(Candidates(lightness, slots))
+        return Propagated(_planes(fused.ab), fused.matte, fused.weights)
 
 
 class CandidateUsage:

@@ -10,7 +10,7 @@ from node_support import carphone_frames, shared_test_model
 
 from excolor.colour import srgb_to_lab
 from excolor.errors import InputError
-from excolor.fusion import CANDIDATES, FusionSettings, fuse
+from excolor.fusion import CANDIDATES, Candidate, Candidates, FusionSettings, HandSetFusion
 from excolor.motion import MotionEstimator, history_size
 from excolor.node import ColorizeNode, Keyframe, Shot
 
@@ -105,19 +105,25 @@ def test_motion_carries_a_moved_picture_and_flags_what_left_the_frame(frames):
     source = srgb_to_lab(frames[0])
     moved = np.roll(source, 6, axis=1)  # everything 6 pixels to the right
     moved[:, :6] = source[:, :1]  # new content enters on the left
-    carried = MotionEstimator().carry(source[..., 1:], source[..., 0], moved[..., 0])
+    motion = MotionEstimator().motion(source[..., 0], moved[..., 0])
+    carried = motion.carry(source[..., 1:])
     inner = (slice(10, -10), slice(20, -10))
-    assert np.abs(carried.values[inner] - moved[..., 1:][inner]).mean() < 1.0
-    assert carried.consistent[inner].mean() > 0.9
-    assert carried.error[inner].mean() < carried.error[:, :6].mean()
+    assert np.abs(carried[inner] - moved[..., 1:][inner]).mean() < 1.0
+    assert motion.consistent[inner].mean() > 0.9
+    assert motion.error[inner].mean() < motion.error[:, :6].mean()
 
 
-def test_fusion_prefers_the_candidate_that_explains_the_frame():
+def test_hand_set_fusion_prefers_the_candidate_that_explains_the_frame():
     good, bad = np.full((4, 4, 2), 10.0, np.float32), np.full((4, 4, 2), -10.0, np.float32)
-    fused = fuse([(good, np.zeros((4, 4), np.float32)), (bad, np.full((4, 4), 5.0, np.float32))])
-    assert np.all(fused.ab > 9.9) and fused.weights.shape == (2, 4, 4)
-    doubtful = fuse([(good, np.full((4, 4), 5.0, np.float32))])
-    assert np.all(doubtful.matte < fuse([(good, np.zeros((4, 4), np.float32))]).matte)
+    zero, five = np.zeros((4, 4), np.float32), np.full((4, 4), 5.0, np.float32)
+    fusion = HandSetFusion(FusionSettings(rule="hand-set"))
+    lightness = np.full((4, 4), 50.0, np.float32)
+    fused = fusion(Candidates(lightness, {"history": Candidate(good, zero, zero + 1),
+                                          "keyframe": Candidate(bad, five, zero + 1)}))
+    assert np.all(fused.ab > 9.9) and set(fused.weights) == {"history", "keyframe"}
+    doubtful = fusion(Candidates(lightness, {"history": Candidate(good, five, zero + 1)}))
+    sure = fusion(Candidates(lightness, {"history": Candidate(good, zero, zero + 1)}))
+    assert np.all(doubtful.matte < sure.matte)
 
 
 def test_gray_plates_come_out_in_colour_with_their_alpha(model_dir, frames):

@@ -24,6 +24,7 @@ COMMANDS = (
     ("farm", "farm"),
     ("import-official", "import_official"),
     ("train", "train"),
+    ("train-fusion", "train_fusion"),
     ("export", "export"),
     ("info", "info"),
 )

@@ -1,0 +1,155 @@
+"""Candidate clips: what the runtime node's fusion sees on a pseudo-video, recorded for training.
+
+Each clip is a pseudo-video (excolor.model.data: real pictures under known motion) turned into
+the benchmark's input (8-bit sRGB -> OpenCV gray in three channels) and run through the real
+node with a recording fusion, so training sees the exemplar match, keyframe carry and global
+colour exactly as inference computes them. The history candidate depends on the fusion's own
+past output, so it is not recorded as values but as its motion (excolor.motion.Motion, which
+does not depend on what is carried): training carries its own output along it.
+
+A clip is either keyed (its true frame 0 pinned to frame 0: the run starts from the key and
+carries it) or unkeyed (the pseudo-video's reference, a view of the same picture, a similar
+picture or a far frame, as an unpinned exemplar). Saved as one .npz per clip, float16 except
+the lightness and the motion offsets, float32 (the motion is estimated from the lightness, and
+offsets need sub-pixel precision):
+  truth_ab (T,2,H,W); lightness (T,H,W); exemplar_ab (T,2,H,W), exemplar_quality (T,H,W);
+  global_ab (T,2,H,W); keyframe_ab (T,2,H,W), keyframe_error, keyframe_quality (T,H,W) (zeros
+  when unkeyed and at frame 0); history_offset (T,2,H,W) float32 (source pixel - target pixel),
+  history_error, history_quality (T,H,W) (zeros at frame 0); keyed () bool.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.files import replacing
+from excolor.fusion import CANDIDATES, FusionSettings, HandSetFusion
+from excolor.motion import MotionEstimator
+from excolor.node import ColorizeNode, Keyframe, NodeTuning, Shot
+
+from ..data.config import PseudoVideoConfig
+from ..data.dataset import PseudoVideoDataset
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipSettings:
+    """clips: how many to record; frames: T per clip (drift needs >= 8); size: (H, W);
+    keyed_fraction: share of keyed clips (the rest unkeyed); seed: which pseudo-videos."""
+
+    clips: int = 320
+    frames: int = 10
+    size: tuple = (192, 320)
+    keyed_fraction: float = 0.5
+    seed: int = 0
+
+
+class RecordingFusion:
+    """A fusion that keeps every frame's Candidates and fuses by the hand-set rule (what it
+    returns only drives the node's history, which training replaces by its own)."""
+
+    candidates = CANDIDATES
+
+    def __init__(self):
+        self.frames = []
+        self._fuse = HandSetFusion(FusionSettings(rule="hand-set"))
+
+    def __call__(self, candidates):
+        self.frames.append(candidates)
+        return self._fuse(candidates)
+
+
+def to_8bit_srgb(lab_centred):
+    """(3,H,W) CIELAB with L centred -> (H,W,3) uint8 sRGB, as a video frame stores it."""
+    lab = np.moveaxis(lab_centred, 0, -1).astype(np.float32) + np.array([50.0, 0.0, 0.0], np.float32)
+    return np.round(np.clip(lab_to_srgb(lab), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def gray_plate(rgb8):
+    """(H,W,3) uint8 sRGB -> the benchmark's input: OpenCV's gray in three channels, 0..1."""
+    gray = cv2.cvtColor(rgb8, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
+def _planes(pixels):
+    return np.moveaxis(pixels, -1, 0)
+
+
+def record_clip(node, recorder, item, keyed):
+    """Run `node` (whose fusion is `recorder`, a RecordingFusion) over a pseudo-video item ->
+    the clip's arrays (module doc)."""
+    rgb8 = [to_8bit_srgb(frame) for frame in item["frames"]]
+    plates = [gray_plate(frame) for frame in rgb8]
+    count = len(plates)
+    reference = rgb8[0] if keyed else to_8bit_srgb(item["reference"])
+    node.source = lambda n: plates[n]
+    node.shots = [Shot(0, count - 1, [Keyframe(reference.astype(np.float32) / 255.0, frame=0 if keyed else None)])]
+    recorder.frames.clear()
+    (run,) = node.runs(0)
+    state = node.initial_state(run)
+    for _ in range(count):
+        _, state = node.step(run, state)
+    recorded = ([None] if keyed else []) + recorder.frames
+    height, width = plates[0].shape[:2]
+    clip = {
+        "truth_ab": np.stack([_planes(srgb_to_lab(f.astype(np.float32) / 255.0)[..., 1:]) for f in rgb8]),
+        "lightness": np.stack([srgb_to_lab(p)[..., 0] for p in plates]),
+        "keyed": np.array(keyed),
+    }
+    zeros1, zeros2 = np.zeros((count, height, width), np.float32), np.zeros((count, 2, height, width), np.float32)
+    for name in ("exemplar_ab", "global_ab", "keyframe_ab", "history_offset"):
+        clip[name] = zeros2.copy()
+    for name in ("exemplar_quality", "keyframe_error", "keyframe_quality", "history_error", "history_quality"):
+        clip[name] = zeros1.copy()
+    for t, candidates in enumerate(recorded):
+        if candidates is None:
+            continue
+        clip["lightness"][t] = candidates.lightness
+        slots = candidates.slots
+        clip["exemplar_ab"][t] = _planes(slots["exemplar"].ab)
+        clip["exemplar_quality"][t] = slots["exemplar"].quality
+        clip["global_ab"][t] = _planes(slots["global"].ab)
+        if "keyframe" in slots:
+            clip["keyframe_ab"][t] = _planes(slots["keyframe"].ab)
+            clip["keyframe_error"][t] = slots["keyframe"].error
+            clip["keyframe_quality"][t] = slots["keyframe"].quality
+    estimator = MotionEstimator()
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    for t in range(1, count):
+        motion = estimator.motion(clip["lightness"][t - 1], clip["lightness"][t])
+        clip["history_offset"][t] = np.stack([motion.map_x - xs, motion.map_y - ys])
+        clip["history_error"][t] = motion.error
+        clip["history_quality"][t] = motion.consistent
+    return {name: (value if name in ("history_offset", "lightness", "keyed") else value.astype(np.float16))
+            for name, value in clip.items()}
+
+
+def clip_path(folder, index):
+    return Path(folder) / f"clip_{index:05d}.npz"
+
+
+def record_clips(data_root, folder, model=None, settings=ClipSettings(), progress=None):
+    """Record settings.clips clips into `folder` (skipping those already there, so a stopped
+    run resumes); returns the paths. `progress(done, total)` is called after each clip."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = dataclasses.replace(PseudoVideoConfig(), frames=settings.frames)
+    dataset = PseudoVideoDataset(data_root, "train", settings.size, settings.seed, config)
+    recorder = RecordingFusion()
+    node = ColorizeNode(model, device="cpu", fusion=recorder, tuning=NodeTuning(threads=1))
+    share = settings.keyed_fraction
+    paths = []
+    for index in range(settings.clips):
+        path = clip_path(folder, index)
+        paths.append(path)
+        if not path.exists():
+            keyed = int((index + 1) * share) > int(index * share)  # spread evenly
+            clip = record_clip(node, recorder, dataset.sample(index), keyed)
+            with replacing(path) as temporary, open(temporary, "wb") as file:
+                np.savez(file, **clip)
+        if progress is not None:
+            progress(index + 1, settings.clips)
+    return paths

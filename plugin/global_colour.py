@@ -1,0 +1,49 @@
+"""Global colour transfer: the reference's chroma as a function of lightness alone.
+
+Where neither motion nor the exemplar match explains a pixel (new content, a reference of
+another scene), the safest colour is what the reference's pixels of the same lightness look
+like on average: skies stay blue-ish where bright, shadows take the reference's shadow tint.
+`LightnessChroma.from_lab` builds that table once per reference (a kernel-weighted mean of
+the reference's ab over its L), `apply` looks a frame up in it.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+# Knots of the table along L (0..100) and the kernel's width there (L units): wide enough
+# that a reference without pixels at some lightness borrows from its neighbours.
+KNOTS = np.linspace(0.0, 100.0, 41, dtype=np.float32)
+KERNEL_SIGMA = 6.0
+# Reference pixels (as a mass) that pull a sparsely populated knot toward the overall mean.
+PRIOR_MASS = 1e-3
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LightnessChroma:
+    """ab (len(KNOTS), 2) float32: the reference's mean chroma at each knot's lightness."""
+
+    ab: np.ndarray
+
+    @classmethod
+    def from_lab(cls, lab):
+        """From a reference's CIELAB pixels (h, w, 3), L 0..100 (not centred)."""
+        pixels = np.asarray(lab, np.float32).reshape(-1, 3)
+        if pixels.shape[0] > 65536:  # a strided subset says the same and costs less
+            pixels = pixels[:: pixels.shape[0] // 65536 + 1]
+        offsets = (KNOTS[:, None] - pixels[None, :, 0]) / np.float32(KERNEL_SIGMA)
+        kernel = np.exp(-0.5 * offsets * offsets)  # (knots, pixels)
+        mean = pixels[:, 1:].mean(axis=0)
+        mass = kernel.sum(axis=1, keepdims=True)
+        prior = np.float32(PRIOR_MASS * pixels.shape[0])
+        ab = (kernel @ pixels[:, 1:] + prior * mean) / (mass + prior)
+        return cls(ab.astype(np.float32))
+
+    def apply(self, lightness):
+        """(H, W) L 0..100 -> (H, W, 2) float32 chroma."""
+        flat = np.asarray(lightness, np.float32).ravel()
+        out = np.empty((flat.size, 2), np.float32)
+        for channel in range(2):
+            out[:, channel] = np.interp(flat, KNOTS, self.ab[:, channel])
+        return out.reshape(*np.shape(lightness), 2)
