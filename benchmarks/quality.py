@@ -142,6 +142,9 @@ def build_methods(args):
         for candidate in ABLATIONS:
             methods[f"excolor_{candidate}"] = qm.NodeMethod(args.model, args.device, args.network_long_side,
                                                             candidates=(candidate,))
+        # The same candidates weighed by the hand-set rule instead of the model's learned fusion.
+        methods["excolor_hand_set"] = qm.NodeMethod(args.model, args.device, args.network_long_side,
+                                                    rule="hand-set")
         methods["warped_ab"] = qm.WarpedAbMethod(node)
     if args.official:
         official = qm.NodeMethod(args.official, args.device, args.network_long_side)

@@ -127,8 +127,9 @@ class NodeMethod:
     call: `mattes` {frame: confidence (H,W)} and `usage` {candidate: mean weight} of that shot,
     with `usage_frames` the frames the usage covers (keyed frames excluded)."""
 
-    def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None):
-        fusion = FusionSettings() if candidates is None else FusionSettings(candidates=tuple(candidates))
+    def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None, rule="learned"):
+        fusion = FusionSettings(rule=rule) if candidates is None else FusionSettings(candidates=tuple(candidates),
+                                                                                      rule=rule)
         self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion)
         self.mattes, self.usage, self.usage_frames = {}, {}, 0
 

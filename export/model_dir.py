@@ -144,6 +144,7 @@ def export_model_dir(model, model_dir, *, parity_images, provenance, force=False
 
 def replace_dir(staging, model_dir):
     """Move `staging` to `model_dir`, replacing an existing one only after the new one is whole."""
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a model directory is for every user
     if not model_dir.exists():
         os.replace(staging, model_dir)
         return

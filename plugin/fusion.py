@@ -65,6 +65,12 @@ class FusionSettings:
         exemplar anyway, so every frame has colour.
     rule: "learned" (the model directory's fusion graph; the hand-set rule where it has none)
         or "hand-set".
+    pinned: the candidates a run from a pinned keyframe weighs (of `candidates`). By default
+        only the key's own colours, carried by motion (history and keyframe): measured on real
+        footage (benchmarks/quality.py), where the flows fail, a poorly carried colour of the
+        key is still closer than the exemplar match (which cost 2-5 dB there) or the global
+        colour (up to 4 dB on fast motion). A run from an unpinned reference weighs them all:
+        the exemplar is its only semantic match, and the global colour its fallback.
     The rest sets the hand-set rule: temperature (L units per e-fold of weight between two
     candidates); the exemplar's error exemplar_error + exemplar_uncertainty * (1 - confidence);
     global_error, the global candidate's; matte_scale, the best error at which the matte reads 0.5.
@@ -72,6 +78,7 @@ class FusionSettings:
 
     candidates: tuple = CANDIDATES
     rule: str = "learned"
+    pinned: tuple = ("history", "keyframe")
     temperature: float = 0.5
     exemplar_error: float = 4.0
     exemplar_uncertainty: float = 8.0
@@ -79,13 +86,19 @@ class FusionSettings:
     matte_scale: float = 3.0
 
     def __post_init__(self):
-        unknown = [c for c in self.candidates if c not in CANDIDATES]
+        unknown = [c for c in self.candidates + self.pinned if c not in CANDIDATES]
         if unknown or not self.candidates:
             raise ValueError(f"fusion candidates must be a non-empty subset of {CANDIDATES}, got {self.candidates}")
         if self.rule not in ("learned", "hand-set"):
             raise ValueError(f"fusion rule must be 'learned' or 'hand-set', got {self.rule!r}")
         if not (self.temperature > 0 and self.matte_scale > 0):
             raise ValueError("fusion temperature and matte_scale must be positive")
+
+    def candidates_for(self, pinned):
+        """The candidates a frame of a run may weigh: from a pinned keyframe or not."""
+        if pinned:
+            return tuple(c for c in self.candidates if c in self.pinned)
+        return tuple(c for c in self.candidates if c != "keyframe")
 
 
 def weighted_sum(slots, weights):
@@ -102,7 +115,6 @@ class HandSetFusion:
 
     def __init__(self, settings=FusionSettings()):
         self.settings = settings
-        self.candidates = settings.candidates
 
     def _error(self, name, candidate):
         settings = self.settings

@@ -20,11 +20,17 @@ KERNEL_SIGMA = 6.0
 PRIOR_MASS = 1e-3
 
 
+# Frames are looked up at 8-bit lightness steps (0.4 L units), finer than the table varies.
+LEVELS = 256
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LightnessChroma:
-    """ab (len(KNOTS), 2) float32: the reference's mean chroma at each knot's lightness."""
+    """ab (len(KNOTS), 2) float32: the reference's mean chroma at each knot's lightness;
+    table (LEVELS, 2) float32: the same interpolated at every 8-bit lightness level."""
 
     ab: np.ndarray
+    table: np.ndarray
 
     @classmethod
     def from_lab(cls, lab):
@@ -37,13 +43,13 @@ class LightnessChroma:
         mean = pixels[:, 1:].mean(axis=0)
         mass = kernel.sum(axis=1, keepdims=True)
         prior = np.float32(PRIOR_MASS * pixels.shape[0])
-        ab = (kernel @ pixels[:, 1:] + prior * mean) / (mass + prior)
-        return cls(ab.astype(np.float32))
+        ab = ((kernel @ pixels[:, 1:] + prior * mean) / (mass + prior)).astype(np.float32)
+        levels = np.arange(LEVELS, dtype=np.float32) * np.float32(100.0 / (LEVELS - 1))
+        table = np.stack([np.interp(levels, KNOTS, ab[:, c]) for c in range(2)], axis=1)
+        return cls(ab, np.ascontiguousarray(table, dtype=np.float32))
 
     def apply(self, lightness):
         """(H, W) L 0..100 -> (H, W, 2) float32 chroma."""
-        flat = np.asarray(lightness, np.float32).ravel()
-        out = np.empty((flat.size, 2), np.float32)
-        for channel in range(2):
-            out[:, channel] = np.interp(flat, KNOTS, self.ab[:, channel])
-        return out.reshape(*np.shape(lightness), 2)
+        scale = np.float32((LEVELS - 1) / 100.0)
+        levels = np.clip(np.asarray(lightness, np.float32) * scale + np.float32(0.5), 0, LEVELS - 1)
+        return self.table[levels.astype(np.uint8)]

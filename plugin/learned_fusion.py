@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fusion import CANDIDATES, Fused, HandSetFusion
+from .fusion import CANDIDATES, Fused, FusionSettings, HandSetFusion
 
 FUSION_GRAPH = "fusion"
 FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_quality", "present")
@@ -49,9 +49,9 @@ def fusion_inputs(candidates):
 class LearnedFusion:
     """Runs the fusion graph (an ONNX Runtime session) on a frame's Candidates -> Fused."""
 
-    def __init__(self, session, candidates=CANDIDATES):
+    def __init__(self, session, settings=FusionSettings()):
         self._session = session
-        self.candidates = candidates
+        self.settings = settings
 
     def __call__(self, candidates):
         if not candidates.slots:
@@ -65,5 +65,5 @@ def make_fusion(settings, sessions):
     """The fusion a node uses: the learned graph among `sessions` ({graph name: ORT session})
     when settings.rule is 'learned' and the model has one, else the hand-set rule."""
     if settings.rule == "learned" and FUSION_GRAPH in sessions:
-        return LearnedFusion(sessions[FUSION_GRAPH], settings.candidates)
+        return LearnedFusion(sessions[FUSION_GRAPH], settings)
     return HandSetFusion(settings)

@@ -185,7 +185,7 @@ def load_model_dir(path, verify_hashes=True):
     unknown = [name for name in manifest.graphs if name not in GRAPH_NAMES + OPTIONAL_GRAPH_NAMES]
     if unknown:
         raise ModelError(f"{manifest_path}: lists graphs this excolor does not know: {', '.join(unknown)}")
-    for name in manifest.graphs:
+    for name in GRAPH_NAMES + tuple(n for n in OPTIONAL_GRAPH_NAMES if n in manifest.graphs):
         spec = manifest.graphs[name]
         graph_path = path / spec.file
         if not graph_path.is_file():

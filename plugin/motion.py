@@ -36,6 +36,10 @@ class MotionSettings:
     flow_long_side: flows of larger images are estimated on a copy scaled to this long side
         and scaled back up: DIS costs grow with the pixels, and motion at 1080p is found as
         well at half size, while carrying still happens at the full history size.
+    finest_scale, refinement_iterations: DIS's ultrafast preset with these two changed. The
+        finest scale decides quality (1: flow at half the image's size, as the medium preset;
+        2, as the fast presets, loses ~1 dB on large motion); one variational refinement
+        iteration instead of medium's five halves the cost at the same benchmark PSNR.
     """
 
     window: int = 9
@@ -43,6 +47,8 @@ class MotionSettings:
     fb_absolute: float = 0.5
     occlusion_error: float = 1.0
     flow_long_side: int = 1024
+    finest_scale: int = 1
+    refinement_iterations: int = 1
 
 
 def history_size(plate_height, plate_width, cap=HISTORY_CAP):
@@ -96,7 +102,9 @@ class MotionEstimator:
 
     def __init__(self, settings=MotionSettings()):
         self.settings = settings
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._dis.setFinestScale(settings.finest_scale)
+        self._dis.setVariationalRefinementIterations(settings.refinement_iterations)
 
     def flow(self, target_u8, source_u8):
         """(H,W,2) float32: for each pixel p of `target`, the offset to where it is in `source`."""

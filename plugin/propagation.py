@@ -138,9 +138,9 @@ class Propagation:
     """Carries a frame's candidates and fuses them (see module doc).
 
     upsampler: an excolor.upsample.GuidedChromaUpsampler (the exemplar's way to the history
-    size); fusion: a callable Candidates -> excolor.fusion.Fused with a `candidates` attribute
-    (the names it may use): excolor.fusion.HandSetFusion, excolor.learned_fusion.LearnedFusion,
-    or a caller's own (training records candidates this way); timer: the node's StageTimer,
+    size); fusion: a callable Candidates -> excolor.fusion.Fused with a `settings` attribute
+    (an excolor.fusion.FusionSettings: which candidates it weighs): excolor.fusion.HandSetFusion,
+    excolor.learned_fusion.LearnedFusion, or a caller's own (training records candidates so); timer: the node's StageTimer,
     which gets `motion` (flow and carrying) and `fusion`.
     """
 
@@ -162,7 +162,7 @@ class Propagation:
         lightness, or None (unpinned reference). exemplar: an Exemplar. global_chroma: the
         reference's excolor.global_colour.LightnessChroma.
         """
-        uses = self.fusion.candidates
+        uses = self.fusion.settings.candidates_for(key is not None)
         slots = {}
         with self._timer.stage("motion"):
             if history is not None and "history" in uses:

@@ -17,7 +17,9 @@ import pytest
 from batch_support import carphone_colour
 
 from excolor.colour import srgb_to_lab
+from excolor.files import file_sha256
 from excolor.io import open_input
+from excolor.model.fusion import DEFAULT_CHECKPOINT
 from excolor.modeldir import find_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +31,15 @@ def test_default_model_ships_and_loads():
     model = find_model(None)
     assert model.manifest.architecture == "lite"
     assert sum(p.stat().st_size for p in model.path.iterdir()) < 20 * 2**20
+
+
+def test_default_model_fuses_with_its_learned_fusion_and_ships_its_checkpoint():
+    model = find_model(None)
+    assert "fusion" in model.manifest.graphs
+    record = model.manifest.provenance["fusion"]
+    assert record["steps"] >= 1000 and record["training_wall_time_s"] > 0 and record["hardware"]
+    assert record["checkpoint_sha256"] == file_sha256(DEFAULT_CHECKPOINT)  # the one to continue from
+    assert max(model.manifest.parity["fusion"].values()) < 1e-4
 
 
 @pytest.mark.slow

@@ -6,9 +6,8 @@ model (tests/node_support.py). These check the machinery, not how good the fusio
 is benchmarks/quality.py's job on real footage).
 """
 import dataclasses
-import os
-import subprocess
-import sys
+import json
+import shutil
 
 import numpy as np
 import pytest
@@ -16,8 +15,10 @@ import torch
 from _data_root import make_root
 from node_support import carphone_frames, shared_test_model
 from test_propagation import chroma_psnr
+from test_training import _excolor
 
 from excolor.colour import srgb_to_lab
+from excolor.errors import ModelError
 from excolor.global_colour import LightnessChroma
 from excolor.learned_fusion import LearnedFusion
 from excolor.model.fusion.clips import ClipSettings, record_clips
@@ -83,12 +84,6 @@ def test_the_history_is_the_networks_own_output_carried(clips):
     assert torch.abs(seen[1]).sum() > 0 and not torch.equal(seen[0], seen[1])
 
 
-def _excolor(*args, cwd):
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    return subprocess.run([sys.executable, "-m", "excolor", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, env=env, timeout=900)
-
-
 @pytest.mark.slow
 def test_cli_trains_and_exports_a_model_the_node_fuses_with(tmp_path, model_dir):
     root = make_root(tmp_path / "data")
@@ -124,3 +119,13 @@ def test_global_colour_follows_the_references_lightness():
     error = np.abs(global_ab - lab[..., 1:]).mean()
     assert error < np.abs(lab[..., 1:] - lab[..., 1:].mean(axis=(0, 1))).mean()  # beats one mean colour
     assert error < np.abs(lab[..., 1:]).mean()  # and gray
+
+
+def test_a_model_directory_with_an_unknown_graph_is_refused(model_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["graphs"]["denoise"] = manifest["graphs"]["reference"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="does not know: denoise"):
+        load_model_dir(copy)

@@ -77,8 +77,18 @@ def test_every_candidate_takes_part_and_each_can_be_left_out(model_dir, frames):
         node.render(n)
     usage = node.candidate_usage()
     assert set(usage) == set(CANDIDATES)
-    assert all(weight > 0 for weight in usage.values())
+    # From a pinned key only its carried colours by default (FusionSettings.pinned).
+    assert usage["exemplar"] == usage["global"] == 0 and usage["history"] > 0 and usage["keyframe"] > 0
     assert sum(usage.values()) == pytest.approx(1.0, abs=1e-6)
+    every = make_node(model_dir, plates, shots, fusion=FusionSettings(pinned=CANDIDATES))
+    for n in range(5):
+        every.render(n)
+    assert all(weight > 0 for weight in every.candidate_usage().values())
+    unpinned = make_node(model_dir, plates, [Shot(0, 4, [Keyframe(frames[0])])])
+    for n in range(5):
+        unpinned.render(n)
+    usage = unpinned.candidate_usage()
+    assert usage["keyframe"] == 0 and all(usage[c] > 0 for c in ("history", "exemplar", "global"))
     alone = make_node(model_dir, plates, shots, fusion=FusionSettings(candidates=("history",)))
     for n in range(4):
         alone.render(n)

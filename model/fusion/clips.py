@@ -48,14 +48,15 @@ class ClipSettings:
 
 
 class RecordingFusion:
-    """A fusion that keeps every frame's Candidates and fuses by the hand-set rule (what it
-    returns only drives the node's history, which training replaces by its own)."""
+    """A fusion that keeps every frame's Candidates (every candidate, the exemplar of pinned
+    runs too, so that training can choose) and fuses by the hand-set rule (what it returns only
+    drives the node's history, which training replaces by its own)."""
 
-    candidates = CANDIDATES
+    settings = FusionSettings(rule="hand-set", pinned=CANDIDATES)
 
     def __init__(self):
         self.frames = []
-        self._fuse = HandSetFusion(FusionSettings(rule="hand-set"))
+        self._fuse = HandSetFusion(self.settings)
 
     def __call__(self, candidates):
         self.frames.append(candidates)

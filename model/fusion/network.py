@@ -3,7 +3,10 @@
 A few 1x1 convolutions over each pixel's candidate signals, with one pooled copy of the hidden
 features for neighbourhood context (is the flow failing all around?). Small on purpose: it
 runs on every frame at the history size (up to 2K), on the CPU too, and it decides between
-strong candidates rather than painting colour itself. Inputs and outputs are the fusion
+strong candidates rather than painting colour itself. For the same reason the weights are
+estimated at 1/`scale` of the history size (signals taken every `scale` pixels: the carried
+errors are already window means) and interpolated back: chroma weights need no finer detail than 4:2:0 chroma, and the per-pixel
+work falls by scale^2. The candidates are then mixed at full resolution. Inputs and outputs are the fusion
 graph's (excolor.learned_fusion): K candidates in excolor.fusion.CANDIDATES order.
 """
 from __future__ import annotations
@@ -26,10 +29,12 @@ ABSENT_LOGIT = 30.0
 @dataclasses.dataclass(frozen=True)
 class FusionNetConfig:
     """hidden: channels of the per-pixel layers; context: side of the pooling window (pixels
-    at history size) for the neighbourhood copy; candidates: how many slots (CANDIDATES)."""
+    at the weights' size) for the neighbourhood copy; scale: the weights are estimated at
+    1/scale of the history size; candidates: how many slots (CANDIDATES)."""
 
     hidden: int = 24
     context: int = 7
+    scale: int = 2
     candidates: int = len(CANDIDATES)
 
 
@@ -45,7 +50,10 @@ class FusionNet(nn.Module):
         self.pairs = list(itertools.combinations(range(k), 2))
         features = 1 + 2 * k + 3 * k + len(self.pairs)
         self.embed = nn.Conv2d(features, config.hidden, 1)
-        self.mix = nn.Conv2d(2 * config.hidden, config.hidden, 1)
+        # Two convolutions summed rather than one over a concatenation: the same map, without
+        # copying the hidden features at every frame.
+        self.mix_local = nn.Conv2d(config.hidden, config.hidden, 1)
+        self.mix_context = nn.Conv2d(config.hidden, config.hidden, 1, bias=False)
         self.head = nn.Conv2d(config.hidden, k + 1, 1)
 
     def features(self, lightness, candidate_ab, candidate_error, candidate_quality, present):
@@ -68,14 +76,23 @@ class FusionNet(nn.Module):
 
     def forward(self, lightness, candidate_ab, candidate_error, candidate_quality, present):
         batch, _, height, width = lightness.shape
-        k = self.config.candidates
-        hidden = F.relu(self.embed(self.features(lightness, candidate_ab, candidate_error,
-                                                  candidate_quality, present)))
-        context = F.avg_pool2d(hidden, self.config.context, stride=1, padding=self.config.context // 2,
-                               count_include_pad=False)
-        hidden = F.relu(self.mix(torch.cat([hidden, context], dim=1)))
+        k, scale = self.config.candidates, self.config.scale
+        signals = (lightness, candidate_ab, candidate_error, candidate_quality)
+        if scale > 1:
+            signals = tuple(x[:, :, ::scale, ::scale] for x in signals)
+        hidden = F.relu(self.embed(self.features(*signals, present)))
+        # A box mean in two passes (rows, then columns): the same numbers as one square window,
+        # clipped windows included, at a fraction of the cost.
+        side, half = self.config.context, self.config.context // 2
+        context = F.avg_pool2d(hidden, (1, side), stride=1, padding=(0, half), count_include_pad=False)
+        context = F.avg_pool2d(context, (side, 1), stride=1, padding=(half, 0), count_include_pad=False)
+        hidden = F.relu(self.mix_local(hidden) + self.mix_context(context))
         out = self.head(hidden)
-        logits = out[:, :k] - ABSENT_LOGIT * (1.0 - present)
-        weights = torch.softmax(logits, dim=1)
+        weights = torch.softmax(out[:, :k] - ABSENT_LOGIT * (1.0 - present), dim=1)
+        matte = torch.sigmoid(out[:, k:])
+        if scale > 1:
+            # Bilinear interpolation keeps the weights convex (>= 0, summing to 1).
+            weights = F.interpolate(weights, size=(height, width), mode="bilinear", align_corners=False)
+            matte = F.interpolate(matte, size=(height, width), mode="bilinear", align_corners=False)
         ab = (weights.unsqueeze(2) * candidate_ab.reshape(batch, k, 2, height, width)).sum(1)
-        return ab, weights, torch.sigmoid(out[:, k:])
+        return ab, weights, matte

@@ -19,6 +19,8 @@ from torch.nn import functional as F
 
 from excolor.files import replacing
 
+from excolor.fusion import CANDIDATES, FusionSettings
+
 from .network import FusionNet, FusionNetConfig
 
 # ab error (Euclidean, CIELAB units) above which a pixel counts as wrong for the matte.
@@ -34,8 +36,8 @@ class FusionTrainConfig:
     step trains on, the same through a clip), margin (pixels inside a crop's edges not
     scored), checkpoint_every, seed, net."""
 
-    steps: int = 1500
-    decay_steps: int = 1500
+    steps: int = 3000
+    decay_steps: int = 3000
     batch: int = 2
     learning_rate: float = 3e-3
     matte_weight: float = 0.1
@@ -67,12 +69,14 @@ def _carry(previous_ab, offset):
     return F.grid_sample(previous_ab, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
-def run_clips(net, clips):
-    """Fuse a batch of clips (all keyed or all unkeyed) frame by frame.
+def run_clips(net, clips, settings=FusionSettings()):
+    """Fuse a batch of clips (all keyed or all unkeyed) frame by frame, with the candidates
+    `settings` (excolor.fusion.FusionSettings) lets the node weigh for such a run.
 
     Returns [(t, ab (B,2,H,W), matte (B,1,H,W), weights (B,K,H,W))] for every fused frame (a
     keyed clip's frame 0 is the key, not fused)."""
     keyed = bool(clips[0]["keyed"])
+    uses = settings.candidates_for(keyed)
     stacked = {name: _stack(clips, name) for name in clips[0] if name != "keyed"}
     truth = stacked["truth_ab"]
     frames, batch = truth.shape[1], truth.shape[0]
@@ -88,8 +92,12 @@ def run_clips(net, clips):
                             at["keyframe_error"][:, None], zeros1, zeros1], 1)
         quality = torch.cat([at["history_quality"][:, None] if has_history else zeros1,
                              at["keyframe_quality"][:, None], at["exemplar_quality"][:, None], zeros1], 1)
-        present = torch.tensor([float(has_history), float(keyed), 1.0, 1.0]).view(1, 4, 1, 1).expand(batch, 4, 1, 1)
-        ab, weights, matte = net(at["lightness"][:, None], candidate_ab, errors, quality, present.contiguous())
+        available = {"history": has_history, "keyframe": keyed, "exemplar": True, "global": True}
+        present = torch.tensor([float(available[n] and n in uses) for n in CANDIDATES])
+        present = present.view(1, -1, 1, 1).expand(batch, -1, 1, 1).contiguous()
+        # An absent candidate's inputs are zeros, as the node feeds them.
+        ab, weights, matte = net(at["lightness"][:, None], candidate_ab * present.repeat_interleave(2, dim=1),
+                                 errors * present, quality * present, present)
         outputs.append((t, ab, matte, weights))
         previous = ab
     return outputs
@@ -183,7 +191,7 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
         if state["step"] % config.checkpoint_every == 0 or state["step"] == config.steps:
             state["wall_time_s"] += time.perf_counter() - started
             started = time.perf_counter()
-            if state["step"] == config.steps or state["step"] % (4 * config.checkpoint_every) == 0:
+            if state["step"] == config.steps or state["step"] % (10 * config.checkpoint_every) == 0:
                 state["val"] = {"step": state["step"], **evaluate(net, val_paths)}
                 log(f"step {state['step']}: val {state['val']}")
             saved = {"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state,

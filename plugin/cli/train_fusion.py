@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..errors import InputError, UsageError
+from ..files import file_sha256
 from .train import _size
 
 DESCRIPTION = """\
@@ -22,13 +23,15 @@ Three stages, each resumable (run the same command again and it continues):
   2. train RUN_DIR/last.pt through whole clips (the history is the network's own output
      carried along the node's own motion estimate), with exact resume;
   3. with --export MODEL_DIR: write the base model plus the fusion graph there, its training
-     budget (steps, wall time, hardware) and data in the manifest.
+     budget (steps, wall time, hardware), data and checkpoint hash in the manifest.
+The shipped default's fusion checkpoint is model/fusion/default.pt: copy it to RUN_DIR/last.pt
+to continue its training (same clips, same settings) exactly where it stopped.
 Needs PyTorch (pip install excolor[train]).
 """
 EPILOG = """\
 examples:
-  excolor train-fusion /work/data runs/fusion --steps 1500
-  excolor train-fusion /work/data runs/fusion --steps 1500 --export my-model
+  excolor train-fusion /work/data runs/fusion
+  excolor train-fusion /work/data runs/fusion --export my-model     # resumes, then exports
   excolor colorize shot.mp4 out/ --reference key.png --model my-model
 """
 
@@ -46,7 +49,10 @@ def add_parser(sub):
     parser.add_argument("--frames", type=int, default=10, help="frames per clip, >= 8 (default 10)")
     parser.add_argument("--size", type=_size, default=(192, 320), metavar="HxW",
                         help="frame size of the clips (default 192x320)")
-    parser.add_argument("--steps", type=int, default=1500, help="total optimisation steps (default 1500)")
+    parser.add_argument("--steps", type=int, default=3000, help="total optimisation steps (default 3000)")
+    parser.add_argument("--decay-steps", type=int, default=3000, metavar="N",
+                        help="the learning rate falls (cosine) to 5%% over N steps, then stays: "
+                             "a run extended past N keeps its schedule (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of clips, weights and batches (default 0)")
     parser.add_argument("--export", default=None, metavar="MODEL_DIR",
                         help="after training, write the base model with this fusion to MODEL_DIR")
@@ -82,7 +88,8 @@ def run(args):
                          f"or two unkeyed clips), got {args.clips}")
     if args.steps < 1:
         raise UsageError(f"--steps must be >= 1, got {args.steps}")
-    config = FusionTrainConfig(steps=args.steps, seed=args.seed, val_clips=max(1, args.clips // 10))
+    config = FusionTrainConfig(steps=args.steps, decay_steps=max(1, args.decay_steps), seed=args.seed,
+                               val_clips=max(1, args.clips // 10))
     base = find_model(args.base_model)
     run_dir = Path(args.run_dir)
     settings = ClipSettings(clips=args.clips, frames=args.frames, size=args.size, seed=args.seed)
@@ -106,6 +113,7 @@ def run(args):
                       "keyed_fraction": settings.keyed_fraction, "seed": settings.seed},
             "train_config": checkpoint["config"], "held_out": state["val"],
             "base_model_manifest_sha256": base.sha256(), "data": data_record(args.data_root),
+            "checkpoint_sha256": file_sha256(run_dir / "last.pt"),
         }
         model = add_fusion(base.path, checkpoint, args.export, parity_clip=paths[-1],
                            training_record=record, force=args.force)
