@@ -302,22 +302,22 @@ class ColorizeNode:
         plate = self._pull(frame)
         layout = plate.layout
         if state.shape != (1, 3, layout.net_h, layout.net_w):
-            raise InputError(
-                f"frame {frame}: plate size {plate.full.width}x{plate.full.height} gives "
-                f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
-                f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)"
-            )
-        with self._timer.stage("reference"):
-            code = self._references.code(self._keyframe(run))
-        ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
-        self._steps += 1
+            raise InputError(f"frame {frame}: plate size {plate.full.width}x{plate.full.height} gives "
+                             f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
+                             f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)")
+        exemplar, previous = None, state.previous_lab
+        if self._propagation.needs_exemplar(state.history_ab is not None, run.pinned):  # else no network
+            with self._timer.stage("reference"):
+                code = self._references.code(self._keyframe(run))
+            ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
+            self._steps += 1
+            crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
+            exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
         key = self._key_chroma(self._keyframe(run), plate) if run.pinned else None
         if key is not None and frame == self._keyframe(run).frame:
             # Keyframes are law: the key's own frame is the key, and the run goes on from it.
             fused_ab, matte = key.ab, np.ones(key.ab.shape[1:], np.float32)
         else:
-            crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
-            exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
             history = None if state.history_ab is None else (state.history_ab, state.history_l)
             global_chroma = self._keys.lightness_chroma(self._keyframe(run))
             propagated = self._propagation.frame(plate.l_history, history, key, exemplar, global_chroma)

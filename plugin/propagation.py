@@ -154,13 +154,22 @@ class Propagation:
         motion = self._motion.motion(source_l, lightness)
         return Candidate(motion.carry(_pixels(ab)), motion.error, motion.consistent.astype(np.float32))
 
+    def needs_exemplar(self, has_history, pinned):
+        """Whether a frame of a run (pinned or not, with a history or at its first frame) uses
+        the exemplar match: when the fusion weighs it, or when nothing carried is there. When
+        not, the node does not run the network for the frame at all."""
+        uses = self.fusion.settings.candidates_for(pinned)
+        carried = (has_history and "history" in uses) or (pinned and "keyframe" in uses)
+        return "exemplar" in uses or not carried
+
     def frame(self, lightness, history, key, exemplar, global_chroma):
         """Fuse one frame.
 
         lightness: (h, w) L of the frame at the history size. history: (ab (2,h,w), L (h,w)) of
         the run's previous frame, or None at a run's first frame. key: a KeyChroma with its
-        lightness, or None (unpinned reference). exemplar: an Exemplar. global_chroma: the
-        reference's excolor.global_colour.LightnessChroma.
+        lightness, or None (unpinned reference). exemplar: an Exemplar, or None where
+        `needs_exemplar` says it is not used. global_chroma: the reference's
+        excolor.global_colour.LightnessChroma.
         """
         uses = self.fusion.settings.candidates_for(key is not None)
         slots = {}

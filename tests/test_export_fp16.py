@@ -11,7 +11,7 @@ import pytest
 
 from excolor.model.lite import DEFAULT_CHECKPOINT, load_checkpoint
 from excolor.modeldir import GRAPH_NAMES, find_model, load_model_dir
-from excolor.node import ColorizeNode, Keyframe, Shot
+from excolor.node import ColorizeNode, FusionSettings, Keyframe, Shot
 
 from node_support import carphone_frames
 from official_support import run_cli
@@ -59,9 +59,11 @@ def test_fp16_model_renders_real_footage_like_the_fp32_model(fp16_dir):
     with pytest.warns(UserWarning, match="fp16 model on the CPU"):
         ColorizeNode(fp16_dir.path, device="cpu")
     for label, model in (("fp32", None), ("fp16", fp16_dir.path)):
-        node = ColorizeNode(model, device="cpu")
+        # An unpinned reference, so that every frame shows the network's output, and one fusion
+        # rule for both (an exported fp16 directory has no learned fusion graph).
+        node = ColorizeNode(model, device="cpu", fusion=FusionSettings(rule="hand-set"))
         node.source = lambda n: frames[n]
-        node.shots = [Shot(0, FRAMES - 1, [Keyframe(frames[0], frame=0)])]
+        node.shots = [Shot(0, FRAMES - 1, [Keyframe(frames[0])])]
         outputs[label] = np.stack([node.render(n) for n in range(FRAMES)])
     difference = np.abs(outputs["fp16"] - outputs["fp32"])
     assert np.isfinite(outputs["fp16"]).all()

@@ -166,12 +166,12 @@ def test_a_chunk_continues_from_the_saved_state_itself(clip, one_go, tmp_path, l
     expected = frames_bytes(one_go)
     for frame in (1013, 1014, 1015, 1016):
         assert (genuine / f"c.{frame}.png").read_bytes() == expected[f"c.{frame}.png"]
-    # The same chunk from a changed state (the previous frame's chroma replaced, the file
-    # otherwise as saved, fingerprint included) renders other colours.
+    # The same chunk from a changed state (the previous frame's carried chroma replaced, the
+    # file otherwise as saved, fingerprint included) renders other colours.
     path = altered / ".excolor" / "c.####.png" / "states" / state_name
     with np.load(path) as data:
         arrays = {name: data[name] for name in data.files}
-    arrays["previous_lab"][:, 1:] = np.array([60.0, -60.0], np.float32)[None, :, None, None]
+    arrays["history_ab"][:] = np.array([60.0, -60.0], np.float32)[:, None, None]
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
     changed = _colorize_chunk(clip, altered, lite_model_dir, "1014-1016", "forward")

@@ -107,8 +107,15 @@ def test_cli_trains_and_exports_a_model_the_node_fuses_with(tmp_path, model_dir)
     for n in range(6):
         node.render(n)
     usage = node.candidate_usage()
-    assert sum(usage.values()) == pytest.approx(1.0, abs=1e-5) and all(v > 0 for v in usage.values())
+    assert sum(usage.values()) == pytest.approx(1.0, abs=1e-5)
+    assert usage["history"] > 0 and usage["keyframe"] > 0  # a pinned run: the key's carried colours
     assert chroma_psnr(node.render(0), frames[0]) >= 45.0  # the keyed frame comes back as keyed
+    node.shots = [Shot(0, 5, [Keyframe(frames[0])])]  # unpinned: the exemplar and global colour too
+    node.reset_candidate_usage()
+    for n in range(6):
+        node.render(n)
+    usage = node.candidate_usage()
+    assert all(usage[c] > 0 for c in ("history", "exemplar", "global")) and usage["keyframe"] == 0
 
 
 def test_global_colour_follows_the_references_lightness():

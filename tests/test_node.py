@@ -7,6 +7,7 @@ import pytest
 from node_support import carphone_frames, colour_photo, shared_test_model
 
 from excolor.errors import InputError, ModelError, ProviderUnavailableError, StateError
+from excolor.fusion import CANDIDATES, FusionSettings
 from excolor.node import ColorizeNode, Keyframe, NodeTuning, RunFrame, RunState, Shot, blend_frames
 
 
@@ -166,7 +167,8 @@ def test_same_reference_across_shots_is_encoded_once(model_dir, frames, tmp_path
     io.imsave(path, (frames[5] * 255).round().astype(np.uint8), check_contrast=False)
     shots = [Shot(0, 1, [Keyframe(path)]), Shot(2, 3, [Keyframe(str(path))]),
              Shot(4, 5, [Keyframe(path, frame=5)])]
-    node = make_node(model_dir, frames, shots)
+    # Every run weighs the exemplar here, so every frame looks its reference up.
+    node = make_node(model_dir, frames, shots, fusion=FusionSettings(pinned=CANDIDATES))
     for n in range(6):
         node.render(n)
     assert node.stats.reference_encodes == 1
@@ -261,8 +263,10 @@ def test_node_renders_without_torch(model_dir, frames, reference, tmp_path):
 def test_pinned_keyframe_starts_from_the_reference_unless_told_otherwise(model_dir, frames):
     key = frames[3]  # the true colours of the frame the keyframe is pinned to
     shots = [Shot(3, 4, [Keyframe(key, frame=3)])]
-    propagating = make_node(model_dir, frames, shots)
-    zeros = make_node(model_dir, frames, shots, pinned_start="zeros")
+    # The network's start shows only where a pinned run weighs the exemplar (not by default).
+    every = FusionSettings(pinned=CANDIDATES)
+    propagating = make_node(model_dir, frames, shots, fusion=every)
+    zeros = make_node(model_dir, frames, shots, pinned_start="zeros", fusion=every)
     run = propagating.runs(0)[0]
     start = propagating.initial_state(run).previous_lab
     # L of the start state is the plate's own L: the reference is the pinned frame in colour.

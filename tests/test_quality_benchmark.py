@@ -44,7 +44,7 @@ def test_quick_benchmark_writes_table_plots_and_sheets(model_dir, tmp_path):
     results = data["results"]
     methods = {r["method"] for r in results}
     assert methods == {"gray", "global", "flow", "floor", "excolor", "excolor_history", "excolor_exemplar",
-                       "warped_ab"}
+                       "excolor_hand_set", "warped_ab"}
     assert {(r["clip"], r["protocol"]) for r in results} == {
         ("bigbuckbunny.mp4", "first"), ("bigbuckbunny.mp4", "mid"), ("bigbuckbunny.mp4", "two_keys"),
         ("bikes.mp4", "first"), ("bikes.mp4", "mid"), ("bikes.mp4", "cross"),
@@ -67,9 +67,9 @@ def test_quick_benchmark_writes_table_plots_and_sheets(model_dir, tmp_path):
     for method in ("flow", "floor"):
         assert by_key["bikes.mp4", "first", method]["keyed_psnr_min"] > 45
         assert math.isfinite(by_key["bikes.mp4", "first", method]["after_key_psnr"])
-    for method in ("excolor", "excolor_history", "excolor_exemplar"):
+    for method in ("excolor", "excolor_history", "excolor_exemplar", "excolor_hand_set"):
         usage = by_key["bikes.mp4", "first", method]["usage"]
-        assert set(usage) <= {"history", "keyframe", "exemplar"} and usage, usage
+        assert set(usage) <= {"history", "keyframe", "exemplar", "global"} and usage, usage
         assert all(0.0 <= w <= 1.0 for w in usage.values()), usage
         assert "confidence_auc" in by_key["bikes.mp4", "first", method]
     # An ablated node gives no weight to the candidates it leaves out.
