@@ -75,9 +75,10 @@ def model_record(model_dir):
     summary = data.get("provenance", {}).get("training_summary", {})
     steps = summary.get("total_steps", training.get("steps"))
     wall = summary.get("total_wall_time_s", training.get("wall_time_s"))
+    fusion = data.get("provenance", {}).get("fusion", {})
     return {"dir": str(model_dir), "manifest_sha256": digest,
             "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name),
-            "training_steps": steps, "training_wall_s": wall}
+            "training_steps": steps, "training_wall_s": wall, "fusion_steps": fusion.get("steps")}
 
 
 def header(args, models, wall):
@@ -100,6 +101,8 @@ def markdown(head, results):
     lines.append(f"- machine: {head['machine']}; node device {head['device']}; wall {head['wall_seconds']} s")
     for key, rec in head["models"].items():
         trained = f", trained {rec['training_steps']} steps" if rec.get("training_steps") is not None else ""
+        fusion = rec.get("fusion_steps")
+        trained += f"; learned fusion, {fusion} steps" if fusion is not None else "; hand-set fusion"
         lines.append(f"- {key}: `{rec['dir']}` ({rec['architecture']}{trained}), manifest sha256 "
                      f"{rec['manifest_sha256'][:16]}")
     if not head["models"]:
