@@ -9,6 +9,7 @@ import pytest
 from node_support import carphone_frames
 from official_support import imported_model_dir
 
+from excolor.fusion import CANDIDATES, FusionSettings
 from excolor.node import ColorizeNode, Keyframe, Shot
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,8 @@ def test_official_model_runs_outward_from_a_pinned_keyframe(model_dir):
     shots = [Shot(0, 2, [Keyframe(frames[1], frame=1)])]  # the coloured frame it is pinned to
 
     def make():
-        node = ColorizeNode(model_dir, device="cpu", network_long_side=96)
+        # The pinned run weighs the exemplar too, so that the official network runs on every frame.
+        node = ColorizeNode(model_dir, device="cpu", network_long_side=96, fusion=FusionSettings(pinned=CANDIDATES))
         node.source = lambda n: frames[n]
         node.shots = shots
         return node

@@ -73,8 +73,8 @@ def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     frames = carphone_frames(3)
     node = ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=1))
     node.source = lambda n: frames[n]
-    node.shots = [Shot(0, 2, [Keyframe(frames[0], frame=0)])]
-    node.render(0)  # the keyed frame: the key itself, nothing to carry or fuse
+    node.shots = [Shot(0, 2, [Keyframe(frames[0])])]  # unpinned: every frame runs the network
+    node.render(0)  # the run's first frame: nothing carried yet
     first = node.timings
     assert {"read", "colour_in", "reference", "correspondence", "colorization", "colour_out"} <= set(first)
     node.reset_timings()
