@@ -88,7 +88,8 @@ class FusionSettings:
     def __post_init__(self):
         unknown = [c for c in self.candidates + self.pinned if c not in CANDIDATES]
         if unknown or not self.candidates:
-            raise ValueError(f"fusion candidates must be a non-empty subset of {CANDIDATES}, got {self.candidates}")
+            raise ValueError(f"fusion candidates must be a non-empty subset of {CANDIDATES} (and pinned a "
+                             f"subset), got candidates={self.candidates}, pinned={self.pinned}")
         if self.rule not in ("learned", "hand-set"):
             raise ValueError(f"fusion rule must be 'learned' or 'hand-set', got {self.rule!r}")
         if not (self.temperature > 0 and self.matte_scale > 0):

@@ -18,7 +18,7 @@ from test_propagation import chroma_psnr
 from test_training import _excolor
 
 from excolor.colour import srgb_to_lab
-from excolor.errors import ModelError
+from excolor.errors import CheckpointError, ModelError
 from excolor.global_colour import LightnessChroma
 from excolor.learned_fusion import LearnedFusion
 from excolor.model.fusion.clips import ClipSettings, record_clips
@@ -68,6 +68,8 @@ def test_training_runs_through_clips_and_resumes_exactly(clips, tmp_path):
         torch.testing.assert_close(resumed["model"][name], value, rtol=0, atol=0)
     assert [h["loss"] for h in whole["state"]["history"]] == [h["loss"] for h in resumed["state"]["history"]]
     assert "ab_error" in whole["state"]["val"]
+    with pytest.raises(CheckpointError, match="other settings .*learning_rate"):
+        train(clips, tmp_path / "parts", dataclasses.replace(TRAIN, learning_rate=1e-4), log=lambda _line: None)
 
 
 def test_the_history_is_the_networks_own_output_carried(clips):

@@ -10,6 +10,7 @@ continues exactly as an uninterrupted one.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from excolor.errors import CheckpointError
 from excolor.files import replacing
 
 from excolor.fusion import CANDIDATES, FusionSettings
@@ -154,7 +156,8 @@ def evaluate(net, paths):
 
 
 def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=None):
-    """Train (or resume from out_dir/last.pt) to config.steps; returns the checkpoint dict.
+    """Train (or resume from out_dir/last.pt, made with the same config but for `steps`) to
+    config.steps; returns the checkpoint dict.
     `log(line)` gets the running and held-out losses, `progress(step)` each step."""
     torch.set_num_threads(1)  # per-pixel ops this small run slower split over threads
     out_dir = Path(out_dir)
@@ -169,6 +172,12 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
     checkpoint_path = out_dir / "last.pt"
     if checkpoint_path.exists():
         saved = torch.load(checkpoint_path, weights_only=False)
+        asked = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as the saved lists
+        differing = sorted(k for k in asked if k != "steps" and saved["config"].get(k) != asked[k])
+        if differing:
+            raise CheckpointError(f"{checkpoint_path}: the run there used other settings "
+                                  f"({', '.join(differing)}); resume it with the same settings or "
+                                  "train into a new run folder")
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
