@@ -45,7 +45,7 @@ import quality_metrics as metrics  # noqa: E402
 import quality_report as report  # noqa: E402
 import quality_scoring as scoring  # noqa: E402
 
-from excolor.colour import srgb_to_lab  # noqa: E402
+from excolor.colour.cielab import srgb_to_lab  # noqa: E402
 
 log = logging.getLogger("quality")
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from scipy.special import expit
 
-from excolor.colour import srgb_to_lab
+from excolor.colour.cielab import srgb_to_lab
 from quality_methods import Task, compose, pinned_ab
 from quality_metrics import dis_flow, to_gray8, warp_backward
 

@@ -13,8 +13,8 @@ frame of another shot, unpinned).
   floor       no learning: per frame, the previous output carried by one DIS flow and the key
               carried by one DIS flow straight to the frame, weighted per pixel by how well
               each one's warped L fits the frame's (quality_floor.py)
-  excolor     excolor.node.ColorizeNode: the product itself (default model, or a model dir);
-              excolor_<set> the same node fusing only that candidate set (excolor.fusion)
+  excolor     excolor.engine.node.ColorizeNode: the product itself (default model, or a model dir);
+              excolor_<set> the same node fusing only that candidate set (excolor.engine.fusion)
   warped_ab   the node model's correspondence output alone (what the reference gives each
               pixel before the colorization stage), through the node's own graphs
 
@@ -28,13 +28,13 @@ import dataclasses
 
 import numpy as np
 
-from excolor.colour import lab_to_srgb, srgb_to_lab
-from excolor.fusion import FusionSettings
-from excolor.node import ColorizeNode, Keyframe, Shot
-from excolor.references import centred_lab
-from excolor.resample import pad_edge, resize, resize_hwc
-from excolor.runtime import GraphRuntime
-from excolor.upsample import GuidedChromaUpsampler
+from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
+from excolor.engine.fusion import FusionSettings
+from excolor.engine.node import ColorizeNode, Keyframe, Shot
+from excolor.engine.references import centred_lab
+from excolor.colour.resample import pad_edge, resize, resize_hwc
+from excolor.engine.network import GraphRuntime
+from excolor.colour.upsample import GuidedChromaUpsampler
 from quality_metrics import dis_flow, warp_backward
 
 
@@ -123,7 +123,7 @@ def flow_method(task: Task) -> dict:
 
 
 class NodeMethod:
-    """The product's runtime node (excolor.node.ColorizeNode) on one shot at a time. After each
+    """The product's runtime node (excolor.engine.node.ColorizeNode) on one shot at a time. After each
     call: `mattes` {frame: confidence (H,W)} and `usage` {candidate: mean weight} of that shot,
     with `usage_frames` the frames the usage covers (keyed frames excluded)."""
 

@@ -1,7 +1,7 @@
 """Scores of a colorized clip against its true colour (docs: shared/docs/data.md, "Metrics").
 
 All images are float32 sRGB (H,W,3) in 0..1, display-referred; ab in CIELAB (skimage
-conventions, excolor.colour). Nothing here needs learned weights.
+conventions, excolor.colour.cielab). Nothing here needs learned weights.
 
   with_true_l(out, truth_l)              the output's ab on the truth's L, back to sRGB: what
                                          the benchmark scores, so a method's luma earns nothing
@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
 
 # Forward-backward consistency (Sundaram et al. 2010 style): |f + b|^2 < A (|f|^2 + |b|^2) + B
 FB_RELATIVE = 0.01

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import quality_metrics as metrics
-from excolor.colour import srgb_to_lab
+from excolor.colour.cielab import srgb_to_lab
 
 MATTE_STRIDE = 2  # every 2nd pixel each way: the AUC over a whole clip without 4x the memory
 

@@ -72,7 +72,7 @@ def clip_frames(count, height, width):
 
 def run_node(spec):
     """spec: model, plate [h, w], long_side, frames, threads -> latency, stages, memory, cache."""
-    from excolor.node import ColorizeNode, Keyframe, Shot
+    from excolor.engine.node import ColorizeNode, Keyframe, Shot
 
     height, width = spec["plate"]
     count = spec["frames"]
@@ -81,7 +81,7 @@ def run_node(spec):
     if "colour_graphs" in spec:
         tuning["colour_graphs"] = spec["colour_graphs"]
     try:
-        from excolor.node import NodeTuning
+        from excolor.engine.node import NodeTuning
         options = {"tuning": NodeTuning(**tuning)} if tuning else {}
     except ImportError:  # a --baseline package from before NodeTuning takes the keywords
         options = tuning
@@ -125,7 +125,7 @@ def run_node(spec):
 
 def _graph_inputs(net_h, net_w):
     """Real inputs at the network size: a clip frame's L and a reference's Lab (centred)."""
-    from excolor.colour import srgb_to_lab
+    from excolor.colour.cielab import srgb_to_lab
 
     frames = clip_frames(2, net_h, net_w)
     labs = []
@@ -159,8 +159,8 @@ def run_graphs(spec):
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from excolor.modeldir import load_model_dir
-    from excolor.runtime import session_options
+    from excolor.engine.models import load_model_dir
+    from excolor.ort.providers import session_options
 
     threads = spec["threads"]
     torch.set_num_threads(threads)
@@ -236,8 +236,8 @@ def _gpu_memory_used_mb():
 def run_correspondence(spec):
     """spec: model (dir), net [h, w], threads, device -> peak RSS of one correspondence step
     (and on 'cuda' the GPU memory the step's session holds)."""
-    from excolor.modeldir import load_model_dir
-    from excolor.runtime import CPU_PROVIDER, CUDA_PROVIDER, session_options
+    from excolor.engine.models import load_model_dir
+    from excolor.ort.providers import CPU_PROVIDER, CUDA_PROVIDER, session_options
 
     net_h, net_w = spec["net"]
     directory = load_model_dir(Path(spec["model"]))
@@ -288,7 +288,7 @@ def run_pipeline(spec):
     """spec: model, clip, reference, frames, io_threads, stream, device, out -> wall time of the whole
     `excolor colorize` (model load and the first frame's reference encoding included)."""
     from excolor.cli import build_parser
-    from excolor.job import JobOptions, colorize
+    from excolor.render.job import JobOptions, colorize
 
     out = Path(spec["out"])
     shutil.rmtree(out, ignore_errors=True)

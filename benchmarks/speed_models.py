@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from excolor.modeldir import load_model_dir
+from excolor.engine.models import load_model_dir
 from speed_cases import INPUTS_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def export_untrained_lite(folder, matching, quick):
     # torch and the export (the `train` extra) load only when a model must be exported.
     import torch
 
-    from excolor.export import export_model_dir
+    from excolor.export.model_dir import export_model_dir
     from excolor.model.lite import LiteColorizer, LiteConfig
 
     torch.manual_seed(0)
@@ -80,7 +80,7 @@ def export_official(weights, folder, matching):
     """What `excolor import-official WEIGHTS FOLDER --parity-long-side 128` writes, in process,
     with the chosen matching (the command always exports the chunked one)."""
     # torch and the export (the `train` extra) load only when a model must be exported.
-    from excolor.export import export_model_dir
+    from excolor.export.model_dir import export_model_dir
     from excolor.model.official.checkpoint import load_official
 
     model, record = load_official(weights)

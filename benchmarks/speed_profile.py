@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import onnxruntime as ort  # noqa: E402
 
-from excolor.modeldir import load_model_dir  # noqa: E402
-from excolor.runtime import session_options  # noqa: E402
+from excolor.engine.models import load_model_dir  # noqa: E402
+from excolor.ort.providers import session_options  # noqa: E402
 from speed_cases import _graph_inputs  # noqa: E402
 
 

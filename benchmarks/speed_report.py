@@ -109,7 +109,7 @@ def colour_paths_table(results):
              "ColorizeNode.render with the default lite model at its default network size; 'colour "
              "ms' = colour_in + chroma + colour_out per frame (display L, guided chroma upsampling, "
              "Lab -> display, recombine, confidence resize), 'host' = numpy in row bands over the "
-             "node's threads, 'graphs' = excolor.colour_graphs in ONNX Runtime on the device below "
+             "node's threads, 'graphs' = excolor.colour.work_graphs in ONNX Runtime on the device below "
              "(`colour_graphs=True`; the default on CUDA). Alternating processes; median over rounds.", ""]
     if not rows:
         return lines + ["Not measured in this run.", ""]

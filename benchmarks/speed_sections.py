@@ -151,7 +151,7 @@ def measure_memory(plan, models):
 
 def measure_colour_paths(args, plan, models):
     """The node's full-resolution colour work on the host (numpy in row bands) vs as ONNX graphs
-    on the node's device (excolor.colour_graphs), default lite model, alternating processes."""
+    on the node's device (excolor.colour.work_graphs), default lite model, alternating processes."""
     device = ort_device()
     side = models["lite"]["rule"].default_long_side
     # On the CPU a 4K frame's host colour work alone takes seconds: the two smaller plates do.

@@ -1,5 +1,6 @@
-"""PyTorch -> ONNX: a model directory (three graphs + manifest) for any ExemplarColorizer."""
-from .graphs import OPSET, PRECISIONS, export_mode, export_stage
-from .model_dir import export_model_dir, input_contract
+"""PyTorch -> ONNX: model directories (`model_dir`: graphs, manifest, parity checks), the network
+graphs (`network_graphs`), the learned fusion's graph (`fusion`) and the node's helper graphs
+(`helper_graphs`, which needs onnx but not torch).
 
-__all__ = ["OPSET", "PRECISIONS", "export_mode", "export_model_dir", "export_stage", "input_contract"]
+Nothing is imported here, so that `python -m excolor.export.helper_graphs` runs without torch.
+"""

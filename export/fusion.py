@@ -1,7 +1,7 @@
 """Adding a trained FusionNet to a model directory as its `fusion` graph.
 
 The network's three graphs and their manifest entries are copied unchanged; the fusion graph
-(excolor.learned_fusion's contract) is traced with dynamic height and width, measured against
+(excolor.engine.fusion_graph's contract) is traced with dynamic height and width, measured against
 PyTorch on a recorded candidate clip, and listed in the manifest with its parity and its
 training record under provenance["fusion"].
 """
@@ -17,13 +17,13 @@ import torch
 
 from excolor.errors import OutputError
 from excolor.files import file_sha256
-from excolor.learned_fusion import FUSION_GRAPH, FUSION_INPUTS, FUSION_OUTPUTS
+from excolor.engine.fusion_graph import FUSION_GRAPH, FUSION_INPUTS, FUSION_OUTPUTS
 from excolor.model.fusion.network import FusionNet, FusionNetConfig
 from excolor.model.fusion.training import load_clip, run_clips
 from excolor.model.interface import StageSpec
-from excolor.modeldir import GraphSpec, TensorSpec, load_model_dir, write_manifest
+from excolor.engine.models import GraphSpec, TensorSpec, load_model_dir, write_manifest
 
-from .graphs import export_stage
+from .network_graphs import export_stage
 from .model_dir import replace_dir
 
 AXES = ("height", "width")

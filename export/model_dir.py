@@ -15,10 +15,10 @@ import onnxruntime
 from excolor import __version__
 from excolor.errors import OutputError
 from excolor.files import file_sha256
-from excolor.modeldir import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
+from excolor.engine.models import (COLOUR_CONVENTION, GRAPH_NAMES, GraphSpec, Manifest, TensorSpec,
                               load_model_dir, write_manifest)
 
-from .graphs import OPSET, PRECISIONS, export_mode, export_stage, matching_mode
+from .network_graphs import OPSET, PRECISIONS, export_mode, export_stage, matching_mode
 from .parity import measure_parity, parity_cases
 from .precision import to_float16
 
@@ -68,7 +68,7 @@ def _write_graphs(model, folder, case, provenance, precision):
             "excolor.graph": name,
             "excolor.input_contract": contract,
             "excolor.inputs": list(specs[name].inputs),
-            "excolor.outputs": list(specs[name].outputs),
+            "excolor.render.targets": list(specs[name].outputs),
             "excolor.checkpoint_sha256": provenance.get("checkpoint_sha256", "unknown"),
             "excolor.precision": precision,
         }

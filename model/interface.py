@@ -1,7 +1,7 @@
 """The interface both architectures (`official`, `lite`) present to training and export.
 
 A model is three stages, each an `nn.Module` that becomes one ONNX graph (names fixed by
-`excolor.modeldir`):
+`excolor.engine.models`):
 
   reference_encoder(reference_lab (B,3,H,W))                      -> tuple of tensors, named by
                                                                      `reference_output_names`
@@ -16,7 +16,7 @@ import dataclasses
 
 from torch import nn
 
-from excolor.modeldir import SizeRule
+from excolor.engine.models import SizeRule
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""CIE Lab <-> sRGB in torch, differentiable, channels first: the training twin of excolor.colour.
+"""CIE Lab <-> sRGB in torch, differentiable, channels first: the training twin of excolor.colour.cielab.
 
-Same conventions as scikit-image and `excolor.colour` (D65 white, 2-degree observer, sRGB curve,
+Same conventions as scikit-image and `excolor.colour.cielab` (D65 white, 2-degree observer, sRGB curve,
 skimage's Lab constants); tests hold all three to 1e-4 of each other.
 
 Shapes: (B, 3, H, W) (any tensor whose third-from-last axis holds the 3 channels works).
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from excolor.colour import (
+from excolor.colour.cielab import (
     LAB_EPSILON,
     LAB_INV_THRESHOLD,
     LAB_KAPPA,

@@ -9,8 +9,7 @@ import venv
 from pathlib import Path
 
 import pytest
-
-from excolor.onnx_graphs import onnxruntime_summary
+from excolor.ort.sessions import onnxruntime_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 ONNXRUNTIME_BUILDS = {"onnxruntime", "onnxruntime-gpu"}

@@ -3,8 +3,9 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,7 @@ def test_runtime_imports_without_torch():
     # A real interpreter in which `import torch` fails: the runtime must not need it.
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "import excolor, excolor.modeldir, excolor.cli\n"
+        "import excolor, excolor.engine.models, excolor.cli\n"
         "excolor.cli.build_parser()\n"
         "assert 'torch' not in [m for m, v in sys.modules.items() if v is not None]\n"
         "print('ok')\n"

@@ -2,9 +2,9 @@
 import av
 import cv2
 import numpy as np
-from batch_support import CARPHONE, CARPHONE_REFERENCE, carphone_colour
-
 from excolor.io import open_input, read_reference
+
+from tests.support.batch import CARPHONE, CARPHONE_REFERENCE, carphone_colour
 
 
 def _stream(path):

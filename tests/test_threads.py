@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from batch_support import carphone_frames, write_reference, write_sequence
+
+from tests.support.batch import carphone_frames, write_reference, write_sequence
 
 PROBE = """
 import json, sys, threading, time

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from excolor.colour_management import input_kind_for_pixels
+from excolor.colour.management import input_kind_for_pixels
 from excolor.errors import InputError
 
 _LAST_DIGITS = re.compile(r"(\d+)(?!.*\d)")

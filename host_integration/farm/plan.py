@@ -17,8 +17,8 @@ from pathlib import Path
 
 from excolor import io
 from excolor.errors import UsageError
-from excolor.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
-from excolor.shotlist import load_shot_list
+from excolor.engine.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
+from excolor.shotlists.entries import load_shot_list
 
 # Flags the job sets per task: passing them through to every task would break the chain.
 RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",

@@ -16,7 +16,7 @@ import math
 import cv2
 import numpy as np
 
-from . import motion
+from . import known_motion
 from .fastlab import rgb255_to_lab_centred as _to_lab
 from .config import REFERENCE_FAR, REFERENCE_SELF, REFERENCE_SIMILAR, PseudoVideoConfig
 from .store import PictureStore
@@ -45,7 +45,7 @@ def _random_camera(rng, source_size, size, config: PseudoVideoConfig, moving: bo
     long_side = max(size)
     speed = _speed(rng, config) if moving else 0.0
     heading = rng.uniform(0.0, 2.0 * math.pi)
-    return motion.CameraPath(
+    return known_motion.CameraPath(
         centre=((ws - 1) / 2.0, (hs - 1) / 2.0),
         velocity=(speed * math.cos(heading), speed * math.sin(heading)),
         accel=(_signed(rng, 0.1 * speed), _signed(rng, 0.1 * speed)),
@@ -59,7 +59,7 @@ def _random_camera(rng, source_size, size, config: PseudoVideoConfig, moving: bo
     )
 
 
-def fit_camera(rng, camera: motion.CameraPath, source_size, size, times, margin):
+def fit_camera(rng, camera: known_motion.CameraPath, source_size, size, times, margin):
     """Shrink and shift the camera until the frame (plus `margin`) stays inside the source at
     every time in `times`; None when it cannot (too fast for the picture)."""
     hs, ws = source_size
@@ -85,7 +85,7 @@ def _random_objects(rng, store: PictureStore, size, config: PseudoVideoConfig):
         rgba = store.objects[int(rng.integers(len(store.objects)))]
         heading = rng.uniform(0.0, 2.0 * math.pi)
         speed = rng.uniform(0.0, config.object_speed)
-        path = motion.ObjectPath(
+        path = known_motion.ObjectPath(
             object_size=rgba.shape[:2],
             position=(rng.uniform(0, width - 1), rng.uniform(0, height - 1)),
             velocity=(speed * math.cos(heading), speed * math.sin(heading)),
@@ -102,14 +102,14 @@ def _compose(source, camera, elastic, objects, t, size):
     """RGB float32 0..255 (H,W,3), layer index (H,W) int8 (0 = background), soft-edge mask,
     and whether each pixel's source point lies inside the picture."""
     hs, ws = source.shape[:2]
-    map_x, map_y = motion.source_coords(camera, elastic, t, size)
+    map_x, map_y = known_motion.source_coords(camera, elastic, t, size)
     image = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
     image = image.astype(np.float32)
     inside = (map_x >= 0) & (map_x <= ws - 1) & (map_y >= 0) & (map_y <= hs - 1)
     layers = np.zeros(size, np.int8)
     mixed = np.zeros(size, bool)
     for k, (rgba, path) in enumerate(objects, start=1):
-        colour, alpha = motion.warp_object(rgba, path, t, size)
+        colour, alpha = known_motion.warp_object(rgba, path, t, size)
         image = colour + image * (1.0 - alpha[..., None])
         layers[alpha > 0.5] = k
         mixed |= (alpha > 0.02) & (alpha < 0.98)
@@ -120,18 +120,18 @@ def _flow_between(camera, elastic, objects, t, size, now, before):
     """Backward flow t -> t-1 and its validity, from composed layer maps of both frames."""
     _, layers, mixed, inside = now
     _, layers_prev, mixed_prev, _ = before
-    flow = motion.background_flow(camera, elastic, t, size)
+    flow = known_motion.background_flow(camera, elastic, t, size)
     for k, (_, path) in enumerate(objects, start=1):
         mine = layers == k
         if mine.any():
-            flow[:, mine] = motion.object_flow(path, t, size, mine)
+            flow[:, mine] = known_motion.object_flow(path, t, size, mine)
     height, width = size
-    xs, ys = motion.pixel_grid(size)
+    xs, ys = known_motion.pixel_grid(size)
     qx, qy = xs + flow[0], ys + flow[1]
     in_frame = (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
     qi = np.clip(np.rint(qy), 0, height - 1).astype(np.intp)
     qj = np.clip(np.rint(qx), 0, width - 1).astype(np.intp)
-    shaky = motion.unstable(layers_prev, mixed_prev)
+    shaky = known_motion.unstable(layers_prev, mixed_prev)
     valid = in_frame & (layers_prev[qi, qj] == layers) & ~shaky[qi, qj] & ~mixed
     valid &= inside | (layers > 0)
     return flow.astype(np.float32), valid
@@ -162,7 +162,7 @@ def _view(rng, source, size, config, flip_probability=0.3):
                             flip=bool(rng.uniform() < flip_probability))
     camera = fit_camera(rng, camera, source.shape[:2], size, [0.0], 1.0)
     if camera is None:  # a rotated view that cannot fit: fall back to an upright crop
-        camera = motion.CameraPath(centre=((source.shape[1] - 1) / 2, (source.shape[0] - 1) / 2),
+        camera = known_motion.CameraPath(centre=((source.shape[1] - 1) / 2, (source.shape[0] - 1) / 2),
                                    scale=0.95 * min(source.shape[0] / size[0], source.shape[1] / size[1]))
     return _compose(source, camera, None, [], 0.0, size)[0]
 
@@ -186,7 +186,7 @@ def render_item(store: PictureStore, picture: int, rng: np.random.Generator, siz
         kind = REFERENCE_SELF
     elastic = None
     if rng.uniform() < config.p_elastic:
-        elastic = motion.ElasticField.random(rng, size, rng.uniform(*config.elastic_amplitude),
+        elastic = known_motion.ElasticField.random(rng, size, rng.uniform(*config.elastic_amplitude),
                                              config.elastic_cells)
     margin = 2.0 + (elastic.amplitude if elastic else 0.0)
     times = list(range(frames_n))

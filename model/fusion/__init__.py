@@ -1,4 +1,4 @@
-"""The learned fusion of a frame's colour candidates (excolor.learned_fusion runs it).
+"""The learned fusion of a frame's colour candidates (excolor.engine.fusion_graph runs it).
 
 network: FusionNet, the small per-pixel network; clips: candidate clips recorded from the
 runtime node on pseudo-videos; training: back-propagation through whole clips.

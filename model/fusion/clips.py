@@ -4,7 +4,7 @@ Each clip is a pseudo-video (excolor.model.data: real pictures under known motio
 the benchmark's input (8-bit sRGB -> OpenCV gray in three channels) and run through the real
 node with a recording fusion, so training sees the exemplar match, keyframe carry and global
 colour exactly as inference computes them. The history candidate depends on the fusion's own
-past output, so it is not recorded as values but as its motion (excolor.motion.Motion, which
+past output, so it is not recorded as values but as its motion (excolor.engine.optical_flow.Motion, which
 does not depend on what is carried): training carries its own output along it.
 
 A clip is either keyed (its true frame 0 pinned to frame 0: the run starts from the key and
@@ -25,11 +25,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from excolor.colour import lab_to_srgb, srgb_to_lab
+from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
 from excolor.files import replacing
-from excolor.fusion import CANDIDATES, FusionSettings, HandSetFusion
-from excolor.motion import MotionEstimator
-from excolor.node import ColorizeNode, Keyframe, NodeTuning, Shot
+from excolor.engine.fusion import CANDIDATES, FusionSettings, HandSetFusion
+from excolor.engine.optical_flow import MotionEstimator
+from excolor.engine.node import ColorizeNode, Keyframe, NodeTuning, Shot
 
 from ..data.config import PseudoVideoConfig
 from ..data.dataset import PseudoVideoDataset

@@ -7,7 +7,7 @@ strong candidates rather than painting colour itself. For the same reason the we
 estimated at 1/`scale` of the history size (signals taken every `scale` pixels: the carried
 errors are already window means) and interpolated back: chroma weights need no finer detail than 4:2:0 chroma, and the per-pixel
 work falls by scale^2. The candidates are then mixed at full resolution. Inputs and outputs are the fusion
-graph's (excolor.learned_fusion): K candidates in excolor.fusion.CANDIDATES order.
+graph's (excolor.engine.fusion_graph): K candidates in excolor.engine.fusion.CANDIDATES order.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from excolor.fusion import CANDIDATES
+from excolor.engine.fusion import CANDIDATES
 
 # Chroma and lightness scales that bring the inputs to about unit range.
 AB_SCALE = 64.0
@@ -41,7 +41,7 @@ class FusionNetConfig:
 class FusionNet(nn.Module):
     """(lightness (B,1,H,W), candidate_ab (B,2K,H,W), candidate_error (B,K,H,W),
     candidate_quality (B,K,H,W), present (B,K,1,1)) -> (ab (B,2,H,W), weights (B,K,H,W),
-    matte (B,1,H,W)); see excolor.learned_fusion for the meaning of each."""
+    matte (B,1,H,W)); see excolor.engine.fusion_graph for the meaning of each."""
 
     def __init__(self, config=FusionNetConfig()):
         super().__init__()

@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from excolor.errors import CheckpointError
 from excolor.files import replacing
 
-from excolor.fusion import CANDIDATES, FusionSettings
+from excolor.engine.fusion import CANDIDATES, FusionSettings
 
 from .network import FusionNet, FusionNetConfig
 
@@ -73,7 +73,7 @@ def _carry(previous_ab, offset):
 
 def run_clips(net, clips, settings=FusionSettings()):
     """Fuse a batch of clips (all keyed or all unkeyed) frame by frame, with the candidates
-    `settings` (excolor.fusion.FusionSettings) lets the node weigh for such a run.
+    `settings` (excolor.engine.fusion.FusionSettings) lets the node weigh for such a run.
 
     Returns [(t, ab (B,2,H,W), matte (B,1,H,W), weights (B,K,H,W))] for every fused frame (a
     keyed clip's frame 0 is the key, not fused)."""

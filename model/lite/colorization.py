@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .blocks import ConvAct, ResBlock, conv, upsample_to
-from .motion import MotionAligner
+from .aligner import MotionAligner
 
 GATES = 3  # warped reference, previous frame, invented
 INITIAL_GATE_BIAS = (1.5, 0.0, -1.5)  # softmax -> about 0.79, 0.18, 0.04

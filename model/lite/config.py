@@ -8,7 +8,7 @@ reference and is not on that path.
 """
 import dataclasses
 
-from excolor.modeldir import SizeRule
+from excolor.engine.models import SizeRule
 
 # The deepest level of both the encoder and the colorization U-Net is 1/8 of the network size,
 # so H and W must be multiples of 8; matching happens at 1/4.

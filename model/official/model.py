@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from excolor.modeldir import SizeRule
+from excolor.engine.models import SizeRule
 
 from ..interface import ExemplarColorizer
 from ..matching import dense_match

@@ -1,7 +1,7 @@
 """`excolor colorize INPUT OUTPUT --reference IMG | --shots SHOTS.json`: the batch/farm command.
 
-This module parses and explains: each option is defined here once, and excolor.job takes the
-parsed values as its JobOptions (setup, checks, rendering); excolor.batch steps the runs, saves
+This module parses and explains: each option is defined here once, and excolor.render.job takes the
+parsed values as its JobOptions (setup, checks, rendering); excolor.render.batch steps the runs, saves
 states and resumes.
 """
 import argparse
@@ -173,6 +173,6 @@ def frame_rate(text):
 def run(args):
     # Imported here, not at the top: `excolor --help` loads every command's module, and the job
     # loads OpenImageIO, PyAV and ONNX Runtime.
-    from ..job import JobOptions, colorize
+    from ..render.job import JobOptions, colorize
 
     return colorize(JobOptions.from_namespace(args))

@@ -3,8 +3,8 @@ import argparse
 import dataclasses
 import json
 
-from ..modeldir import find_model
-from ..onnx_graphs import onnxruntime_build, onnxruntime_summary
+from ..engine.models import find_model
+from ..ort.sessions import onnxruntime_build, onnxruntime_summary
 
 DESCRIPTION = """\
 Describe a model: its architecture, the network sizes it accepts, the matching temperature,

@@ -34,7 +34,7 @@ def check_destination(args):
 def write_model_dir(args, model, provenance):
     """Export `model` to MODEL_DIR with the parsed options; returns the worst parity figure."""
     # excolor.export imports torch, an optional dependency that `import excolor` must not pull in.
-    from excolor.export import export_model_dir
+    from excolor.export.model_dir import export_model_dir
     from excolor.export.photos import sample_photos
 
     result = export_model_dir(model, Path(args.model_dir), parity_images=sample_photos(),

@@ -4,8 +4,8 @@ import logging
 import sys
 from pathlib import Path
 
-from ..editorial import write_timeline
 from ..errors import InputError, OutputError, UsageError
+from ..shotlists.editorial import write_timeline
 from . import EXIT_CODES
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ def run(args):
     # Imported here, not at the top: `excolor --help` loads every command's module, and these
     # load OpenImageIO, PyAV and tqdm.
     from ..io import open_input, ranges_text
-    from ..progress import progress_bar
-    from ..shotlist import detect_cuts, parse_frame_range, write_shot_list
+    from ..render.progress import progress_bar
+    from ..shotlists.entries import detect_cuts, parse_frame_range, write_shot_list
 
     output = Path(args.output)
     if output.exists() and not args.overwrite:
@@ -83,7 +83,7 @@ def run(args):
     finally:
         reader.close()
     try:
-        if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.editorial)
+        if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.shotlists.editorial)
             write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
         else:
             write_shot_list(output, ranges)

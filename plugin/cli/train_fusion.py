@@ -70,11 +70,11 @@ def run(args):
     from excolor.model.torch_required import require_torch
 
     require_torch("excolor train-fusion")
+    from excolor.engine.models import find_model
     from excolor.export.fusion import add_fusion
     from excolor.model.data import data_record
     from excolor.model.fusion.clips import ClipSettings, record_clips
     from excolor.model.fusion.training import FusionTrainConfig, train
-    from excolor.modeldir import find_model
 
     if not Path(args.data_root).is_dir():
         raise InputError(f"{args.data_root}: data root is not a directory (make it with "

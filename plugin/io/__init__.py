@@ -3,7 +3,7 @@
     reader = open_input("plates/shot.####.exr")   # or "clip.mp4"
     reader.first, reader.last                     # frame numbers as on disk (video: 0-based)
     pixels = reader.read(1001)                    # float32 HxWxC, integer files scaled to 0..1;
-                                                  # gray frames as R = G = B (excolor.channels)
+                                                  # gray frames as R = G = B (excolor.io.channels)
 
 Readers share: first, last, width, height, pixel_format (PixelFormat), kind ("video" |
 "sequence"), name, fps (video: Fraction; sequence: None), read(n), missing(a, b), close().
@@ -13,8 +13,8 @@ what it keeps of an input video besides the pictures (audio, timecode, tags) is 
 """
 from pathlib import Path
 
-from ..channels import split_plate
 from ..errors import InputError
+from .channels import split_plate
 from .image import FORMATS, PixelFormat, read_image, write_image
 from .pixel_formats import EncoderFormat, choose_pixel_format
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import OpenImageIO as oiio
 
-from ..channels import colour_channel_names
 from ..errors import InputError, OutputError
 from ..files import replacing
+from .channels import colour_channel_names
 
 # File extension -> (OIIO format name, pixel types it stores, the type to fall back to).
 FORMATS = {
@@ -43,7 +43,7 @@ class PixelFormat:
 
     `attributes` are (name, value) pairs such as EXR compression or DPX bit depth, copied to
     outputs of the same file format (`source_format`, OIIO's name: "openexr", "png", ...).
-    `view`: for outputs, the display view (excolor.display_view.DisplayView) the colour channels
+    `view`: for outputs, the display view (excolor.colour.display_view.DisplayView) the colour channels
     of scene-linear pixels go through when the file holds integers; None writes values as given.
     `header`: (name, OIIO type, value) of every other EXR/DPX header attribute that still holds
     for a new frame; `window`: (x, y, full_x, full_y, full_width, full_height), the data window's
@@ -76,7 +76,7 @@ class PixelFormat:
 
     def in_colour(self):
         """This format for a colorized output: a gray format's luma channel becomes R, G, B
-        (excolor.channels), alpha and extra channels stay."""
+        (excolor.io.channels), alpha and extra channels stay."""
         return dataclasses.replace(self, channel_names=colour_channel_names(self.channel_names))
 
 

@@ -8,8 +8,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-from ..channels import colour_plate
 from ..errors import InputError
+from .channels import colour_plate
 from .image import format_for, frame_attributes, read_image, write_image
 
 _PRINTF = re.compile(r"%(0?)(\d*)d")
@@ -119,7 +119,7 @@ class SequenceReader:
 
     def read(self, frame):
         """Frame `frame` as float32 HxWx(3 + extras): gray frames give their luma as R, G, B
-        (excolor.channels). InputError naming the file when missing or corrupt."""
+        (excolor.io.channels). InputError naming the file when missing or corrupt."""
         path = self.pattern.path(frame)
         if not self.first <= frame <= self.last:
             raise InputError(

@@ -1,0 +1,141 @@
+"""Per-pixel fusion of a frame's colour candidates.
+
+For each frame the node has up to four candidates for its chroma (`CANDIDATES`), each with
+signals of how far it can be trusted at every pixel:
+  history   the run's previous output carried to this frame by motion: its error (how far the
+            carried lightness is from the frame's, over a window) and where forward and
+            backward flow agree;
+  keyframe  a pinned keyframe's colours carried straight from its own frame: the same signals;
+  exemplar  the network's output (the reference matched to this frame, then colorized): the
+            match's confidence;
+  global    the reference's chroma as a function of lightness alone (excolor.engine.global_colour):
+            the fallback where nothing else explains the pixel.
+A fusion weighs them per pixel into one chroma and a confidence matte (1 = trusted). Two
+fusions exist: the model's learned one (excolor.engine.fusion_graph, a graph in the model
+directory) and the hand-set rule here, which model directories without that graph use.
+
+The hand-set rule gives each candidate an error in L units and takes a softmax of the
+negated errors; the matte is the best candidate's error mapped to 0..1.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+CANDIDATES = ("history", "keyframe", "exemplar", "global")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Candidate:
+    """ab (H,W,2) float32; error (H,W) float32 in L units for a carried candidate (0 for the
+    others); quality (H,W) float32 0..1: flow consistency for a carried candidate, the match
+    confidence for the exemplar, 0 for global."""
+
+    ab: np.ndarray
+    error: np.ndarray
+    quality: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Candidates:
+    """A frame's lightness (H,W) L 0..100 and its candidates {name: Candidate}, in CANDIDATES
+    order, only those present."""
+
+    lightness: np.ndarray
+    slots: dict
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Fused:
+    """ab (H,W,2) float32, weights {name: (H,W) float32} summing to 1 per pixel, matte (H,W)
+    float32 in 0..1."""
+
+    ab: np.ndarray
+    weights: dict
+    matte: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class FusionSettings:
+    """Which candidates a frame may use and which fusion weighs them.
+
+    candidates: a non-empty subset of CANDIDATES (an ablation knob: e.g. ("history",)); a frame
+        with none of them available (a run's first frame without the exemplar) uses the
+        exemplar anyway, so every frame has colour.
+    rule: "learned" (the model directory's fusion graph; the hand-set rule where it has none)
+        or "hand-set".
+    pinned: the candidates a run from a pinned keyframe weighs (of `candidates`). By default
+        only the key's own colours, carried by motion (history and keyframe): measured on real
+        footage (benchmarks/quality.py), where the flows fail, a poorly carried colour of the
+        key is still closer than the exemplar match (which cost 2-5 dB there) or the global
+        colour (up to 4 dB on fast motion). A run from an unpinned reference weighs them all:
+        the exemplar is its only semantic match, and the global colour its fallback.
+    The rest sets the hand-set rule: temperature (L units per e-fold of weight between two
+    candidates); the exemplar's error exemplar_error + exemplar_uncertainty * (1 - confidence);
+    global_error, the global candidate's; matte_scale, the best error at which the matte reads 0.5.
+    """
+
+    candidates: tuple = CANDIDATES
+    rule: str = "learned"
+    pinned: tuple = ("history", "keyframe")
+    temperature: float = 0.5
+    exemplar_error: float = 4.0
+    exemplar_uncertainty: float = 8.0
+    global_error: float = 16.0
+    matte_scale: float = 3.0
+
+    def __post_init__(self):
+        unknown = [c for c in self.candidates + self.pinned if c not in CANDIDATES]
+        if unknown or not self.candidates:
+            raise ValueError(f"fusion candidates must be a non-empty subset of {CANDIDATES} (and pinned a "
+                             f"subset), got candidates={self.candidates}, pinned={self.pinned}")
+        if self.rule not in ("learned", "hand-set"):
+            raise ValueError(f"fusion rule must be 'learned' or 'hand-set', got {self.rule!r}")
+        if not (self.temperature > 0 and self.matte_scale > 0):
+            raise ValueError("fusion temperature and matte_scale must be positive")
+
+    def candidates_for(self, pinned):
+        """The candidates a frame of a run may weigh: from a pinned keyframe or not."""
+        if pinned:
+            return tuple(c for c in self.candidates if c in self.pinned)
+        return tuple(c for c in self.candidates if c != "keyframe")
+
+
+def weighted_sum(slots, weights):
+    """sum_k weights[k] (H,W) * slots[k].ab (H,W,2) -> (H,W,2) float32."""
+    ab = None
+    for name, weight in weights.items():
+        term = weight[..., None] * slots[name].ab
+        ab = term if ab is None else ab + term
+    return ab.astype(np.float32)
+
+
+class HandSetFusion:
+    """The hand-set rule (module doc) on FusionSettings."""
+
+    def __init__(self, settings=FusionSettings()):
+        self.settings = settings
+
+    def _error(self, name, candidate):
+        settings = self.settings
+        if name == "exemplar":
+            confidence = np.clip(candidate.quality, 0.0, 1.0)
+            return np.float32(settings.exemplar_error) + np.float32(settings.exemplar_uncertainty) * (1.0 - confidence)
+        if name == "global":
+            return np.full(candidate.ab.shape[:2], settings.global_error, np.float32)
+        return np.asarray(candidate.error, np.float32)
+
+    def __call__(self, candidates):
+        if not candidates.slots:
+            raise ValueError("fusion needs at least one candidate")
+        names = list(candidates.slots)
+        errors = np.stack([self._error(name, candidates.slots[name]) for name in names])
+        logits = -errors / np.float32(self.settings.temperature)
+        logits -= logits.max(axis=0, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=0, keepdims=True)
+        weights = dict(zip(names, weights.astype(np.float32)))
+        scale = np.float32(self.settings.matte_scale)
+        matte = scale / (scale + errors.min(axis=0))
+        return Fused(weighted_sum(candidates.slots, weights), weights, matte.astype(np.float32))

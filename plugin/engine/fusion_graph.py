@@ -1,0 +1,69 @@
+"""The learned fusion: a model directory's `fusion` graph weighing a frame's candidates.
+
+The graph (trained by excolor.model.fusion, exported beside the network's graphs) sees, per
+pixel, every candidate's chroma and trust signals (excolor.engine.fusion.Candidate) and returns the
+weights it gives each, their weighted chroma, and a matte: its estimate of the probability
+that the fused chroma is within 5 ab units of the truth. Its inputs, at the history size,
+candidates in excolor.engine.fusion.CANDIDATES order (K of them), zeros for an absent candidate:
+
+  lightness          (1,1,H,W)   L 0..100
+  candidate_ab       (1,2K,H,W)  a, b of each candidate in turn
+  candidate_error    (1,K,H,W)   Candidate.error (L units)
+  candidate_quality  (1,K,H,W)   Candidate.quality (0..1)
+  present            (1,K,1,1)   1 where the candidate exists for this frame
+Outputs: ab (1,2,H,W), weights (1,K,H,W) (0 where absent, summing to 1), matte (1,1,H,W).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .fusion import CANDIDATES, Fused, FusionSettings, HandSetFusion
+
+FUSION_GRAPH = "fusion"
+FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_quality", "present")
+FUSION_OUTPUTS = ("ab", "weights", "matte")
+
+
+def fusion_inputs(candidates):
+    """excolor.engine.fusion.Candidates -> {input name: float32 array} in the layout above."""
+    height, width = candidates.lightness.shape
+    count = len(CANDIDATES)
+    ab = np.zeros((1, 2 * count, height, width), np.float32)
+    error = np.zeros((1, count, height, width), np.float32)
+    quality = np.zeros((1, count, height, width), np.float32)
+    present = np.zeros((1, count, 1, 1), np.float32)
+    for index, name in enumerate(CANDIDATES):
+        candidate = candidates.slots.get(name)
+        if candidate is None:
+            continue
+        ab[0, 2 * index:2 * index + 2] = np.moveaxis(candidate.ab, -1, 0)
+        error[0, index] = candidate.error
+        quality[0, index] = candidate.quality
+        present[0, index] = 1.0
+    return {
+        "lightness": np.ascontiguousarray(candidates.lightness[None, None], dtype=np.float32),
+        "candidate_ab": ab, "candidate_error": error, "candidate_quality": quality, "present": present,
+    }
+
+
+class LearnedFusion:
+    """Runs the fusion graph (an ONNX Runtime session) on a frame's Candidates -> Fused."""
+
+    def __init__(self, session, settings=FusionSettings()):
+        self._session = session
+        self.settings = settings
+
+    def __call__(self, candidates):
+        if not candidates.slots:
+            raise ValueError("fusion needs at least one candidate")
+        ab, weights, matte = self._session.run(list(FUSION_OUTPUTS), fusion_inputs(candidates))
+        by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.slots}
+        return Fused(np.ascontiguousarray(np.moveaxis(ab[0], 0, -1)), by_name, matte[0, 0])
+
+
+def make_fusion(settings, sessions):
+    """The fusion a node uses: the learned graph among `sessions` ({graph name: ORT session})
+    when settings.rule is 'learned' and the model has one, else the hand-set rule."""
+    if settings.rule == "learned" and FUSION_GRAPH in sessions:
+        return LearnedFusion(sessions[FUSION_GRAPH], settings)
+    return HandSetFusion(settings)

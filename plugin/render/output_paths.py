@@ -1,0 +1,171 @@
+"""The one rule for every path `excolor colorize` writes: OUTPUT, `--preview`, `--matte` and the
+`.excolor/` state folder beside OUTPUT.
+
+A path is refused when it is
+- one of the job's inputs: an INPUT frame (any frame of INPUT's sequence, on disk or not) or
+  the INPUT video, a reference image, the shot list, the OCIO config (OutputError, exit 5);
+- a path another option of the same job writes, e.g. `--preview` on a frame of OUTPUT
+  (UsageError, exit 2);
+- a file that exists and that this job did not write, unless `--overwrite` (OutputError): the
+  caller says which files the job wrote earlier, from what `.excolor/` recorded under the same
+  fingerprint (a frame's done marker, a complete video, a contact sheet's sha256: see
+  `record_written` and `written_earlier`); those are reused or rewritten, as resume does;
+- in a folder that cannot be created or written (OutputError).
+
+Every path is claimed and checked before the first frame renders, and nothing is created while
+checking: `create_folders()` makes the folders once every claim passed, so a refused job
+leaves the disk as it found it.
+
+    paths = OutputPaths({Path("key.png"): "the reference of shot 1"}, [(pattern, "INPUT")], overwrite=False)
+    paths.claim_sequence(output_pattern, frames, "OUTPUT", ours=frame_was_done)
+    paths.claim(Path("sheet.png"), "--preview", ours=written_earlier(workspace, sheet, digest))
+    paths.create_folders()
+"""
+import json
+import os
+import re
+from pathlib import Path
+
+from ..errors import OutputError, UsageError
+from ..files import file_sha256
+from ..io import SequencePattern
+
+WRITTEN_RECORD = "written.json"  # in `.excolor/<name>/`: files other than frames this job wrote
+
+
+def _key(path):
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def _pattern_regex(pattern):
+    digits = r"\d{%d,}" % pattern.padding if pattern.padding else r"\d+"
+    return re.compile(re.escape(pattern.prefix) + f"-?{digits}" + re.escape(pattern.suffix) + "$")
+
+
+class OutputPaths:
+    """The paths one job writes, checked against its inputs and each other (module docstring).
+
+    protected: {file path: what it is, e.g. "the reference of shot 2"}; protected_sequences:
+    [(SequencePattern, what it is)], every frame number of which is protected.
+    """
+
+    def __init__(self, protected, protected_sequences=(), *, overwrite=False):
+        self.overwrite = overwrite
+        self._protected = {_key(path): what for path, what in protected.items()}
+        self._protected_real = {Path(path).resolve(): what for path, what in protected.items()}
+        self._protected_sequences = [(_key(p.directory), _pattern_regex(p), what) for p, what in protected_sequences]
+        self._claimed = {}  # path -> the option that writes it
+        self._claimed_sequences = []  # (folder, regex, option)
+        self._folders = []
+
+    def claim(self, path, option, *, ours=False):
+        """`option` ("OUTPUT", "--preview", ...) writes the file `path`; `ours`: it is a file this
+        job wrote earlier under the same fingerprint. Raises UsageError / OutputError."""
+        key = _key(path)
+        self._refuse_input(key, path, option)
+        other = self._claimed.get(key) or self._in_claimed_sequence(key)
+        if other is not None and other != option:
+            raise UsageError(f"{option} {path} is also written by {other}: give them different paths")
+        if key.is_dir():
+            raise OutputError(f"{option} {path} is a folder")
+        if key.exists() and not (ours or self.overwrite):
+            raise OutputError(f"{option} {path} exists and was not written by this render; "
+                              "pass --overwrite to replace it")
+        self._claimed[key] = option
+        self.claim_folder(key.parent, option, path)
+
+    def claim_sequence(self, pattern, frames, option, *, ours=lambda frame: False):
+        """`option` writes `pattern`'s files for `frames`; `ours(frame)`: that frame's file was
+        written by this job earlier. A frame that exists and is not ours is refused as a whole
+        (naming how many and the first) unless --overwrite."""
+        folder, regex = _key(pattern.directory), _pattern_regex(pattern)
+        for other_folder, other_regex, other in self._claimed_sequences:
+            if other != option and other_folder == folder and other_regex.pattern == regex.pattern:
+                raise UsageError(f"{option} {pattern.display()} is also written by {other}: "
+                                 "give them different paths")
+        foreign = []
+        for frame in frames:
+            path = pattern.path(frame)
+            key = _key(path)
+            self._refuse_input(key, path, option)
+            if key in self._claimed and self._claimed[key] != option:
+                raise UsageError(f"{option} frame {path} is also written by {self._claimed[key]}: "
+                                 "give them different paths")
+            if not self.overwrite and key.exists() and not ours(frame):
+                foreign.append(path)
+        if foreign:
+            raise OutputError(f"{option} {pattern.display()} already has {len(foreign)} frame(s) (e.g. "
+                              f"{foreign[0]}) not made by this render; pass --overwrite to replace them")
+        self._claimed_sequences.append((folder, regex, option))
+        self.claim_folder(folder, option, pattern.display())
+
+    def claim_folder(self, folder, option, path=None):
+        """`option` needs `folder` (made by create_folders): refused if it cannot be made or
+        written."""
+        folder = _key(folder)
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        named = f"{option} {path if path is not None else folder}"
+        if not existing.is_dir():
+            raise OutputError(f"{named}: cannot create folder {folder} ({existing} is not a folder)")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise OutputError(f"{named}: folder {existing} is not writable")
+        if folder not in self._folders:
+            self._folders.append(folder)
+
+    def create_folders(self):
+        """Make every claimed folder (after all claims passed)."""
+        for folder in self._folders:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise OutputError(f"cannot create folder {folder} ({error.strerror or error})") from error
+
+    def _refuse_input(self, key, path, option):
+        what = self._protected.get(key)
+        if what is None and key.exists():
+            what = self._protected_real.get(key.resolve())  # the same file through a link
+        if what is None:
+            for folder, regex, name in self._protected_sequences:
+                if key.parent == folder and regex.match(key.name):
+                    what = f"a frame of {name}"
+        if what is not None:
+            raise OutputError(f"{option} {path} is {what}: excolor never overwrites its inputs")
+
+    def _in_claimed_sequence(self, key):
+        for folder, regex, option in self._claimed_sequences:
+            if key.parent == folder and regex.match(key.name):
+                return option
+        return None
+
+
+def written_earlier(workspace_root, path, digest):
+    """True when `path` is a file (a contact sheet) this job wrote under the fingerprint
+    `digest` and nothing changed it since (see `record_written`)."""
+    try:
+        record = json.loads((Path(workspace_root) / WRITTEN_RECORD).read_text())
+        entry = record[str(_key(path))]
+        return entry["fingerprint"] == digest and entry["sha256"] == file_sha256(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def record_written(workspace, path):
+    """Note in the workspace that this job wrote `path` (its sha256, under the workspace's
+    fingerprint), so a rerun may rewrite it without --overwrite."""
+    record_path = workspace.root / WRITTEN_RECORD
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        record = {}
+    record[str(_key(path))] = {"fingerprint": workspace.digest, "sha256": file_sha256(path)}
+    workspace.write_bytes(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def output_location(output, output_kind):
+    """(folder that holds OUTPUT, name of its `.excolor/` entry); nothing is created."""
+    if output_kind == "video":
+        return Path(output).parent, Path(output).name
+    pattern = SequencePattern.parse(output)
+    return pattern.directory, Path(pattern.display()).name

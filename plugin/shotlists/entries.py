@@ -1,0 +1,260 @@
+"""SHOTS.json: which frames form a shot and which reference image(s) colour it.
+
+    {"shots": [
+      {"start": 1001, "end": 1096, "reference": "key_a.png", "reference_frame": 1001},
+      {"start": 1097, "end": 1180, "reference": [{"image": "key_b.png", "frame": 1100},
+                                                 {"image": "key_c.png", "frame": 1170}]},
+      {"start": 1181, "end": 1200, "reference": null}
+    ]}
+
+Ranges are inclusive frame numbers as on disk (0-based for a video). Reference paths are
+relative to the SHOTS.json file. `reference_frame` (optional) pins a single reference to the
+frame it is the coloured version of. `"reference": null` is the placeholder `excolor shots`
+writes; `colorize` refuses it, naming the shot. Every problem names the shot (its number in
+the file, 1-based, and its frames) and what is wrong. `detect_cuts` finds the shots of a plate
+for `excolor shots`.
+"""
+import dataclasses
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+from ..files import file_sha256, write_atomically
+from ..io import ranges_text, read_reference
+from .editorial import read_timeline_shots
+from .schema import structure_problem
+
+_RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
+
+
+class FrameRange(NamedTuple):
+    """Inclusive frame numbers first..last, as on disk (`--frames A-B`)."""
+
+    first: int
+    last: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ShotEntry:
+    """One shot of a shot list: inclusive frames first..last (the file's "start" and "end",
+    named as `excolor.engine.runs.Shot` names them), and keyframes as (image Path, frame or None)."""
+
+    number: int  # 1-based position in the file, for messages
+    first: int
+    last: int
+    keyframes: tuple
+    name: str = ""
+
+    def describe(self):
+        label = f" '{self.name}'" if self.name else ""
+        return f"shot {self.number}{label} (frames {self.first}-{self.last})"
+
+    def frames_in(self, first, last):
+        """This shot's frames within first..last (an empty range where they do not meet)."""
+        return range(max(self.first, first), min(self.last, last) + 1)
+
+    # The names this class had before it followed the node API; kept for one release.
+    @property
+    def start(self):
+        warnings.warn("ShotEntry.start is deprecated; use ShotEntry.first", DeprecationWarning, stacklevel=2)
+        return self.first
+
+    @property
+    def end(self):
+        warnings.warn("ShotEntry.end is deprecated; use ShotEntry.last", DeprecationWarning, stacklevel=2)
+        return self.last
+
+
+def parse_frame_range(text):
+    """"A-B" -> FrameRange(A, B), inclusive; a single "A" -> (A, A). UsageError when malformed."""
+    text = str(text)
+    match = _RANGE.match(text)
+    if match:
+        first, last = int(match.group(1)), int(match.group(2))
+    elif re.match(r"^\s*-?\d+\s*$", text):
+        first = last = int(text)
+    else:
+        raise UsageError(f"--frames '{text}': expected A-B, e.g. 1001-1096 (inclusive)")
+    if first > last:
+        raise UsageError(f"--frames {text}: first frame {first} is after last frame {last}")
+    return FrameRange(first, last)
+
+
+def load_shot_list(path, edl_rate=None, media=None):
+    """Read SHOTS.json (or an .otio/.edl cut list) -> [ShotEntry]. Reference paths are
+    resolved against the file's folder. edl_rate and media (the INPUT, whose rate and start
+    timecode an EDL's timecode is counted in) go to excolor.shotlists.editorial.read_timeline_shots.
+
+    Raises InputError (file missing or not JSON) or UsageError (wrong structure, a
+    placeholder left unfilled, a keyframe outside its shot), each naming file and shot.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".otio", ".edl"):  # editorial cut lists (excolor.shotlists.editorial)
+        data = read_timeline_shots(path, edl_rate=edl_rate, media=media)
+    elif not path.is_file():
+        raise InputError(f"{path}: shot list is missing (no such file)")
+    else:
+        try:
+            # utf-8-sig: Windows editors save JSON with a byte-order mark.
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"{path}: not valid JSON ({error})") from error
+    problem = structure_problem(data)
+    if problem is not None:
+        number, words = problem
+        shot = data["shots"][number - 1] if number is not None else None
+        raise UsageError(f"{path}: {_describe_raw(number, shot)}{words}")
+    entries = []
+    for number, shot in enumerate(data["shots"], start=1):
+        start, end, name = shot["start"], shot["end"], shot.get("name", "")
+        where = f"{path}: {ShotEntry(number, start, end, (), name).describe()}"
+        if start > end:
+            raise UsageError(f"{where}: start {start} is after end {end}")
+        keyframes = _keyframes(shot, path.parent, where)
+        for image, frame in keyframes:
+            if frame is not None and not start <= frame <= end:
+                raise UsageError(
+                    f"{where}: keyframe {image.name} is pinned to frame {frame}, outside the shot"
+                )
+        pinned = [frame for _image, frame in keyframes if frame is not None]
+        if len(set(pinned)) != len(pinned):
+            raise UsageError(f"{where}: two keyframes are pinned to the same frame")
+        if len(keyframes) - len(pinned) > 1:
+            raise UsageError(
+                f"{where}: several keyframes without a frame; give each keyframe its \"frame\""
+            )
+        entries.append(ShotEntry(number, start, end, keyframes, name))
+    return entries
+
+
+def _describe_raw(number, shot):
+    """"shot N (frames A-B): " for a shot as it is in the file (as far as it can be read)."""
+    if number is None:
+        return ""
+    fields = shot if isinstance(shot, dict) else {}
+    start, end, name = fields.get("start"), fields.get("end"), fields.get("name")
+    if type(start) is int and type(end) is int:
+        return ShotEntry(number, start, end, (), name if isinstance(name, str) else "").describe() + ": "
+    return f"shot {number}: "
+
+
+def _keyframes(shot, folder, where):
+    reference = shot["reference"]
+    if reference is None:
+        raise UsageError(
+            f"{where}: reference is a placeholder (null); fill in the image that colours this "
+            'shot, e.g. "reference": "key.png" (a path relative to the shot list)'
+        )
+    if isinstance(reference, str):
+        return ((folder / reference, shot.get("reference_frame")),)
+    if "reference_frame" in shot:
+        raise UsageError(f"{where}: 'reference_frame' goes with a single reference; in a list give each keyframe its \"frame\"")
+    keyframes = []
+    for number, item in enumerate(reference, start=1):
+        if item["image"] is None:
+            raise UsageError(f"{where}: keyframe {number}'s image is a placeholder (null); fill it in")
+        keyframes.append((folder / item["image"], item.get("frame")))
+    return tuple(keyframes)
+
+
+def single_shot(reference, first, last, reference_frame=None):
+    """`--reference IMAGE`: one shot spanning first..last."""
+    return [ShotEntry(1, first, last, ((Path(reference), reference_frame),))]
+
+
+def check_shots(entries, input_first, input_last, frames=None):
+    """Check shots against the input and the --frames range; return the uncovered frames text.
+
+    Overlapping shots or shots outside the input raise UsageError naming them. Returns a
+    message naming the frames in range that no shot covers ("" when every frame is covered).
+    """
+    if frames is not None:
+        first, last = frames
+        if first < input_first or last > input_last:
+            raise UsageError(
+                f"--frames {first}-{last} reaches outside the input (frames {input_first}-{input_last})"
+            )
+    else:
+        first, last = input_first, input_last
+    for entry in entries:
+        if entry.first < input_first or entry.last > input_last:
+            raise UsageError(
+                f"{entry.describe()} reaches outside the input (frames {input_first}-{input_last})"
+            )
+    ordered = sorted(entries, key=lambda e: e.first)
+    for before, after in zip(ordered, ordered[1:]):
+        if after.first <= before.last:
+            raise UsageError(
+                f"{before.describe()} and {after.describe()} overlap at frames "
+                f"{after.first}-{min(before.last, after.last)}"
+            )
+    covered = set()
+    for entry in entries:
+        covered.update(entry.frames_in(first, last))
+    uncovered = [n for n in range(first, last + 1) if n not in covered]
+    if not uncovered:
+        return ""
+    return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
+
+
+def check_references(entries):
+    """({path: sha256}, {path: (height, width)}) of every keyframe image, after reading each
+    (InputError naming the shot if one is unreadable). A gray one is the node's to warn about
+    (excolor.engine.references), once."""
+    hashes, sizes = {}, {}
+    for entry in entries:
+        for image, _frame in entry.keyframes:
+            try:
+                if image not in sizes:  # each picture read and hashed once, however many uses
+                    sizes[image] = read_reference(image)[0].shape[:2]
+                    hashes[image] = file_sha256(image)
+            except InputError as error:
+                raise InputError(f"{entry.describe()}: {error}") from error
+    return hashes, sizes
+
+
+def write_shot_list(path, ranges):
+    """Write a SHOTS.json with one placeholder shot per (first, last) range (`excolor shots`)."""
+    shots = [{"start": int(a), "end": int(b), "reference": None} for a, b in ranges]
+    write_atomically(path, json.dumps({"shots": shots}, indent=2) + "\n")
+
+
+def detect_cuts(reader, first, last, threshold=27.0, min_length=15, *, progress=None):
+    """Shots of frames first..last as [(first, last)] inclusive ranges, frame numbers as on disk
+    (`excolor shots`).
+
+    Frames go to PySceneDetect's ContentDetector as 8-bit BGR (float frames through a 1/2.2
+    curve: a display-like view is what its thresholds were tuned on).
+    """
+    # Imported here: PySceneDetect is optional (only `excolor shots` uses it; the Blender
+    # extension leaves it out).
+    from scenedetect import ContentDetector, FrameTimecode
+
+    if min_length < 1:
+        raise UsageError(f"--min-length {min_length}: must be at least 1 frame")
+    fps = float(reader.fps) if reader.fps else 24.0
+    detector = ContentDetector(threshold=threshold, min_scene_len=min_length, luma_only=True)
+    float_input = reader.pixel_format.dtype in ("half", "float")
+    cuts = []
+    timecode = None
+    for index, frame in enumerate(range(first, last + 1)):
+        pixels = np.nan_to_num(reader.read(frame)[..., :3])
+        if pixels.shape[2] < 3:
+            pixels = pixels[..., :1].repeat(3, axis=2)
+        if float_input:
+            pixels = np.clip(pixels, 0.0, 1.0) ** (1 / 2.2)
+        bgr = np.ascontiguousarray(np.clip(np.rint(pixels[..., ::-1] * 255), 0, 255).astype(np.uint8))
+        timecode = FrameTimecode(index, fps)
+        cuts += detector.process_frame(timecode, bgr)
+        if progress is not None:
+            progress.update(1)
+    if timecode is not None:
+        cuts += detector.post_process(timecode)
+    starts = sorted({first + cut.frame_num for cut in cuts if 0 < cut.frame_num <= last - first})
+    bounds = [first] + starts + [last + 1]
+    return [(a, b - 1) for a, b in zip(bounds, bounds[1:])]

@@ -1,0 +1,88 @@
+"""The speed benchmark's --quick mode runs end to end and writes finite figures (never a speed
+assertion: the machine is shared), and the node's stage timings cover a rendered frame."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support.node import carphone_frames, shared_test_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return shared_test_model(tmp_path_factory)
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
+    out = tmp_path / "results"
+    command = [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--quick", "--out", str(out),
+               "--work", str(tmp_path / "models"), "--lite", str(model_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((out / "speed.json").read_text())
+    assert (out / "speed.md").read_text().count("| lite |") >= 4
+    assert len((out / "speed.csv").read_text().splitlines()) == 2  # header + one node case
+    (node,) = results["node"]
+    assert "error" not in node, node.get("error")
+    assert all(_finite(node["latency"][k]) for k in ("median_ms", "p95_ms", "fps"))
+    stages = node["stages_ms"]
+    assert set(stages) == {"read", "colour_in", "reference", "correspondence", "colorization",
+                           "motion", "fusion", "colour_out", "write"}
+    assert all(_finite(v) for v in stages.values())
+    assert node["reference_encodes"] == 1 and 0 < node["reference_hit_rate"] < 1
+    (graphs,) = results["graphs"]
+    assert "error" not in graphs, graphs.get("error")
+    assert graphs["flops_per_frame"] > 0
+    assert all(_finite(graphs["cpu"][k]["median_ms"]) for k in ("torch_cpu", "ort_cpu"))
+    assert graphs["gpu"]["measured"] is False or _finite(graphs["gpu"]["ort_cuda_fp32"]["median_ms"])
+    memory = results["memory"]
+    assert {(m["matching"], m["long_side"]) for m in memory} == {
+        (m, s) for m in ("dense", "chunked") for s in (64, 96)}
+    for row in memory:
+        assert "error" not in row, row.get("error")
+        assert row["finite"] and _finite(row["peak_rss_mb"])
+    pipeline = results["pipeline"]  # `excolor colorize` end to end, I/O in turn and overlapped
+    assert {row["io_threads"] for row in pipeline} >= {0, 2}
+    assert {row["stream"] for row in pipeline} == {False, True}  # frame cache vs --stream
+    for row in pipeline:
+        assert "error" not in row, row.get("error")
+        assert row["exit_code"] == 0 and row["output_bytes"] > 0 and _finite(row["fps"])
+    assert "## End to end" in (out / "speed.md").read_text()
+    paths = results["colour_paths"]  # host numpy vs colour graphs, side by side
+    assert {row["colour_graphs"] for row in paths} == {False, True}
+    for row in paths:
+        assert "error" not in row, row.get("error")
+        assert _finite(row["latency"]["median_ms"]) and _finite(row["stages_ms"]["colour_out"])
+    assert "graphs vs host" in (out / "speed.md").read_text()
+
+
+def test_node_timings_cover_the_stages_of_a_frame(model_dir):
+    from excolor.engine.node import ColorizeNode, Keyframe, NodeTuning, Shot
+
+    frames = carphone_frames(3)
+    node = ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=1))
+    node.source = lambda n: frames[n]
+    node.shots = [Shot(0, 2, [Keyframe(frames[0])])]  # unpinned: every frame runs the network
+    node.render(0)  # the run's first frame: nothing carried yet
+    first = node.timings
+    assert {"read", "colour_in", "reference", "correspondence", "colorization", "colour_out"} <= set(first)
+    node.reset_timings()
+    node.render(1)
+    timings = node.timings
+    assert timings["correspondence"].calls == 1 and timings["read"].calls == 1
+    assert timings["motion"].calls == 1 and timings["fusion"].calls == 1
+    assert all(t.seconds >= 0 for t in timings.values())
+    with pytest.raises(ValueError, match="threads"):
+        ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=0))
+    assert np.isfinite(node.render(2)).all()

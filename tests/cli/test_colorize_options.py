@@ -1,0 +1,65 @@
+"""Every option of `excolor colorize` is checked before the first frame renders: exit 2 naming
+the option, no traceback, nothing written. A video OUTPUT's encoder settings are tried on one
+frame of the plate's size with the render's own writer (excolor.render.checks.check_encoder)."""
+from fractions import Fraction
+
+import av
+import pytest
+
+from tests.support.batch import carphone_frames, excolor, write_sequence
+from tests.support.colorize_plate import plate  # noqa: F401 - a pytest fixture
+
+
+@pytest.fixture()
+def odd_plate(tmp_path):
+    """A real 87x71 plate: both sides odd."""
+    frames = [f[:71, :87] for f in carphone_frames(count=2)]
+    return write_sequence(tmp_path / "odd" / "o.####.png", frames, first=1)
+
+
+@pytest.mark.parametrize("extra, words", [
+    (("--fps", "-5"), "--fps -5: must be a frame rate above 0"),
+    (("--fps", "nan"), "argument --fps: 'nan' is not a frame rate"),
+    (("--fps", "1e12"), "--fps 1000000000000: must be a frame rate above 0 and at most 1000"),
+    (("--fps", "0"), "--fps 0: must be a frame rate above 0"),
+    (("--crf", "999"), "--crf 999: libx264 takes 0 (best) to 51"),
+    (("--codec", "png", "--pix-fmt", "yuv420p"), "--pix-fmt yuv420p: png encodes rgb24"),
+    (("--codec", "prores_ks", "--pix-fmt", "yuv420p"), "--pix-fmt yuv420p: prores_ks encodes yuv422p10le"),
+    (("--codec", "no-such-codec"), "--codec no-such-codec: not a video encoder"),
+    (("--codec", "aac"), "--codec aac: the encoder refuses this 88x72 plate for OUTPUT out.mp4 (aac is not a "
+                         "video encoder)"),
+    (("--network-size", "0"), "--network-size 0: must be a positive number"),
+    (("--saturation", "nan"), "--saturation nan: must be a number, 0 or more"),
+])
+def test_bad_option_values(tmp_path, plate, lite_model_dir, extra, words):
+    result = excolor("colorize", plate[0], tmp_path / "out" / "out.mp4", "--reference", plate[1],
+                     "--model", lite_model_dir, *extra)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_codec_the_container_cannot_hold(tmp_path, plate, lite_model_dir):
+    result = excolor("colorize", plate[0], tmp_path / "out.webm", "--reference", plate[1],
+                     "--codec", "libx264", "--model", lite_model_dir)
+    assert result.returncode == 2, result.stderr
+    assert "--codec libx264: the encoder refuses this 88x72 plate for OUTPUT out.webm" in result.stderr
+    assert "excolor-encoder-check" not in result.stderr and not (tmp_path / "out.webm").exists()
+
+
+def test_odd_plate_with_4_2_0(tmp_path, odd_plate, plate, lite_model_dir):
+    result = excolor("colorize", odd_plate, tmp_path / "out.mp4", "--reference", plate[1],
+                     "--pix-fmt", "yuv420p", "--model", lite_model_dir)
+    assert result.returncode == 2, result.stderr
+    assert "--codec libx264 with --pix-fmt yuv420p" in result.stderr and "87x71" in result.stderr
+    assert "try yuv444p" in result.stderr and not (tmp_path / "out.mp4").exists()
+
+
+def test_fractional_rate_is_kept_exactly(tmp_path, plate, lite_model_dir):
+    result = excolor("colorize", plate[0], tmp_path / "out.mp4", "--reference", plate[1],
+                     "--fps", "24000/1001", "--model", lite_model_dir)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.average_rate == Fraction(24000, 1001)
+        assert stream.frames == 4

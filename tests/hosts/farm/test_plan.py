@@ -1,0 +1,200 @@
+"""`excolor farm`: the job plan, the Open Job Description template (checked by `openjd check`,
+run end to end by `openjd run`, output equal to one-go), and the OpenCue outline that
+opencue-pyoutline builds and serialises. No Cuebot runs here: the OpenCue test checks the job
+spec PyOutline produces (layers, commands, depends), not a dispatch."""
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from excolor.errors import UsageError
+from excolor.hosts.farm.plan import plan_job
+
+from tests.support.batch import excolor
+from tests.support.farm import frames_bytes, make_clip, render_one_go
+
+OPENJD = str(Path(sys.executable).parent / "openjd")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("farm_clip"))
+
+
+@pytest.fixture(scope="module")
+def one_go(clip, tmp_path_factory, lite_model_dir):
+    return render_one_go(clip, tmp_path_factory.mktemp("farm_one_go"), lite_model_dir)
+
+
+def test_plan_follows_the_state_chain(clip, tmp_path):
+    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "m"])
+    chains = {key: [(t.first, t.last, t.depends_on) for t in tasks] for key, tasks in job.chains().items()}
+    assert chains == {
+        (1, "forward"): [(1001, 1004, ()), (1005, 1008, ("shot001-fwd-1001-1004",)),
+                         (1009, 1010, ("shot001-fwd-1005-1008",))],
+        # backward run 1008 -> 1002: its chunks in reverse order
+        (1, "backward"): [(1005, 1008, ()), (1001, 1004, ("shot001-bwd-1005-1008",))],
+        # pinned at 1013: the forward run starts inside the first chunk, the backward run too
+        (2, "forward"): [(1011, 1014, ()), (1015, 1016, ("shot002-fwd-1011-1014",))],
+        (2, "backward"): [(1011, 1014, ())],
+    }
+    # Every dependency is an earlier task of the same chain: no cycles, shots independent.
+    seen = set()
+    for task in job.tasks:
+        assert all(name in seen and job.task(name).shot == task.shot for name in task.depends_on)
+        seen.add(task.name)
+    argv = job.task("shot001-bwd-1001-1004").argv
+    assert argv[-10:] == ("--shots", str(clip["shots"]), "--model", "m", "--threads", "1",
+                          "--frames", "1001-1004", "--direction", "backward")
+    assert job.tasks[0].argv[:3] == (sys.executable, "-m", "excolor")
+
+
+def test_plan_refusals(clip, tmp_path):
+    with pytest.raises(UsageError, match="writes an image sequence"):
+        plan_job(clip["pattern"], tmp_path / "o.mp4", clip["shots"], 4)
+    with pytest.raises(UsageError, match="--frames: set by the farm job"):
+        plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--frames", "1-2"])
+    with pytest.raises(UsageError, match="--chunk 0"):
+        plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 0)
+
+
+@pytest.mark.slow
+def test_openjd_template_checked_and_run_locally_equals_one_go(clip, one_go, tmp_path, lite_model_dir):
+    out = tmp_path / "out"
+    job_file = tmp_path / "job.yaml"
+    made = excolor("farm", "openjd", clip["pattern"], out / "c.####.png", "--shots", clip["shots"],
+                   "--chunk", "4", "--model", lite_model_dir, "--state-every", "2", "-o", job_file)
+    assert made.returncode == 0, made.stderr
+    assert "8 task(s) in 4 chain(s)" in made.stderr
+    check = subprocess.run([OPENJD, "check", str(job_file)], capture_output=True, text=True)
+    assert check.returncode == 0 and "passes validation" in check.stdout, check.stdout + check.stderr
+    values = f"file://{tmp_path / 'job.params.json'}"
+    run = subprocess.run([OPENJD, "run", str(job_file), "-p", values], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Session ended successfully" in run.stdout
+    # The chunks report their progress in the lines an OpenJD session parses (a chunk whose
+    # frames all come from the other chain's runs has no frames of its own to count).
+    assert "openjd_progress: 50.0" in run.stdout and "openjd_progress: 100.0" in run.stdout
+    assert frames_bytes(out) == frames_bytes(one_go)
+
+
+def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
+    """`openjd run --step` of a chunk whose predecessor never ran fails: the task exits 6,
+    naming the chunk it waits for (the engine's dependency is what makes the job work)."""
+    job_file = tmp_path / "job.yaml"
+    made = excolor("farm", "openjd", clip["pattern"], tmp_path / "o" / "c.####.png", "--shots", clip["shots"],
+                   "--chunk", "4", "--model", lite_model_dir, "-o", job_file)
+    assert made.returncode == 0, made.stderr
+    run = subprocess.run([OPENJD, "run", str(job_file), "-p", f"file://{tmp_path / 'job.params.json'}",
+                          "--step", "shot001-fwd-1005-1008",
+                          "--no-run-dependencies"], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode != 0
+    assert "waits for the chunk that renders frame 1004" in run.stdout
+
+
+def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
+    """What PyOutline makes of the job: one single-frame layer per chunk whose command is the
+    chunk's colorize command line, and layer-on-layer depends along each chain only."""
+    import shlex
+
+    from excolor.hosts.farm import opencue
+
+    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "lite"],
+                   excolor=["excolor"])
+    outline = opencue.build_outline(job, show="restoration", shot="reel1")
+    assert [layer.get_name() for layer in outline.get_layers()] == [t.name for t in job.tasks]
+    spec_file = tmp_path / "job.xml"
+    made = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
+                   "--chunk", "4", "--model", "lite", "--excolor", "excolor", "--show", "restoration",
+                   "--retries", "5", "--threads", "3", "-o", spec_file)
+    assert made.returncode == 0, made.stderr
+    root = ET.fromstring(spec_file.read_text().split("?>", 1)[1].split(">", 1)[1])  # after the DOCTYPE
+    assert root.findtext("show") == "restoration"
+    (spec_job,) = root.findall("job")
+    assert spec_job.get("name") == job.name and spec_job.findtext("maxretries") == "5"
+    layers = {layer.get("name"): layer for layer in spec_job.find("layers")}
+    assert list(layers) == [t.name for t in job.tasks]
+    for task in job.tasks:
+        layer = layers[task.name]
+        command = shlex.split(layer.findtext("cmd"))
+        assert command == list(task.argv[:-6]) + ["--threads", "3"] + list(task.argv[-4:])
+        assert layer.findtext("range") == "1" and layer.findtext("chunk") == "1"
+        assert layer.findtext("cores") == "3.0"  # the cores the task's --threads 3 uses
+    depends = {(d.findtext("deplayer"), d.findtext("onlayer"), d.get("type")) for d in root.find("depends")}
+    assert depends == {(t.name, t.depends_on[0], "LAYER_ON_LAYER") for t in job.tasks if t.depends_on}
+
+
+def test_farm_needs_a_job_file_and_a_sequence(clip, tmp_path):
+    result = excolor("farm", "openjd", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
+                     "--chunk", "4")
+    assert result.returncode == 2 and "-o FILE" in result.stderr
+    result = excolor("farm", "ray", clip["pattern"], tmp_path / "o.mov", "--shots", clip["shots"], "--chunk", "4")
+    assert result.returncode == 2 and "writes an image sequence" in result.stderr
+
+
+def _colorize_chunk(clip, out, model, frames, direction):
+    return excolor("colorize", clip["pattern"], out / "c.####.png", "--shots", clip["shots"], "--model", model,
+                   "--frames", frames, "--direction", direction)
+
+
+@pytest.mark.slow
+def test_a_chunk_continues_from_the_saved_state_itself(clip, one_go, tmp_path, lite_model_dir):
+    """Shot 2 is pinned at 1013: its forward run renders 1013-1016. Chunk 1014-1016 continues
+    from the state chunk 1011-1013 saved at 1013: without that file it refuses, naming the chunk
+    it waits for (though frame 1013 is on disk); with the file changed its frames change; with
+    the file as saved they equal one-go byte for byte."""
+    import numpy as np
+
+    state_name = "shot001.k0.fwd.1013.npz"
+    genuine, altered = tmp_path / "genuine", tmp_path / "altered"
+    for out in (genuine, altered):
+        first = _colorize_chunk(clip, out, lite_model_dir, "1011-1013", "forward")
+        assert first.returncode == 0, first.stderr
+    state = genuine / ".excolor" / "c.####.png" / "states" / state_name
+    kept = tmp_path / state_name
+    state.rename(kept)
+    waiting = _colorize_chunk(clip, genuine, lite_model_dir, "1014-1016", "forward")
+    assert waiting.returncode == 6
+    assert "chunk 1014-1016: run shot001.k0.fwd" in waiting.stderr
+    assert "waits for the chunk that renders frame 1013" in waiting.stderr and state_name in waiting.stderr
+    assert not (genuine / "c.1014.png").exists()
+    kept.rename(state)
+    done = _colorize_chunk(clip, genuine, lite_model_dir, "1014-1016", "forward")
+    assert done.returncode == 0, done.stderr
+    expected = frames_bytes(one_go)
+    for frame in (1013, 1014, 1015, 1016):
+        assert (genuine / f"c.{frame}.png").read_bytes() == expected[f"c.{frame}.png"]
+    # The same chunk from a changed state (the previous frame's carried chroma replaced, the
+    # file otherwise as saved, fingerprint included) renders other colours.
+    path = altered / ".excolor" / "c.####.png" / "states" / state_name
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["history_ab"][:] = np.array([60.0, -60.0], np.float32)[:, None, None]
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    changed = _colorize_chunk(clip, altered, lite_model_dir, "1014-1016", "forward")
+    assert changed.returncode == 0, changed.stderr
+    assert (altered / "c.1014.png").read_bytes() != expected["c.1014.png"]
+
+
+@pytest.mark.slow
+def test_shots_are_independent_units(clip, one_go, tmp_path, lite_model_dir):
+    """Shot 2's chunks run before any chunk of shot 1, beside unreadable files in shot 1's state
+    names: they succeed (so they never read them), leave them untouched, and equal one-go."""
+    out = tmp_path / "out"
+    states = out / ".excolor" / "c.####.png" / "states"
+    first = _colorize_chunk(clip, out, lite_model_dir, "1011-1013", "backward")  # creates .excolor/
+    assert first.returncode == 0, first.stderr
+    garbage = {}
+    for name in ("shot000.k0.fwd.1010.npz", "shot000.k1.fwd.1010.npz", "shot000.k1.bwd.1011.npz",
+                 "shot000.k0.fwd.1013.npz"):
+        (states / name).write_bytes(b"not a state: shot 1 never ran")
+        garbage[name] = (states / name).stat().st_mtime_ns
+    for frames, direction in (("1011-1013", "forward"), ("1014-1016", "forward")):
+        result = _colorize_chunk(clip, out, lite_model_dir, frames, direction)
+        assert result.returncode == 0, f"{frames} {direction}: {result.stderr}"
+    expected = frames_bytes(one_go)
+    assert frames_bytes(out) == {f"c.{n}.png": expected[f"c.{n}.png"] for n in range(1011, 1017)}
+    assert {name: (states / name).stat().st_mtime_ns for name in garbage} == garbage

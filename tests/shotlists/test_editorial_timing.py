@@ -1,0 +1,109 @@
+"""EDL timecode at the right rate and, for a video INPUT, counted from the video's own start
+timecode: a real CMX 3600 EDL read by OpenTimelineIO's adapter, and real QuickTime files made
+with PyAV (one with a timecode track starting at 01:00:00:00, one without)."""
+import av
+import numpy as np
+import pytest
+from excolor.errors import UsageError
+from excolor.shotlists.editorial import read_timeline_shots, video_timing
+
+EDL_25 = """TITLE: reel1
+FCM: NON-DROP FRAME
+
+001  AX       V     C        00:00:40:01 00:00:40:13 01:00:00:00 01:00:00:12
+* FROM CLIP NAME: shot010
+"""
+EDL_TIMECODE = """TITLE: reel1
+FCM: NON-DROP FRAME
+
+001  AX       V     C        01:00:00:01 01:00:00:11 01:00:10:00 01:00:10:10
+* FROM CLIP NAME: shot010
+* LOC: 01:00:10:05 YELLOW excolor: key.png
+002  AX       V     C        01:00:00:20 01:00:01:05 01:00:10:10 01:00:10:20
+* FROM CLIP NAME: shot020
+"""
+
+
+def _video(path, rate, timecode=None, frames=30):
+    with av.open(str(path), "w") as container:
+        if timecode:
+            container.metadata["timecode"] = timecode  # FFmpeg's QuickTime muxer: a tmcd track
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(frames):
+            image = np.full((48, 64, 3), index * 8, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def _frames(data):
+    return [(shot["start"], shot["end"]) for shot in data["shots"]]
+
+
+def test_edl_rate_from_the_flag_or_the_video(tmp_path):
+    edl = tmp_path / "cut.edl"
+    edl.write_text(EDL_25)
+    # 00:00:40:01 is frame 1001 at 25 fps (961 at the 24 fps default); the out point is exclusive.
+    assert _frames(read_timeline_shots(edl, edl_rate=25)) == [(1001, 1012)]
+    assert _frames(read_timeline_shots(edl)) == [(961, 972)]
+    # A 25 fps video without a timecode: its rate, frames counted from 00:00:00:00.
+    video = _video(tmp_path / "plain.mov", 25, frames=5)
+    assert video_timing(video).rate == 25 and video_timing(video).start_frame == 0
+    assert _frames(read_timeline_shots(edl, media=video)) == [(1001, 1012)]
+    # An image sequence has no timing of its own: the flag (or 24).
+    assert video_timing(tmp_path / "plate.####.exr") is None
+    assert _frames(read_timeline_shots(edl, edl_rate=25, media=tmp_path / "plate.####.exr")) == [(1001, 1012)]
+
+
+def test_video_start_timecode_maps_source_timecode_to_frames(tmp_path):
+    video = _video(tmp_path / "reel1.mov", 25, timecode="01:00:00:00")
+    timing = video_timing(video)
+    assert (timing.rate, timing.timecode, timing.start_frame) == (25, "01:00:00:00", 90000)
+    edl = tmp_path / "cut.edl"
+    edl.write_text(EDL_TIMECODE)
+    data = read_timeline_shots(edl, media=video)
+    # 01:00:00:01 is the video's frame 1; 01:00:00:20 its frame 20.
+    assert _frames(data) == [(1, 10), (20, 29)]
+    # The LOC's record time 01:00:10:05 is 5 frames into clip 1, whose source starts at frame 1.
+    assert data["shots"][0]["reference"] == [{"image": "key.png", "frame": 6}]
+    # Read without the video, the same EDL names frames 90001-90010: what colorize would refuse.
+    assert _frames(read_timeline_shots(edl, edl_rate=25))[0] == (90001, 90010)
+
+
+def test_timing_errors_name_the_clip_and_the_rate(tmp_path):
+    video = _video(tmp_path / "reel1.mov", 25, timecode="01:00:00:10", frames=5)
+    edl = tmp_path / "cut.edl"
+    edl.write_text(EDL_TIMECODE)
+    with pytest.raises(UsageError, match=r"clip 1 'shot010': source timecode 01:00:00:01 is before the start "
+                                         r"timecode of INPUT .*reel1.mov \(01:00:00:10\)"):
+        read_timeline_shots(edl, media=video)
+    with pytest.raises(UsageError, match=r"--edl-rate 24: INPUT .*reel1.mov runs at 25 fps"):
+        read_timeline_shots(edl, edl_rate=24, media=video)
+
+
+def test_colorize_and_farm_read_an_edl_at_the_given_rate_and_the_videos_timecode(tmp_path):
+    from excolor.cli import build_parser
+    from excolor.hosts.farm.plan import plan_job
+    from excolor.io import open_input
+    from excolor.render.checks import check_frames
+    from excolor.render.job import JobOptions
+
+    one_clip = EDL_TIMECODE.split("002")[0]  # source 01:00:00:01-11, its reference key.png
+    edl = tmp_path / "cut.edl"
+    edl.write_text(one_clip)
+    (tmp_path / "key.png").write_bytes(b"")
+    # A 25 fps .mov whose timecode starts at 01:00:00:00: source 01:00:00:01 is its frame 1.
+    video = _video(tmp_path / "shot.mov", 25, timecode="01:00:00:00", frames=30)
+    args = build_parser().parse_args(["colorize", str(video), str(tmp_path / "o.####.png"), "--shots", str(edl)])
+    entries, _, _ = check_frames(JobOptions.from_namespace(args), open_input(video), None)
+    assert [(e.first, e.last) for e in entries] == [(1, 10)]
+    # An EDL over an image sequence is read at --edl-rate; excolor farm passes it to every task.
+    flat = tmp_path / "flat.edl"
+    flat.write_text(EDL_25 + "* LOC: 01:00:00:05 YELLOW excolor: key.png\n")
+    job = plan_job(str(tmp_path / "p.####.png"), str(tmp_path / "o.####.png"), str(flat), 4,
+                   colorize_args=["--edl-rate", "25"])
+    assert (min(t.first for t in job.tasks), max(t.last for t in job.tasks)) == (1001, 1012)  # 961-972 at 24
+    assert all(" --edl-rate 25 " in " ".join(task.argv) for task in job.tasks)
