@@ -33,7 +33,7 @@ from excolor.engine.fusion import FusionSettings
 from excolor.engine.node import ColorizeNode, Keyframe, Shot
 from excolor.engine.references import centred_lab
 from excolor.colour.resample import pad_edge, resize, resize_hwc
-from excolor.engine.network import GraphRuntime
+from excolor.engine.graph_runtime import GraphRuntime
 from excolor.colour.upsample import GuidedChromaUpsampler
 from quality_metrics import dis_flow, warp_backward
 

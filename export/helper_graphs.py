@@ -17,7 +17,7 @@ tests/export/test_helper_graphs.py regenerates them in memory and compares the b
   initializers LUMA_WEIGHTS and LUMA_WEIGHT_SUM, which the runtime replaces with its own.
 - `recombine_{display_referred|unbounded}`: the finish graph's colour steps for chroma already at
   the plate's size, with the same luma weight initializers.
-- `previous_lab`: one Concat, the next previous-frame Lab kept on the GPU (`excolor.engine.network`).
+- `previous_lab`: one Concat, the next previous-frame Lab kept on the GPU (`excolor.engine.graph_runtime`).
 """
 from __future__ import annotations
 

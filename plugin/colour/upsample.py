@@ -69,7 +69,7 @@ class GuidedChromaUpsampler:
     """
 
     def __init__(self, providers=("CPUExecutionProvider",), settings: UpsampleSettings = UpsampleSettings(), session_options=None):
-        ort = import_onnxruntime()  # deferred as in excolor.engine.network: the node imports it when made
+        ort = import_onnxruntime()  # deferred as in excolor.engine.graph_runtime: the node imports it when made
         wanted = [p if isinstance(p, str) else p[0] for p in providers]
         missing = [p for p in wanted if p not in ort.get_available_providers()]
         if missing:

@@ -72,7 +72,7 @@ class GraphColourWork:
 
     def __init__(self, converter, providers=(CPU_PROVIDER,), session_options=None,
                  settings: UpsampleSettings = UpsampleSettings(), io_binding=False, device="cpu", timer=None):
-        ort = import_onnxruntime()  # deferred as in excolor.engine.network: the node imports it when made
+        ort = import_onnxruntime()  # deferred as in excolor.engine.graph_runtime: the node imports it when made
         if not converter.works_in_model_space:
             raise UsageError(
                 f"colour graphs need the working space to be the network's display sRGB; "

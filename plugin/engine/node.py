@@ -25,7 +25,7 @@ from ..timing import StageTimer
 from .fusion import FusionSettings
 from .fusion_graph import make_fusion
 from .models import ModelDir, find_model
-from .network import GraphRuntime
+from .graph_runtime import GraphRuntime
 from .plates import checked_plate
 from .propagation import CandidateUsage, Exemplar, KeyChromas, Propagation, history_lightness
 from .references import L_OFFSET, ReferenceBank

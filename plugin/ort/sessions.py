@@ -3,14 +3,14 @@ way the node runs an ONNX Runtime session.
 
 Three parts of the node run helper graphs beside the network: the guided chroma upsampler
 (`excolor.colour.upsample`), the full-resolution colour graphs (`excolor.colour.work_graphs`) and the one-node
-Concat that keeps the previous-frame Lab on the GPU (`excolor.engine.network`). The graphs are defined
+Concat that keeps the previous-frame Lab on the GPU (`excolor.engine.graph_runtime`). The graphs are defined
 in `excolor.export.helper_graphs` and written as files at development time, so running excolor
 needs no `onnx` package. `run_session` runs a session either on numpy feeds or through IO
 binding, where values stay on the device between graphs. `onnxruntime_build` says which ONNX
 Runtime distribution is installed (`excolor info`).
 
 onnxruntime is imported where a session is made (`import_onnxruntime`), as in
-`excolor.engine.network`: importing excolor stays fast for hosts such as Blender.
+`excolor.engine.graph_runtime`: importing excolor stays fast for hosts such as Blender.
 """
 from __future__ import annotations
 

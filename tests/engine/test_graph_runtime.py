@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from excolor.colour.resample import resize_hwc
 from excolor.engine.models import Manifest, load_model_dir, write_manifest
-from excolor.engine.network import GraphRuntime
+from excolor.engine.graph_runtime import GraphRuntime
 from excolor.engine.references import centred_lab
 from excolor.errors import ModelError
 from excolor.ort.providers import choose_device
