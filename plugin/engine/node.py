@@ -274,46 +274,46 @@ class ColorizeNode:
         """The state before a run's first frame: empty (L=50, ab=0), or, for a run starting at a
         pinned keyframe with pinned_start='reference', the keyframe itself (propagation)."""
         layout = self._pull(run.start).layout
-        if run.pinned and self.pinned_start == "reference":
+        if run.from_pinned and self.pinned_start == "reference":
             with self._timer.stage("reference"):
                 previous = self._references.start_lab(self._keyframe(run), layout)
         else:
             previous = np.zeros((1, 3, layout.net_h, layout.net_w), np.float32)
-        return RunState(run.key, run.start - run.direction, self._runtime.to_device(previous))
+        return RunState(run.name, run.start - run.direction, self._runtime.to_device(previous))
 
     def state_from_arrays(self, run, arrays, where=None):
         """A RunState from `RunState.to_arrays()` output, checked against `run`."""
-        where = where or f"state of {run.key}"
+        where = where or f"state of {run.name}"
         state = RunState.from_arrays(arrays, where)
-        if state.run_key != run.key:
-            raise StateError(f"{where}: belongs to run {state.run_key}, not {run.key}")
+        if state.run_name != run.name:
+            raise StateError(f"{where}: belongs to run {state.run_name}, not {run.name}")
         if not (run.covers(state.frame) or state.frame == run.start - run.direction):
-            raise StateError(f"{where}: frame {state.frame} is outside run {run.key}")
-        return RunState(run.key, state.frame, self._runtime.to_device(state.previous_lab),
+            raise StateError(f"{where}: frame {state.frame} is outside run {run.name}")
+        return RunState(run.name, state.frame, self._runtime.to_device(state.previous_lab),
                         state.history_ab, state.history_l)
 
     def step(self, run, state):
         """Render the run's next frame: -> (RunFrame, RunState after that frame)."""
-        if state.run_key != run.key:
-            raise StateError(f"state of run {state.run_key} given to run {run.key}")
+        if state.run_name != run.name:
+            raise StateError(f"state of run {state.run_name} given to run {run.name}")
         frame = state.frame + run.direction
         if not run.covers(frame):
-            raise ValueError(f"run {run.key} has rendered its last frame {run.end}")
+            raise ValueError(f"run {run.name} has rendered its last frame {run.end}")
         plate = self._pull(frame)
         layout = plate.layout
         if state.shape != (1, 3, layout.net_h, layout.net_w):
             raise InputError(f"frame {frame}: plate size {plate.full.width}x{plate.full.height} gives "
-                             f"network size {layout.net_w}x{layout.net_h}, but run {run.key} runs at "
+                             f"network size {layout.net_w}x{layout.net_h}, but run {run.name} runs at "
                              f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)")
         exemplar, previous = None, state.previous_lab
-        if self._propagation.needs_exemplar(state.history_ab is not None, run.pinned):  # else no network
+        if self._propagation.needs_exemplar(state.history_ab is not None, run.from_pinned):  # else no network
             with self._timer.stage("reference"):
                 code = self._references.code(self._keyframe(run))
             ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
             self._steps += 1
             crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
             exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
-        key = self._key_chroma(self._keyframe(run), plate) if run.pinned else None
+        key = self._key_chroma(self._keyframe(run), plate) if run.from_pinned else None
         if key is not None and frame == self._keyframe(run).frame:
             # Keyframes are law: the key's own frame is the key, and the run goes on from it.
             fused_ab, matte = key.ab, np.ones(key.ab.shape[1:], np.float32)
@@ -323,8 +323,8 @@ class ColorizeNode:
             propagated = self._propagation.frame(plate.l_history, history, key, exemplar, global_chroma)
             self._usage.add(propagated.weights)
             fused_ab, matte = propagated.ab, propagated.matte
-        result = RunFrame(run.key, frame, fused_ab, matte[None])
-        return result, RunState(run.key, frame, previous, fused_ab, plate.l_history)
+        result = RunFrame(run.name, frame, fused_ab, matte[None])
+        return result, RunState(run.name, frame, previous, fused_ab, plate.l_history)
 
     def _key_chroma(self, keyframe, plate):
         """A pinned keyframe's KeyChroma for this plate's size (its frame's plate pulled once)."""
@@ -336,11 +336,11 @@ class ColorizeNode:
         """The finished frame from its runs' RunFrames ({run key: RunFrame}); pulls the plate."""
         pairs = []
         for run, weight in self.contributions(frame):
-            result = results.get(run.key)
+            result = results.get(run.name)
             if result is None:
-                raise StateError(f"frame {frame}: no result of run {run.key} to compose")
+                raise StateError(f"frame {frame}: no result of run {run.name} to compose")
             if result.frame != frame:
-                raise StateError(f"frame {frame}: the result of run {run.key} is for frame {result.frame}")
+                raise StateError(f"frame {frame}: the result of run {run.name} is for frame {result.frame}")
             pairs.append((result, weight))
         return self._finish(frame, blend_frames(pairs, frame))
 
@@ -366,20 +366,20 @@ class ColorizeNode:
     # -- pull API (hosts) ----------------------------------------------------------------------
     def _run_frame(self, run, frame):
         """One run's RunFrame for `frame`, from the cache or replayed from its nearest kept state."""
-        cached = self._kept.get(("result", run.key, frame))
+        cached = self._kept.get(("result", run.name, frame))
         if cached is not None:
             return cached
         state = None
         for kept_frame in range(frame - run.direction, run.start - 2 * run.direction, -run.direction):
-            state = self._kept.get(("state", run.key, kept_frame))
+            state = self._kept.get(("state", run.name, kept_frame))
             if state is not None:
                 break
         if state is None:
             state = self.initial_state(run)
         while state.frame != frame:
             result, state = self.step(run, state)
-            self._kept.put(("state", run.key, state.frame), state)
-            self._kept.put(("result", run.key, state.frame), result)
+            self._kept.put(("state", run.name, state.frame), state)
+            self._kept.put(("result", run.name, state.frame), result)
         return result
 
     def render_result(self, frame):
@@ -387,7 +387,7 @@ class ColorizeNode:
         frame = int(frame)
         if self._finished is not None and self._finished.frame == frame:
             return self._finished
-        results = {run.key: self._run_frame(run, frame) for run, _ in self.contributions(frame)}
+        results = {run.name: self._run_frame(run, frame) for run, _ in self.contributions(frame)}
         self._finished = self.compose(frame, results)
         return self._finished
 

@@ -120,6 +120,7 @@ class Run:
     """A chain of frames rendered in order from one keyframe in one direction.
 
     start: the first frame rendered (the keyframe's anchor); end: the last, inclusive.
+    from_pinned: the run's keyframe is pinned (it starts at the key's own frame).
     blend_to: the anchor at the other end of a span this run shares with another run.
     """
 
@@ -128,13 +129,14 @@ class Run:
     direction: int
     start: int
     end: int
-    pinned: bool
+    from_pinned: bool
     blend_to: int | None = None  # the other anchor this run blends towards, if any
 
     @property
-    def key(self):
-        name = "fwd" if self.direction == FORWARD else "bwd"
-        return f"shot{self.shot:03d}.k{self.keyframe}.{name}"
+    def name(self):
+        """The run's stable id, used in state file names: e.g. 'shot002.k1.bwd'."""
+        way = "fwd" if self.direction == FORWARD else "bwd"
+        return f"shot{self.shot:03d}.k{self.keyframe}.{way}"
 
     def frames(self):
         """Frame numbers in rendering order, start .. end."""

@@ -35,7 +35,7 @@ class RunFrame:
     confidence: (1, h, w) float32, the confidence matte in 0..1 (excolor.engine.fusion).
     """
 
-    run_key: str
+    run_name: str
     frame: int
     ab: np.ndarray
     confidence: np.ndarray
@@ -55,7 +55,7 @@ class RunFrame:
 
     def to_arrays(self):
         return {
-            "run_key": _scalar_string(self.run_key),
+            "run_name": _scalar_string(self.run_name),
             "frame": np.array(self.frame, dtype=np.int64),
             "ab": self.ab,
             "confidence": self.confidence,
@@ -66,7 +66,7 @@ class RunFrame:
         """Inverse of `to_arrays`; `where` (e.g. the file name) prefixes error messages."""
         try:
             return cls(
-                str(_read(arrays, "run_key", where)),
+                str(_read(arrays, "run_name", where)),
                 int(_read(arrays, "frame", where)),
                 _read(arrays, "ab", where).astype(np.float32, copy=False),
                 _read(arrays, "confidence", where).astype(np.float32, copy=False),
@@ -88,7 +88,7 @@ class RunState:
         next frame's motion is estimated against; None with history_ab.
     """
 
-    run_key: str
+    run_name: str
     frame: int
     previous_lab: object
     history_ab: np.ndarray | None = None
@@ -118,7 +118,7 @@ class RunState:
 
     def to_arrays(self):
         arrays = {
-            "run_key": _scalar_string(self.run_key),
+            "run_name": _scalar_string(self.run_name),
             "frame": np.array(self.frame, dtype=np.int64),
             "previous_lab": np.ascontiguousarray(self.previous_lab_numpy(), dtype=np.float32),
         }
@@ -137,7 +137,7 @@ class RunState:
             history = [_read(arrays, name, where).astype(np.float32, copy=False)
                        for name in ("history_ab", "history_l")]
         try:
-            return cls(str(_read(arrays, "run_key", where)), int(_read(arrays, "frame", where)),
+            return cls(str(_read(arrays, "run_name", where)), int(_read(arrays, "frame", where)),
                        previous, *history)
         except ValueError as error:
             raise StateError(f"{where}: {error}") from error
@@ -158,19 +158,19 @@ def blend_frames(pairs, frame=None):
     for result, weight in pairs:
         if result.ab.shape != first.ab.shape:
             raise ValueError(
-                f"cannot blend {result.run_key} {result.ab.shape} with {first.run_key} "
+                f"cannot blend {result.run_name} {result.ab.shape} with {first.run_name} "
                 f"{first.ab.shape}: results of one frame must share a history size"
             )
         ab += result.ab * np.float32(weight)
         confidence += result.confidence * np.float32(weight)
-    key = "+".join(result.run_key for result, _ in pairs)
+    key = "+".join(result.run_name for result, _ in pairs)
     return RunFrame(key, first.frame if frame is None else frame, ab, confidence)
 
 
 class KeptCache:
     """Least-recently-used store of RunStates and RunFrames bounded by a byte budget.
 
-    Keys are (kind, run_key, frame). Items bigger than the whole budget are not kept at all.
+    Keys are (kind, run_name, frame). Items bigger than the whole budget are not kept at all.
     """
 
     def __init__(self, budget_bytes):

@@ -48,7 +48,7 @@ def runs_in_range(node, first, last, directions):
 
 def contributes(node, run, frame):
     """True when `run`'s result is part of `frame` (alone, or blended with another run's)."""
-    return any(r.key == run.key for r, _ in node.contributions(frame))
+    return any(r.name == run.name for r, _ in node.contributions(frame))
 
 
 def delivery_order(node, first, last, directions):
@@ -152,9 +152,9 @@ class Batch:
                 continue
             if self.is_done(frame):
                 self._done.append(frame)
-            elif not self.workspace.waiting_path(run.key, frame).is_file():
+            elif not self.workspace.waiting_path(run.name, frame).is_file():
                 needed.append(frame)
-        saved = set(self.workspace.state_frames(run.key))
+        saved = set(self.workspace.state_frames(run.name))
         if not needed and (self.preroll or last == run.end or last in saved):
             return  # nothing to write and the next chunk's state is there
         state = self._start_state(run, frames, needed, saved)
@@ -196,7 +196,7 @@ class Batch:
         usable = [f for f in saved if floor <= self._position(run, f) <= limit]
         if usable:
             best = max(usable, key=lambda f: self._position(run, f))
-            log.debug("run %s resumes from its state at frame %d", run.key, best)
+            log.debug("run %s resumes from its state at frame %d", run.name, best)
             return self.workspace.load_state(self.node, run, best)
         if frames[0] == run.start:
             return self.node.initial_state(run)
@@ -205,9 +205,9 @@ class Batch:
         before = frames[0] - run.direction
         name = "forward" if run.direction == FORWARD else "backward"
         self._waiting.append(
-            f"run {run.key} ({name}, frames {run.start}-{run.end}) has no saved state at frame "
+            f"run {run.name} ({name}, frames {run.start}-{run.end}) has no saved state at frame "
             f"{before}: this chunk waits for the chunk that renders frame {before} "
-            f"(expected {self.workspace.state_path(run.key, before)})"
+            f"(expected {self.workspace.state_path(run.name, before)})"
         )
         return None
 
@@ -218,23 +218,23 @@ class Batch:
         start = chunk_start - run.direction * back
         if start == run.start:
             return fresh
-        return RunState(run.key, start - run.direction, fresh.previous_lab)
+        return RunState(run.name, start - run.direction, fresh.previous_lab)
 
     def _deliver(self, run, frame, result):
         pairs = self.node.contributions(frame)
         if len(pairs) == 1:
-            self._write(frame, self.node.compose(frame, {run.key: result}))
+            self._write(frame, self.node.compose(frame, {run.name: result}))
             return
-        other = next(r for r, _ in pairs if r.key != run.key)
+        other = next(r for r, _ in pairs if r.name != run.name)
         # Save first, then look for the other run's result: of two processes passing the
         # same frame at once, the one that looks last is sure to find both.
         self.workspace.save_waiting(result)
-        theirs = self.workspace.load_waiting(other.key, frame)
+        theirs = self.workspace.load_waiting(other.name, frame)
         if theirs is None:
             return
-        self._write(frame, self.node.compose(frame, {run.key: result, other.key: theirs}))
-        self.workspace.drop_waiting(run.key, frame)
-        self.workspace.drop_waiting(other.key, frame)
+        self._write(frame, self.node.compose(frame, {run.name: result, other.name: theirs}))
+        self.workspace.drop_waiting(run.name, frame)
+        self.workspace.drop_waiting(other.name, frame)
 
     def _write(self, frame, frame_result):
         self._writes.submit(frame, frame_result)  # marked done once its files are whole

@@ -135,41 +135,41 @@ class Workspace:
         return arrays
 
     # -- run states ----------------------------------------------------------------------------
-    def state_path(self, run_key, frame):
-        return self.root / "states" / f"{run_key}.{frame}.npz"
+    def state_path(self, run_name, frame):
+        return self.root / "states" / f"{run_name}.{frame}.npz"
 
     def save_state(self, state):
-        self._save_arrays(self.state_path(state.run_key, state.frame), state.to_arrays())
+        self._save_arrays(self.state_path(state.run_name, state.frame), state.to_arrays())
 
-    def state_frames(self, run_key):
-        """Frames at which `run_key` has a saved state."""
+    def state_frames(self, run_name):
+        """Frames at which `run_name` has a saved state."""
         frames = []
-        for path in (self.root / "states").glob(f"{run_key}.*.npz"):
+        for path in (self.root / "states").glob(f"{run_name}.*.npz"):
             match = _STATE.match(path.name)
-            if match and match.group("key") == run_key:
+            if match and match.group("key") == run_name:
                 frames.append(int(match.group("frame")))
         return frames
 
     def load_state(self, node, run, frame):
-        path = self.state_path(run.key, frame)
+        path = self.state_path(run.name, frame)
         return node.state_from_arrays(run, self._load_arrays(path), where=str(path))
 
     # -- results waiting for the second run of a blend ---------------------------------------
-    def waiting_path(self, run_key, frame):
-        return self.root / "waiting" / f"{run_key}.{frame}.npz"
+    def waiting_path(self, run_name, frame):
+        return self.root / "waiting" / f"{run_name}.{frame}.npz"
 
     def save_waiting(self, result):
-        self._save_arrays(self.waiting_path(result.run_key, result.frame), result.to_arrays())
+        self._save_arrays(self.waiting_path(result.run_name, result.frame), result.to_arrays())
 
-    def load_waiting(self, run_key, frame):
+    def load_waiting(self, run_name, frame):
         """The RunFrame another run left for `frame`, or None when it has not passed yet."""
-        path = self.waiting_path(run_key, frame)
+        path = self.waiting_path(run_name, frame)
         if not path.is_file():
             return None
         return RunFrame.from_arrays(self._load_arrays(path), where=str(path))
 
-    def drop_waiting(self, run_key, frame):
-        path = self.waiting_path(run_key, frame)
+    def drop_waiting(self, run_name, frame):
+        path = self.waiting_path(run_name, frame)
         if path.exists():
             path.unlink()
 

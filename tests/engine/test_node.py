@@ -55,7 +55,7 @@ def test_previous_frame_state_really_matters(model_dir, frames, reference):
     for _ in range(4):
         continued, state = node.step(run, state)
     # The same frame 3, but from an empty previous frame instead of frame 2's colours.
-    fresh_state = RunState(run.key, 2, node.initial_state(run).previous_lab)
+    fresh_state = RunState(run.name, 2, node.initial_state(run).previous_lab)
     fresh, _ = node.step(run, fresh_state)
     assert continued.frame == fresh.frame == 3
     assert np.abs(continued.ab - fresh.ab).mean() > 0.5
@@ -114,22 +114,22 @@ def test_two_keyframes_blend_by_distance(model_dir, frames):
     np.testing.assert_array_equal(node.render(0), only_a.render(0))
     np.testing.assert_array_equal(node.render(6), only_b.render(6))
     # Between them: the runs' results blended 1/3 : 2/3 at frame 2 (distance 2 from 0, 4 from 6).
-    weights = {run.key: w for run, w in node.contributions(2)}
-    assert weights == {forward.key: pytest.approx(2 / 3), backward.key: pytest.approx(1 / 3)}
+    weights = {run.name: w for run, w in node.contributions(2)}
+    assert weights == {forward.name: pytest.approx(2 / 3), backward.name: pytest.approx(1 / 3)}
     results = {}
     for run, stop in ((forward, 2), (backward, 2)):
         state = node.initial_state(run)
         while state.frame != stop:
-            results[run.key], state = node.step(run, state)
+            results[run.name], state = node.step(run, state)
     blended = node.render_result(2)
     np.testing.assert_array_equal(blended.image, node.compose(2, results).image)
-    pairs = [(results[run.key], w) for run, w in node.contributions(2)]
+    pairs = [(results[run.name], w) for run, w in node.contributions(2)]
     mixed = blend_frames(pairs, 2)
-    np.testing.assert_allclose(mixed.ab, (2 * results[forward.key].ab + results[backward.key].ab) / 3,
+    np.testing.assert_allclose(mixed.ab, (2 * results[forward.name].ab + results[backward.name].ab) / 3,
                                rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(
         mixed.confidence,
-        (2 * results[forward.key].confidence + results[backward.key].confidence) / 3,
+        (2 * results[forward.name].confidence + results[backward.name].confidence) / 3,
         rtol=1e-5, atol=1e-6)
     assert np.abs(blended.image - only_a.render(2)).max() > 1e-3  # the later keyframe counts too
 
@@ -152,7 +152,7 @@ def test_batch_chain_through_saved_arrays_equals_render(model_dir, frames, tmp_p
     np.savez(tmp_path / "result.npz", **result.to_arrays())
     with np.load(tmp_path / "result.npz") as data:
         loaded = RunFrame.from_arrays(dict(data))
-    chunked = farm.compose(4, {backward.key: loaded}).image
+    chunked = farm.compose(4, {backward.name: loaded}).image
     np.testing.assert_array_equal(chunked, make_node(model_dir, frames, shots).render(4))
     with pytest.raises(StateError, match="belongs to run"):
         farm.state_from_arrays(forward, state.to_arrays())

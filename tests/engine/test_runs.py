@@ -17,7 +17,7 @@ def test_unpinned_reference_runs_forward_over_the_shot():
     shot = Shot(10, 20, [Keyframe("ref.png")])
     runs = plan_runs(shot, 3)
     assert _spans(runs) == [(0, FORWARD, 10, 20)]
-    assert runs[0].key == "shot003.k0.fwd" and not runs[0].pinned
+    assert runs[0].name == "shot003.k0.fwd" and not runs[0].from_pinned
     assert all(contributions(runs, n) == ((runs[0], 1.0),) for n in range(10, 21))
 
 
@@ -25,7 +25,7 @@ def test_pinned_frame_runs_outward_both_ways():
     shot = Shot(10, 20, [Keyframe("ref.png", frame=14)])
     runs = plan_runs(shot)
     assert _spans(runs) == [(0, BACKWARD, 14, 10), (0, FORWARD, 14, 20)]
-    assert all(r.pinned for r in runs)
+    assert all(r.from_pinned for r in runs)
     # The keyframe's own frame comes from the forward run only.
     assert contributions(runs, 14) == ((runs[1], 1.0),)
     assert contributions(runs, 10) == ((runs[0], 1.0),)
@@ -39,13 +39,13 @@ def test_two_keyframes_blend_by_temporal_distance():
     assert _spans(runs) == [
         (1, BACKWARD, 5, 0), (1, FORWARD, 5, 24), (0, FORWARD, 25, 30), (0, BACKWARD, 25, 6),
     ]
-    weights = {run.key: w for run, w in contributions(runs, 10)}
+    weights = {run.name: w for run, w in contributions(runs, 10)}
     assert weights == {"shot000.k1.fwd": pytest.approx(0.75), "shot000.k0.bwd": pytest.approx(0.25)}
     for n in range(6, 25):
         pairs = contributions(runs, n)
         assert len(pairs) == 2 and sum(w for _, w in pairs) == pytest.approx(1.0)
-    assert [(r.key, w) for r, w in contributions(runs, 5)] == [("shot000.k1.fwd", 1.0)]
-    assert [(r.key, w) for r, w in contributions(runs, 25)] == [("shot000.k0.fwd", 1.0)]
+    assert [(r.name, w) for r, w in contributions(runs, 5)] == [("shot000.k1.fwd", 1.0)]
+    assert [(r.name, w) for r, w in contributions(runs, 25)] == [("shot000.k0.fwd", 1.0)]
 
 
 def test_unpinned_start_with_a_pinned_keyframe_later_and_adjacent_anchors():
@@ -55,7 +55,7 @@ def test_unpinned_start_with_a_pinned_keyframe_later_and_adjacent_anchors():
     assert _spans(runs) == [
         (0, FORWARD, 0, 0), (1, FORWARD, 1, 4), (2, FORWARD, 5, 5), (2, BACKWARD, 5, 2),
     ]
-    assert not runs[0].pinned and runs[1].pinned
+    assert not runs[0].from_pinned and runs[1].from_pinned
     for n in range(0, 6):
         assert sum(w for _, w in contributions(runs, n)) == pytest.approx(1.0)
 
@@ -99,14 +99,14 @@ def test_results_and_states_round_trip_through_npz(tmp_path):
     np.savez(tmp_path / "r.npz", **result.to_arrays())
     with np.load(tmp_path / "r.npz", allow_pickle=False) as data:
         back = RunFrame.from_arrays(dict(data))
-    assert (back.run_key, back.frame) == ("shot001.k0.fwd", 12)
+    assert (back.run_name, back.frame) == ("shot001.k0.fwd", 12)
     np.testing.assert_array_equal(back.ab, result.ab)
     np.testing.assert_array_equal(back.confidence, result.confidence)
     state = RunState("shot001.k0.bwd", 40, np.arange(24, dtype=np.float32).reshape(1, 3, 2, 4))
     np.savez(tmp_path / "s.npz", **state.to_arrays())
     with np.load(tmp_path / "s.npz", allow_pickle=False) as data:
         back = RunState.from_arrays(dict(data))
-    assert (back.run_key, back.frame, back.shape) == ("shot001.k0.bwd", 40, (1, 3, 2, 4))
+    assert (back.run_name, back.frame, back.shape) == ("shot001.k0.bwd", 40, (1, 3, 2, 4))
     np.testing.assert_array_equal(back.previous_lab, state.previous_lab)
     assert back.history_ab is None and back.history_l is None  # a fresh run carries no history
     history = RunState("shot001.k0.fwd", 41, state.previous_lab, np.full((2, 5, 6), 7.5, np.float32),
@@ -117,7 +117,7 @@ def test_results_and_states_round_trip_through_npz(tmp_path):
     np.testing.assert_array_equal(back.history_ab, history.history_ab)
     np.testing.assert_array_equal(back.history_l, history.history_l)
     with pytest.raises(StateError, match="s.npz: no 'previous_lab'"):
-        RunState.from_arrays({"run_key": np.array("x"), "frame": np.array(1)}, "s.npz")
+        RunState.from_arrays({"run_name": np.array("x"), "frame": np.array(1)}, "s.npz")
 
 
 def test_kept_cache_is_lru_within_its_budget():
