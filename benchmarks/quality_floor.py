@@ -16,8 +16,9 @@ import numpy as np
 from scipy.special import expit
 
 from excolor.colour.cielab import srgb_to_lab
-from quality_methods import Task, compose, pinned_ab
-from quality_metrics import dis_flow, to_gray8, warp_backward
+
+from .quality_methods import Task, compose, pinned_ab
+from .quality_metrics import dis_flow, to_gray8, warp_backward
 
 ERROR_WINDOW = 9
 TEMPERATURE = 0.5  # L units: an error difference of 0.5 moves the weight from 0.5 to 0.27

@@ -35,7 +35,8 @@ from excolor.engine.references import centred_lab
 from excolor.colour.resample import pad_edge, resize, resize_hwc
 from excolor.engine.graph_runtime import GraphRuntime
 from excolor.colour.upsample import GuidedChromaUpsampler
-from quality_metrics import dis_flow, warp_backward
+
+from .quality_metrics import dis_flow, warp_backward
 
 
 @dataclasses.dataclass(frozen=True)

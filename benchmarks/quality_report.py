@@ -15,8 +15,10 @@ import numpy as np
 import onnxruntime
 
 from excolor.files import file_sha256, replacing, write_atomically
-from quality_scoring import node_summary
-from quality_targets import DISTANCE_BINS, bin_label, fmt, sections
+
+from .quality_scoring import node_summary
+from .repository import shown_path
+from .quality_targets import DISTANCE_BINS, bin_label, fmt, sections
 
 SHEET_COLUMNS = 6
 SHEET_CELL_WIDTH = 192
@@ -76,7 +78,7 @@ def model_record(model_dir):
     steps = summary.get("total_steps", training.get("steps"))
     wall = summary.get("total_wall_time_s", training.get("wall_time_s"))
     fusion = data.get("provenance", {}).get("fusion", {})
-    return {"dir": str(model_dir), "manifest_sha256": digest,
+    return {"dir": shown_path(model_dir), "manifest_sha256": digest,
             "architecture": data.get("architecture", "?"), "name": data.get("name", Path(model_dir).name),
             "training_steps": steps, "training_wall_s": wall, "fusion_steps": fusion.get("steps")}
 

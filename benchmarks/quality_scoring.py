@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import quality_metrics as metrics
 from excolor.colour.cielab import srgb_to_lab
+
+from . import quality_metrics as metrics
 
 MATTE_STRIDE = 2  # every 2nd pixel each way: the AUC over a whole clip without 4x the memory
 

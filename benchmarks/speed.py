@@ -1,10 +1,10 @@
 """Speed and memory benchmark: ColorizeNode end to end, the graphs in PyTorch eager vs
 ONNX Runtime, and the correspondence's peak memory against network size (dense vs chunked).
 
-    python benchmarks/speed.py                    # full run -> benchmarks/results/speed.{md,json}
-    python benchmarks/speed.py --quick --out D    # tiny sizes, lite only (CI: it runs, no speeds)
-    python benchmarks/speed.py --lite DIR --official DIR --official-weights DIR
-    python benchmarks/speed.py --only pipeline,graphs  # re-measure sections, keep the others
+    python -m benchmarks.speed                    # full run -> benchmarks/results/speed.{md,json}
+    python -m benchmarks.speed --quick --out D    # tiny sizes, lite only (CI: it runs, no speeds)
+    python -m benchmarks.speed --lite DIR --official DIR --official-weights DIR
+    python -m benchmarks.speed --only pipeline,graphs  # re-measure sections, keep the others
 
 Models: lite = plugin/bundled_models/default if it exists, else a lite model exported from an
 untrained LiteColorizer (seed 0; speed does not depend on weight values); official = the fixture's stand-in
@@ -31,13 +31,12 @@ from pathlib import Path
 import numpy
 import onnxruntime
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
-
-import speed_report  # noqa: E402
-from speed_cases import INPUTS_VARIABLE, WORKERS  # noqa: E402
-from speed_models import ROOT, prepare_models  # noqa: E402
-from speed_sections import (FULL, QUICK, SECTIONS, before_after, measure_colour_paths,  # noqa: E402
-                            measure_graphs, measure_memory, measure_node, measure_pipeline)
+from . import speed_report
+from .repository import ROOT, without_machine_paths
+from .speed_cases import INPUTS_VARIABLE, WORKERS
+from .speed_models import prepare_models
+from .speed_sections import (FULL, QUICK, SECTIONS, before_after, measure_colour_paths, measure_graphs,
+                             measure_memory, measure_node, measure_pipeline)
 
 
 def run_all(args):
@@ -62,7 +61,8 @@ def run_all(args):
         results["sections_measured"] = {k: results["machine"] for k in SECTIONS if results.get(k)}
     results.setdefault("sections_measured", {})
     results["machine"] = stamp
-    results["models"] = {a: {k: str(v) for k, v in e.items() if k != "rule"} for a, e in models.items()}
+    results["models"] = without_machine_paths({a: {k: str(v) for k, v in e.items() if k != "rule"}
+                                               for a, e in models.items()})
     measure = {"node": lambda: measure_node(plan, models), "graphs": lambda: measure_graphs(args, plan, models),
                "memory": lambda: measure_memory(plan, models),
                "before_after": lambda: before_after(args, plan, models),
@@ -73,7 +73,8 @@ def run_all(args):
     results.setdefault("node_skipped", [])
     out.mkdir(parents=True, exist_ok=True)
     for section in sections:
-        results.update(measure[section]())
+        # The cases ran on this machine's paths; the report names them as the repository does.
+        results.update(without_machine_paths(measure[section]()))
         results["sections_measured"][section] = stamp
         # Written after each section, so a failure later keeps what was measured.
         (out / "speed.json").write_text(json.dumps(results, indent=1))
@@ -107,7 +108,7 @@ def _cpu_name():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, lite only (CI)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--work", default=None, help="folder for exported models (reused)")

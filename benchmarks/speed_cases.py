@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from gpu_paths import time_gpu
-from latency import summary
+from .gpu_paths import time_gpu
+from .latency import summary
 
 # Each case imports excolor, torch, PyAV and OpenCV inside its own function: a case's peak RSS is
 # its process's own (so it holds only what the case measures), torch is the `train` extra, the
@@ -123,7 +123,7 @@ def run_node(spec):
             "reference_hit_rate": stats.reference_cache_hits / lookups if lookups else None}
 
 
-def _graph_inputs(net_h, net_w):
+def graph_inputs(net_h, net_w):
     """Real inputs at the network size: a clip frame's L and a reference's Lab (centred)."""
     from excolor.colour.cielab import srgb_to_lab
 
@@ -165,7 +165,7 @@ def run_graphs(spec):
     threads = spec["threads"]
     torch.set_num_threads(threads)
     net_h, net_w = spec["net"]
-    frame_l, reference_lab = _graph_inputs(net_h, net_w)
+    frame_l, reference_lab = graph_inputs(net_h, net_w)
     model = _torch_model(spec)
     stages = model.stages()
     tensors = {"frame_l": torch.from_numpy(frame_l), "reference": torch.from_numpy(reference_lab)}
@@ -248,7 +248,7 @@ def run_correspondence(spec):
     providers = [CUDA_PROVIDER, CPU_PROVIDER] if cuda else [CPU_PROVIDER]
     reference = ort.InferenceSession(str(directory.graph_path("reference")), options,
                                      providers=[CPU_PROVIDER])
-    frame_l, reference_lab = _graph_inputs(net_h, net_w)
+    frame_l, reference_lab = graph_inputs(net_h, net_w)
     code = reference.run(None, {"reference_lab": reference_lab})
     names = [o.name for o in reference.get_outputs()]
     del reference
@@ -288,7 +288,8 @@ def run_pipeline(spec):
     """spec: model, clip, reference, frames, io_threads, stream, device, out -> wall time of the whole
     `excolor colorize` (model load and the first frame's reference encoding included)."""
     from excolor.cli import build_parser
-    from excolor.render.job import JobOptions, colorize
+    from excolor.render.job import colorize
+    from excolor.render.options import JobOptions
 
     out = Path(spec["out"])
     shutil.rmtree(out, ignore_errors=True)

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from excolor.engine.models import load_model_dir
-from speed_cases import INPUTS_VARIABLE
 
-ROOT = Path(__file__).resolve().parents[1]
+from .repository import ROOT, shown_path
+from .speed_cases import INPUTS_VARIABLE
+
 FIXTURE_WEIGHTS = ROOT / "tests" / "fixtures" / "official_compat" / "weights.py"
 DEFAULT_LITE = ROOT / "plugin" / "bundled_models" / "default"  # the shipped default model
 
@@ -22,7 +23,7 @@ def prepare_models(args, work):
     models = {}
     default = DEFAULT_LITE
     if args.lite:
-        models["lite"] = {"chunked": Path(args.lite), "source": f"given: {args.lite}"}
+        models["lite"] = {"chunked": Path(args.lite), "source": f"given: {shown_path(args.lite)}"}
     elif (default / "manifest.json").is_file():
         models["lite"] = {"chunked": default, "source": "shipped default (plugin/bundled_models/default)"}
     else:

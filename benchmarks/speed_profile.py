@@ -1,6 +1,6 @@
 """Where the per-frame graphs spend their time: ONNX Runtime's profiler, summed by op type.
 
-    python benchmarks/speed_profile.py MODEL_DIR [--net H W] [--runs N] [--threads T] [--out FILE]
+    python -m benchmarks.speed_profile MODEL_DIR [--net H W] [--runs N] [--threads T] [--out FILE]
 
 Runs the correspondence and colorization graphs N times on a real frame (the benchmark clip)
 with profiling on, and prints/writes a markdown table: per graph and op type, the mean time per
@@ -13,20 +13,20 @@ import argparse
 import collections
 import json
 import sys
+import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import onnxruntime as ort
 
-import onnxruntime as ort  # noqa: E402
+from excolor.engine.models import load_model_dir
+from excolor.ort.providers import session_options
 
-from excolor.engine.models import load_model_dir  # noqa: E402
-from excolor.ort.providers import session_options  # noqa: E402
-from speed_cases import _graph_inputs  # noqa: E402
+from .speed_cases import graph_inputs
 
 
 def profile(model_dir, net, runs, threads, workdir):
     directory = load_model_dir(Path(model_dir))
-    frame_l, reference_lab = _graph_inputs(*net)
+    frame_l, reference_lab = graph_inputs(*net)
     options = session_options(ort, threads)
     reference = ort.InferenceSession(str(directory.graph_path("reference")), options,
                                      providers=["CPUExecutionProvider"])
@@ -76,15 +76,17 @@ def markdown(tables, net):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("model_dir")
     parser.add_argument("--net", nargs=2, type=int, default=(144, 256), metavar=("H", "W"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", default=None, help="also write the table (markdown) here")
-    parser.add_argument("--workdir", default=".", help="where ORT writes its profile JSON")
+    parser.add_argument("--workdir", default=None,
+                        help="where ORT writes its profile JSON (default: a temporary folder, removed)")
     args = parser.parse_args(argv)
-    tables = profile(args.model_dir, tuple(args.net), args.runs, args.threads, args.workdir)
+    with tempfile.TemporaryDirectory(prefix="excolor-profile-") as scratch:
+        tables = profile(args.model_dir, tuple(args.net), args.runs, args.threads, args.workdir or scratch)
     text = markdown(tables, args.net)
     print(text)
     if args.out:

@@ -1,5 +1,6 @@
 """The speed benchmark's sections: what each measures (the Plan of sizes) and how, every case
-run in its own process (`speed.py --worker KIND SPEC`, the cases in speed_cases.py)."""
+run in its own process (`python -m benchmarks.speed --worker KIND SPEC`, the cases in
+speed_cases.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import onnxruntime
 
-from speed_cases import make_clip
+from .speed_cases import make_clip
 
-SPEED_SCRIPT = Path(__file__).resolve().with_name("speed.py")  # runs a case: --worker KIND SPEC
+SPEED_MODULE = f"{__package__}.speed"  # runs a case: --worker KIND SPEC
 PLATES = ((360, 640), (1080, 1920), (2160, 3840))
 LONG_SIDES = (384, 512, 768, 1024)
 MATCH_STRIDE = 4  # both architectures match at 1/4 of the network size
@@ -53,13 +54,16 @@ def ort_device():
 
 def worker(kind, spec, pythonpath=None):
     """Run one case in a fresh process; returns its result dict (or {'error': ...}).
-    pythonpath: a folder whose `excolor` shadows the installed one (the --baseline code)."""
-    command = [sys.executable, str(SPEED_SCRIPT), "--worker", kind, json.dumps(spec)]
+    pythonpath: a folder whose `excolor` shadows the installed one (the --baseline code).
+
+    The case's process runs this package's speed module from this process's folder and
+    environment, so it finds the `benchmarks` package where this process found it."""
+    command = [sys.executable, "-m", SPEED_MODULE, "--worker", kind, json.dumps(spec)]
     # PyTorch's OpenMP threads spin between ops by default; on shared cores that costs it 2-5x
     # (measured), while ORT's sessions are set not to spin: passive for both keeps it fair.
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     if pythonpath:
-        env["PYTHONPATH"] = str(pythonpath)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(pythonpath), env.get("PYTHONPATH"))))
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):

@@ -2,7 +2,14 @@
 
 `import excolor` is the runtime: numpy, ONNX Runtime, OpenColorIO and PyAV, never torch.
 Training, checkpoint import and export live in `excolor.model` and `excolor.export`.
+
+The node's public API (docs/node-api.md) is importable from here: `from excolor import
+ColorizeNode, Shot, Keyframe`. Those names are imported on first use, not with the package, so
+that a host that imports excolor at start-up (Blender) does not load the engine until it makes
+a node.
 """
+import importlib
+
 from .errors import (
     CheckpointError,
     ExcolorError,
@@ -17,7 +24,18 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+# Public name -> the module that defines it.
+_NODE_API = {
+    "ColorizeNode": "excolor.engine.node",
+    "FrameResult": "excolor.engine.node",
+    "Shot": "excolor.engine.runs",
+    "Keyframe": "excolor.engine.runs",
+    "NodeTuning": "excolor.engine.tuning",
+    "FusionSettings": "excolor.engine.fusion",
+}
+
 __all__ = [
+    *_NODE_API,
     "CheckpointError",
     "ExcolorError",
     "InputError",
@@ -29,3 +47,10 @@ __all__ = [
     "UsageError",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    """The node API's names, imported when first asked for (PEP 562)."""
+    if name in _NODE_API:
+        return getattr(importlib.import_module(_NODE_API[name]), name)
+    raise AttributeError(f"module 'excolor' has no attribute {name!r}")

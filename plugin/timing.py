@@ -3,8 +3,7 @@
 A `StageTimer` belongs to one ColorizeNode (no global state): the node wraps each stage of a
 frame in `timer.stage(name)` and accumulates seconds and call counts. Reading is cheap and
 never resets; `reset()` starts a new measurement. Overhead: two perf_counter calls per stage.
-Stages the node reports (docs/node-api.md): read, colour_in, reference, correspondence,
-colorization, chroma, colour_out.
+`STAGES` are the stages the node reports, in the order a frame passes them (docs/node-api.md).
 """
 from __future__ import annotations
 
@@ -12,7 +11,8 @@ import contextlib
 import dataclasses
 import time
 
-STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "chroma", "colour_out")
+STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "motion", "fusion", "chroma",
+          "colour_out")
 
 
 @dataclasses.dataclass(frozen=True)

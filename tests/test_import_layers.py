@@ -178,5 +178,5 @@ def test_no_import_cycles():
 def test_the_graph_is_read():
     """The reader above finds the imports it polices (a broken reader would pass every test)."""
     assert "excolor.engine.node" in GRAPH["excolor.render.job"]
-    assert "excolor.colour.cielab" in GRAPH["excolor.engine.propagation"]
+    assert "excolor.colour.cielab" in GRAPH["excolor.engine.keyframe_colours"]
     assert "excolor.model.torch_required" in GRAPH["excolor.cli.train"]  # inside run(), lazily

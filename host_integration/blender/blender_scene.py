@@ -18,7 +18,7 @@ from excolor.errors import InputError
 
 from .pixels import blender_matte, blender_rgba
 from .session import NodeSettings
-from .shots import Marker, MarkerKeyframe, shots_from_markers
+from .markers import Marker, MarkerKeyframe, shots_from_markers
 from .source import SourceSpec
 
 RESULT_NAME = "excolor result"

@@ -14,7 +14,7 @@ import numpy as np
 import excolor
 from excolor import io
 from excolor.errors import InputError
-from excolor.engine.node import ColorizeNode, Shot
+from excolor import ColorizeNode, Shot
 
 from .source import input_kind
 
@@ -73,7 +73,7 @@ class HostSession:
 
     def configure(self, settings, source, shots):
         """Bring the node up to date. settings: NodeSettings; source: SourceSpec; shots: list
-        of excolor.engine.node.Shot in scene frames. Errors: excolor.errors.ExcolorError subclasses
+        of excolor.Shot in scene frames. Errors: excolor.errors.ExcolorError subclasses
         (missing file, bad model) and InputError for settings the node refuses."""
         self.set_source(source)
         if settings != self._settings or self._node is None or self._node_kind != self._kind:

@@ -3,6 +3,7 @@
   PseudoVideoDataset(root, split, size, seed, config)  the torch Dataset training iterates
   PseudoVideoConfig                                    how videos are drawn (frozen dataclass)
   build_index(root, sources) / data_record(root)       the data index and its manifest record
+  recipe.fetch_command(root)                           the command that fetches the pictures
 """
 from .config import REFERENCE_FAR, REFERENCE_KINDS, REFERENCE_SELF, REFERENCE_SIMILAR, PseudoVideoConfig
 from .dataset import PseudoVideoDataset

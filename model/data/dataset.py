@@ -8,10 +8,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from excolor.errors import InputError
-
 from . import index as idx
 from .config import PseudoVideoConfig
+from .recipe import missing_root
 from .render import render_item
 from .store import load_store
 
@@ -22,8 +21,8 @@ class PseudoVideoDataset(Dataset):
     """Pseudo-videos with exactly known motion, drawn from the pictures of one split.
 
     Args:
-      root: data root (images/, objects/ from fetch-training-data.sh; the index and a cache
-        of downscaled pictures are written there). Built-in sources (skimage, sklearn,
+      root: data root (images/, objects/ from fetch_training_data.sh, see recipe.py; the index
+        and a cache of downscaled pictures are written there). Built-in sources (skimage, sklearn,
         matplotlib, carphone) are added per `config.sources`.
       split: "train" or "val" (disjoint by picture, and by variants of a picture).
       size: (H, W) of every frame and of the reference.
@@ -48,8 +47,7 @@ class PseudoVideoDataset(Dataset):
             raise ValueError(f"config must be a PseudoVideoConfig, got {type(config).__name__}")
         self.root = Path(root)
         if not self.root.is_dir():
-            raise InputError(f"data root {self.root} is not a directory "
-                             "(fetch it with /work/shared/tools/fetch-training-data.sh DIR)")
+            raise missing_root(self.root)
         self.split = split
         self.size = (int(size[0]), int(size[1]))
         self.seed = int(seed)

@@ -30,12 +30,13 @@ from excolor.errors import InputError
 from excolor.files import file_sha256, write_atomically
 
 from . import sources as src
+from .recipe import missing_root
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.json"
 CACHE_DIR = "cache"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the record names the data root by its folder's name, not its path
 CACHE_SHORT_SIDE = 720
 HAMMING_THRESHOLD = 8
 VAL_FRACTION = 0.1
@@ -221,7 +222,7 @@ def _record(root: Path, sources: tuple, missing: dict, entries: list, objects: l
     listing = sorted(f"{e['locator']} {e['sha256']} {e['split']}" for e in kept)
     listing += sorted(f"{o['locator']} {o['sha256']} {o['split']}" for o in objects)
     return {
-        "root": str(root),
+        "root": root.resolve().name,  # a name: the record goes into manifests, a path is one machine's
         "index": INDEX_NAME,
         "index_version": INDEX_VERSION,
         "sources": per_source,
@@ -244,7 +245,7 @@ def build_index(root, sources=src.ALL_SOURCES, val_fraction=VAL_FRACTION) -> dic
     only for candidates new or changed since the last index; pictures are cached as PNG."""
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"data root {root} is not a directory (fetch it with fetch-training-data.sh)")
+        raise missing_root(root)
     if not 0.0 <= val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
     sources = tuple(sources)

@@ -48,11 +48,11 @@ class ClipSettings:
 
 
 class RecordingFusion:
-    """A fusion that keeps every frame's Candidates (every candidate, the exemplar of pinned
-    runs too, so that training can choose) and fuses by the hand-set rule (what it returns only
+    """A fusion that keeps every frame's Candidates (every candidate, the exemplar of runs from
+    a pinned keyframe too, so that training can choose) and fuses by the hand-set rule (what it returns only
     drives the node's history, which training replaces by its own)."""
 
-    settings = FusionSettings(rule="hand-set", pinned=CANDIDATES)
+    settings = FusionSettings(rule="hand-set", from_pinned=CANDIDATES)
 
     def __init__(self):
         self.frames = []
@@ -75,10 +75,6 @@ def gray_plate(rgb8):
     return np.repeat(gray[..., None], 3, axis=2)
 
 
-def _planes(pixels):
-    return np.moveaxis(pixels, -1, 0)
-
-
 def record_clip(node, recorder, item, keyed):
     """Run `node` (whose fusion is `recorder`, a RecordingFusion) over a pseudo-video item ->
     the clip's arrays (module doc)."""
@@ -96,7 +92,7 @@ def record_clip(node, recorder, item, keyed):
     recorded = ([None] if keyed else []) + recorder.frames
     height, width = plates[0].shape[:2]
     clip = {
-        "truth_ab": np.stack([_planes(srgb_to_lab(f.astype(np.float32) / 255.0)[..., 1:]) for f in rgb8]),
+        "truth_ab": np.stack([np.moveaxis(srgb_to_lab(f.astype(np.float32) / 255.0)[..., 1:], -1, 0) for f in rgb8]),
         "lightness": np.stack([srgb_to_lab(p)[..., 0] for p in plates]),
         "keyed": np.array(keyed),
     }
@@ -109,14 +105,14 @@ def record_clip(node, recorder, item, keyed):
         if candidates is None:
             continue
         clip["lightness"][t] = candidates.lightness
-        slots = candidates.slots
-        clip["exemplar_ab"][t] = _planes(slots["exemplar"].ab)
-        clip["exemplar_quality"][t] = slots["exemplar"].quality
-        clip["global_ab"][t] = _planes(slots["global"].ab)
-        if "keyframe" in slots:
-            clip["keyframe_ab"][t] = _planes(slots["keyframe"].ab)
-            clip["keyframe_error"][t] = slots["keyframe"].error
-            clip["keyframe_quality"][t] = slots["keyframe"].quality
+        by_name = candidates.by_name
+        clip["exemplar_ab"][t] = by_name["exemplar"].ab
+        clip["exemplar_quality"][t] = by_name["exemplar"].quality
+        clip["global_ab"][t] = by_name["global"].ab
+        if "keyframe" in by_name:
+            clip["keyframe_ab"][t] = by_name["keyframe"].ab
+            clip["keyframe_error"][t] = by_name["keyframe"].error
+            clip["keyframe_quality"][t] = by_name["keyframe"].quality
     estimator = MotionEstimator()
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for t in range(1, count):
@@ -134,7 +130,7 @@ def clip_path(folder, index):
 
 def record_clips(data_root, folder, model=None, settings=ClipSettings(), progress=None):
     """Record settings.clips clips into `folder` (skipping those already there, so a stopped
-    run resumes); returns the paths. `progress(done, total)` is called after each clip."""
+    recording resumes); returns the paths. `progress(done, total)` is called after each clip."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = dataclasses.replace(PseudoVideoConfig(), frames=settings.frames)

@@ -4,7 +4,6 @@ No normalization layers: the node pads plates to the size rule, and per-image st
 (instance norm, as the paper uses) would shift with the amount of padding; plain convolutions
 with LeakyReLU and residual paths train well at these depths and export to the fastest ONNX.
 """
-import warnings
 
 import torch
 from torch import nn
@@ -48,13 +47,6 @@ def upsample_to(x, like):
 def l2_normalize(x, dim=1, eps=1e-6):
     """x / ||x|| along `dim`, safe at zero (ONNX-friendly: no torch.nn.functional.normalize)."""
     return x * torch.rsqrt((x * x).sum(dim=dim, keepdim=True) + eps * eps)
-
-
-def l2_normalise(x, dim=1, eps=1e-6):
-    """Deprecated spelling of `l2_normalize`, kept for one release so outside callers keep working."""
-    warnings.warn("excolor.model.lite.blocks.l2_normalise is deprecated; use l2_normalize",
-                  DeprecationWarning, stacklevel=2)
-    return l2_normalize(x, dim, eps)
 
 
 def init_weights(module):

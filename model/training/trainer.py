@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from excolor.errors import CheckpointError
+from excolor.files import file_sha256
 
 from ..discriminator import VideoDiscriminator
 from ..lite import LiteColorizer, LiteConfig
@@ -180,8 +181,9 @@ class Trainer:
         if ours != self.model.config:
             raise CheckpointError(f"{path}: made with another lite config ({model.config}); cannot start from it")
         self.model.load_state_dict(model.state_dict())
-        self.initialised_from = {
-            "checkpoint": str(path),
+        self.initialised_from = {  # the checkpoint by name and hash: its path is one machine's
+            "checkpoint": Path(path).name,
+            "checkpoint_sha256": file_sha256(path),
             "steps": model.train_info.get("steps"),
             "wall_time_s": model.train_info.get("wall_time_s"),
             "train_config": model.train_info.get("train_config"),

@@ -13,10 +13,8 @@ import sys
 import threading
 
 from .. import __version__
-from ..errors import ExcolorError
+from ..errors import INTERRUPTED_EXIT, SIGPIPE_EXIT, ExcolorError, exit_code_help
 
-SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
-INTERRUPTED_EXIT = 128 + 2  # ... and by SIGINT (Ctrl-C)
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
     ("colorize", "colorize"),
@@ -29,19 +27,7 @@ COMMANDS = (
     ("info", "info"),
 )
 
-EXIT_CODES = """\
-exit codes:
-  0    success
-  1    unexpected failure (a bug: please report it with --debug output)
-  2    usage error: bad flags, bad frame range, bad shot list
-  3    input error: missing or unreadable frame, reference or shot file
-  4    model error: model not found, wrong hash, checkpoint that does not fit
-  5    output error: output not writable, or it would overwrite the input
-  6    state error: a farm chunk waits for a chunk not yet rendered, or saved
-       state was made with another model, reference or settings
-  130  interrupted (Ctrl-C); no partial file is left behind
-  141  the output pipe was closed by its reader (e.g. '| head'); nothing else happened
-"""
+EXIT_CODES = exit_code_help()
 
 
 def build_parser():

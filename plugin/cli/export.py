@@ -46,7 +46,7 @@ def run(args):
     model = load_checkpoint(args.checkpoint)
     provenance = {
         "source": "excolor lite checkpoint",
-        "checkpoint": str(Path(args.checkpoint).resolve()),
+        "checkpoint": Path(args.checkpoint).name,  # its name and hash: a path is one machine's
         "checkpoint_sha256": file_sha256(args.checkpoint),
         "torch_version": torch.__version__,
         "tool": "excolor export",

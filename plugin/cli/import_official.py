@@ -74,8 +74,10 @@ def run(args):
                                   float64_stats=args.float64_norm)
     provenance = {
         "source": "the paper authors' released checkpoints (Zhang et al., CVPR 2019, release v1.0)",
-        "imported_from": str(Path(args.ckpt).resolve()),
-        "files": record["files"],
+        # Names and hashes only: a path is one machine's.
+        "imported_from": Path(args.ckpt).resolve().name,
+        "files": {stem: {"path": Path(entry["path"]).relative_to(args.ckpt).as_posix(), "sha256": entry["sha256"]}
+                  for stem, entry in record["files"].items()},
         "checkpoint_sha256": record["checkpoint_sha256"],
         "float64_norm_statistics": bool(args.float64_norm),
         "torch_version": torch.__version__,

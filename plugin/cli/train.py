@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 
 DESCRIPTION = """\
 Train the lite colorization model from scratch on pseudo-videos made from the pictures in
@@ -26,10 +26,10 @@ Needs PyTorch (pip install excolor[train]). Export the result with 'excolor expo
 """
 EPILOG = """\
 examples:
-  excolor train /work/data runs/lite --steps 3000
-  excolor train /work/data runs/lite --steps 6000          # extend / resume the same run
-  excolor train /work/data runs/gpu --device cuda --precision bf16 --batch-size 32 --size 256x448
-  excolor train /work/data runs/ablation --feature-net discriminator --weights adversarial=0
+  excolor train data runs/lite --steps 3000
+  excolor train data runs/lite --steps 6000          # extend / resume the same run
+  excolor train data runs/gpu --device cuda --precision bf16 --batch-size 32 --size 256x448
+  excolor train data runs/ablation --feature-net discriminator --weights adversarial=0
   excolor export runs/lite/last.pt my-model
 """
 
@@ -87,12 +87,12 @@ def run(args):
 
     torch = require_torch("excolor train")
     from excolor.model.data import PseudoVideoConfig, PseudoVideoDataset, data_record
+    from excolor.model.data.recipe import missing_root
     from excolor.model.lite import LiteConfig
     from excolor.model.training import LossWeights, TrainConfig, Trainer
 
     if not Path(args.data_root).is_dir():
-        raise InputError(f"{args.data_root}: data root is not a directory (make it with "
-                         "model/data/fetch_training_data.sh DATA_ROOT)")
+        raise missing_root(args.data_root)
     if args.frames < 2:
         raise UsageError(f"--frames must be >= 2 (the temporal loss needs pairs), got {args.frames}")
     if args.threads is not None:

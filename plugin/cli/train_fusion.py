@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..files import file_sha256
 from .train import _size
 
@@ -30,8 +30,8 @@ Needs PyTorch (pip install excolor[train]).
 """
 EPILOG = """\
 examples:
-  excolor train-fusion /work/data runs/fusion
-  excolor train-fusion /work/data runs/fusion --export my-model     # resumes, then exports
+  excolor train-fusion data runs/fusion
+  excolor train-fusion data runs/fusion --export my-model     # resumes, then exports
   excolor colorize shot.mp4 out/ --reference key.png --model my-model
 """
 
@@ -73,12 +73,12 @@ def run(args):
     from excolor.engine.models import find_model
     from excolor.export.fusion import add_fusion
     from excolor.model.data import data_record
+    from excolor.model.data.recipe import missing_root
     from excolor.model.fusion.clips import ClipSettings, record_clips
     from excolor.model.fusion.training import FusionTrainConfig, train
 
     if not Path(args.data_root).is_dir():
-        raise InputError(f"{args.data_root}: data root is not a directory (make it with "
-                         "model/data/fetch_training_data.sh DATA_ROOT)")
+        raise missing_root(args.data_root)
     if args.frames < 8:
         raise UsageError(f"--frames must be >= 8 (drift shows over longer clips), got {args.frames}")
     if args.export and Path(args.export).exists() and not args.force:

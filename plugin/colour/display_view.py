@@ -39,7 +39,7 @@ class DisplayView:
         are; `what` (e.g. a file name) names the first frame whose extras leave 0..1."""
         extras = plate[..., 3:]
         if not self._clip_said and extras.size and (np.nanmin(extras) < 0.0 or np.nanmax(extras) > 1.0):
-            self._clip_said = True  # once per output: the same matte overshoots on every frame
+            self._clip_said = True  # once per output: the same channel overshoots on every frame
             warnings.warn(
                 f"{what}: alpha/extra channel values in {float(np.nanmin(extras)):g}.."
                 f"{float(np.nanmax(extras)):g} are clipped to 0..1 by the integer file (write EXR to "

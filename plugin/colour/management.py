@@ -265,20 +265,20 @@ class ColourConverter:
         """CPU processors working -> model and model -> working, and the model space's name."""
         model = _find_first(self.config, MODEL_SPACE_NAMES)
         if model is not None:
-            forward = self.config.getProcessor(self.input_space, model.getName())
-            backward = self.config.getProcessor(model.getName(), self.input_space)
-            return forward.getDefaultCPUProcessor(), backward.getDefaultCPUProcessor(), model.getName()
+            to_model = self.config.getProcessor(self.input_space, model.getName())
+            from_model = self.config.getProcessor(model.getName(), self.input_space)
+            return to_model.getDefaultCPUProcessor(), from_model.getDefaultCPUProcessor(), model.getName()
         # The host config lacks an sRGB texture space: go through the configs' interchange spaces.
         target = BUILTIN_DEFAULT_INPUT["video"]
         try:
-            forward = ocio.Config.GetProcessorFromConfigs(self.config, self.input_space, builtin, target)
-            backward = ocio.Config.GetProcessorFromConfigs(builtin, target, self.config, self.input_space)
+            to_model = ocio.Config.GetProcessorFromConfigs(self.config, self.input_space, builtin, target)
+            from_model = ocio.Config.GetProcessorFromConfigs(builtin, target, self.config, self.input_space)
         except ocio.Exception as error:
             raise UsageError(
                 f"OCIO config {self.config.getName()!r} has no sRGB texture colourspace (looked for "
                 f"{', '.join(MODEL_SPACE_NAMES)}) and no interchange role to reach one: {error}"
             ) from error
-        return forward.getDefaultCPUProcessor(), backward.getDefaultCPUProcessor(), f"{target} (built-in)"
+        return to_model.getDefaultCPUProcessor(), from_model.getDefaultCPUProcessor(), f"{target} (built-in)"
 
     @property
     def works_in_model_space(self) -> bool:

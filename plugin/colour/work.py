@@ -1,9 +1,11 @@
 """The node's full-resolution colour work behind one interface, on the host or as ONNX graphs.
 
-The network works at its own size; at the plate's size the node needs two things a frame: the
+The node works on a frame's lightness at the network size and at the history size (the
+plate's, up to 2K on the long side); at the plate's size it needs two things a frame: the
 display lightness of the plate on the way in (`lightness`), and on the way out the finished
-image, the network's chroma upsampled under the plate's L, taken to display sRGB and recombined
-with the plate's luma, with the confidence matte resized to the plate (`finish`).
+image: the frame's fused chroma put on the plate's L (upsampled under it first where the plate
+is larger than the history, `finish`; as it is otherwise, `finish_full`), taken to display sRGB
+and recombined with the plate's luma, with the confidence at the plate's size.
 `HostColourWork` does that in numpy and OpenColorIO in row bands over the host's cores
 (`excolor.colour.bands`); `excolor.colour.work_graphs.GraphColourWork` as ONNX graphs on the network's
 device. The node picks one when it is made and then calls it without asking which it is.
@@ -45,7 +47,7 @@ class FullPlate:
 
     def with_rgb(self, rgb):
         """The finished image: `rgb` (H, W, 3), with the plate's channels beyond RGB (alpha,
-        mattes) passed through untouched."""
+        other channels) passed through untouched."""
         if self.plate.shape[2] == 3:
             return rgb
         image = self.plate.copy()
@@ -70,9 +72,11 @@ class ColourWork(Protocol):
 
     def finish(self, plate: FullPlate, l_low: np.ndarray, ab_low: np.ndarray,
                confidence_low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """l_low (h, w), ab_low (2, h, w) and confidence_low (h, w) at network content size ->
-        (image (H, W, C) float32: the plate's luma with the network's chroma, channels beyond
-        RGB copied; confidence (H, W) float32 in 0..1)."""
+        """The frame's chroma at a smaller size than the plate's (the history size of a plate
+        beyond the history cap): l_low (h, w) the plate's L at that size, ab_low (2, h, w) and
+        confidence_low (h, w) -> (image (H, W, C) float32: the plate's luma with ab_low
+        upsampled under the plate's L, edge-aware, channels beyond RGB copied; confidence
+        (H, W) float32 in 0..1, resized to the plate)."""
 
     def finish_full(self, plate: FullPlate, ab_full: np.ndarray,
                     confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

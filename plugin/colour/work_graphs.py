@@ -3,7 +3,7 @@
 On a GPU the network's graphs take a few milliseconds a frame, while the per-pixel work at plate
 size (display L on the way in; guided chroma upsampling, Lab -> sRGB and the luma-preserving
 recombine on the way out) costs hundreds of core-milliseconds at 1080p on the host
-(benchmarks/results/speed_findings.md). Here that work is two graphs for ONNX Runtime, so it runs
+(benchmarks/results/speed_findings.md). Here that work is ONNX Runtime graphs, so it runs
 where the network runs, with the plate uploaded once and only the finished frame coming back.
 `GraphColourWork` runs them for the node (an `excolor.colour.work.ColourWork`, like the host's
 numpy path beside it):
@@ -13,7 +13,8 @@ numpy path beside it):
   `excolor.colour.resample.resize_matrix`, so the same weights as the host's resize).
 - `finish`: the guided upsampler's graph (`excolor.colour.upsample`) followed by Lab ->
   display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3); and
-  the confidence matte resized to the plate.
+  the confidence resized to the plate. `finish_full`: the same for chroma already at the
+  plate's size, without the upsampling (the recombine graph).
 
 The graphs hold the same formulas as `excolor.colour.cielab` and `excolor.colour.management` (tests keep
 them to float32 rounding of each other), for the case where those are fixed arithmetic: the
@@ -81,7 +82,7 @@ class GraphColourWork:
             )
         self._ort = ort
         self.settings = settings
-        # Where bound runs keep values; None runs the graphs on numpy feeds.
+        # Where bound sessions keep values; None runs the graphs on numpy feeds.
         self._device = device if io_binding else None
         self._timer = timer or StageTimer()
         self._lightness = graph_session("lightness", providers, session_options)

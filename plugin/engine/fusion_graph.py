@@ -2,16 +2,19 @@
 
 The graph (trained by excolor.model.fusion, exported beside the network's graphs) sees, per
 pixel, every candidate's chroma and trust signals (excolor.engine.fusion.Candidate) and returns the
-weights it gives each, their weighted chroma, and a matte: its estimate of the probability
-that the fused chroma is within 5 ab units of the truth. Its inputs, at the history size,
-candidates in excolor.engine.fusion.CANDIDATES order (K of them), zeros for an absent candidate:
+weights it gives each, their weighted chroma, and its estimate of the probability that the
+fused chroma is within 5 ab units of the truth: the frame's confidence. Its inputs, at the
+history size, candidates in excolor.engine.fusion.CANDIDATES order (K of them), zeros for an
+absent candidate:
 
   lightness          (1,1,H,W)   L 0..100
   candidate_ab       (1,2K,H,W)  a, b of each candidate in turn
   candidate_error    (1,K,H,W)   Candidate.error (L units)
   candidate_quality  (1,K,H,W)   Candidate.quality (0..1)
   present            (1,K,1,1)   1 where the candidate exists for this frame
-Outputs: ab (1,2,H,W), weights (1,K,H,W) (0 where absent, summing to 1), matte (1,1,H,W).
+Outputs: ab (1,2,H,W), weights (1,K,H,W) (0 where absent, summing to 1), matte (1,1,H,W): the
+confidence. These tensor names are the shipped graphs' and their manifests' own; the engine's
+names (Fused.confidence) start at this module's boundary.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from .fusion import CANDIDATES, Fused, FusionSettings, HandSetFusion
 
 FUSION_GRAPH = "fusion"
 FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_quality", "present")
-FUSION_OUTPUTS = ("ab", "weights", "matte")
+FUSION_OUTPUTS = ("ab", "weights", "matte")  # "matte": the confidence (module doc)
 
 
 def fusion_inputs(candidates):
@@ -33,10 +36,10 @@ def fusion_inputs(candidates):
     quality = np.zeros((1, count, height, width), np.float32)
     present = np.zeros((1, count, 1, 1), np.float32)
     for index, name in enumerate(CANDIDATES):
-        candidate = candidates.slots.get(name)
+        candidate = candidates.by_name.get(name)
         if candidate is None:
             continue
-        ab[0, 2 * index:2 * index + 2] = np.moveaxis(candidate.ab, -1, 0)
+        ab[0, 2 * index:2 * index + 2] = candidate.ab
         error[0, index] = candidate.error
         quality[0, index] = candidate.quality
         present[0, index] = 1.0
@@ -54,11 +57,11 @@ class LearnedFusion:
         self.settings = settings
 
     def __call__(self, candidates):
-        if not candidates.slots:
+        if not candidates.by_name:
             raise ValueError("fusion needs at least one candidate")
-        ab, weights, matte = self._session.run(list(FUSION_OUTPUTS), fusion_inputs(candidates))
-        by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.slots}
-        return Fused(np.ascontiguousarray(np.moveaxis(ab[0], 0, -1)), by_name, matte[0, 0])
+        ab, weights, confidence = self._session.run(list(FUSION_OUTPUTS), fusion_inputs(candidates))
+        by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.by_name}
+        return Fused(ab[0], confidence[0, 0], by_name)
 
 
 def make_fusion(settings, sessions):

@@ -1,8 +1,9 @@
-"""ONNX Runtime side of the node: provider choice, the three sessions, one network step.
+"""ONNX Runtime side of the node: the model's graphs in sessions on one device, one network step.
 
-Sessions are created once per node. On CUDA the reference codes and the previous-frame state
-stay on the device as OrtValues and the graphs run through IO binding; only the small per-frame
-results (ab and confidence at network size) come back to the host. onnxruntime is imported
+Sessions are created once per node (the device chosen by excolor.ort.providers). On CUDA the
+reference codes and the previous-frame state stay on the device as OrtValues and the graphs run
+through IO binding; only the small per-frame results (ab and confidence at network size) come
+back to the host. onnxruntime is imported
 inside `GraphRuntime.__init__` so that importing excolor stays fast (hosts such as Blender import
 it when they start; ONNX Runtime's libraries load only when a node is made).
 """
@@ -47,7 +48,8 @@ def _check_io(name, session, spec, path):
 
 
 class GraphRuntime:
-    """The model's three graphs in ONNX Runtime sessions on one device.
+    """The model's graphs (reference, correspondence, colorization, and fusion where the model
+    has it) in ONNX Runtime sessions on one device.
 
     model_dir: a verified `excolor.engine.models.ModelDir`; device: 'auto' | 'cpu' | 'cuda'.
     io_binding: run through IO binding with values kept as OrtValues on the device; None means

@@ -1,13 +1,17 @@
 """ColorizeNode: the pull-based runtime node (ONNX Runtime + OpenColorIO, never torch).
 
 The host sets `source` (frame number -> float32 HxWxC plate in its working space) and `shots`,
-then asks `render(n)`. Internally each shot is split into runs (`excolor.engine.runs`); a frame is the
-blend of one or two runs' results (`RunFrame`, chroma at the history size: the plate's up to
-2K), finished at the plate's full resolution. Each run step fuses the run's history carried by
-motion, a pinned keyframe carried from its own frame, the network's exemplar match and the
-reference's global colour (`excolor.engine.propagation`); at the frame a keyframe is pinned to, the
-output is the key. The lower-level API (`initial_state`, `step`, `compose`) is what batch and
-farm drivers use; `render` is built on it, so both give the same pixels. See docs/node-api.md.
+then asks `render(n)`. Internally each shot is split into runs (`excolor.engine.runs`); a frame is
+the blend of one or two runs' results (`RunFrame`, chroma at the history size: the plate's up to
+2K), finished at the plate's full resolution (`excolor.engine.finishing`). Each run step is the
+method's figure (`ColorizeNode.step`): gather the frame's candidates (the run's history carried
+by motion, a pinned keyframe carried from its own frame, the network's exemplar, the reference's
+global colour: `excolor.engine.candidates`), fuse them (`excolor.engine.fusion`), and output the
+fused chroma, which is also the run's next history; at the frame a keyframe is pinned to, the
+output is the key. Every frame's chroma is channels first, (2, h, w) float32, from the
+candidates to the state and the result. The lower-level API (`initial_state`, `step`, `compose`)
+is what batch and farm drivers use; `render` is built on it, so both give the same pixels. See
+docs/node-api.md.
 """
 from __future__ import annotations
 
@@ -17,18 +21,21 @@ import warnings
 import numpy as np
 
 from ..colour.management import ColourConverter
-from ..colour.resample import pad_edge
 from ..colour.upsample import GuidedChromaUpsampler
 from ..colour.work_graphs import GraphColourWork
 from ..errors import InputError, StateError
 from ..timing import StageTimer
-from .fusion import FusionSettings
+from .candidates import carried_candidate, exemplar_candidate, global_candidate
+from .exemplar import ExemplarNetwork
+from .finishing import FrameResult, finish_frame, refuse_other_size
+from .fusion import Candidates, CandidateUsage, Fused, FusionSettings
 from .fusion_graph import make_fusion
-from .models import ModelDir, find_model
 from .graph_runtime import GraphRuntime
-from .plates import checked_plate
-from .propagation import CandidateUsage, Exemplar, KeyChromas, Propagation, history_lightness
-from .references import L_OFFSET, ReferenceBank
+from .keyframe_colours import KeyChromas
+from .models import ModelDir, find_model
+from .optical_flow import MotionEstimator
+from .plates import NetworkLayout, Plates, network_layout
+from .references import ReferenceBank
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
 from .state import KeptCache, RunFrame, RunState, blend_frames
 from .tuning import NodeTuning, colour_work_for
@@ -42,43 +49,12 @@ PINNED_STARTS = ("reference", "zeros")
 
 
 @dataclasses.dataclass(frozen=True)
-class NetworkLayout:
-    """A plate at network size: scaled to content_h x content_w, edge-padded to net_h x net_w."""
-
-    net_h: int
-    net_w: int
-    content_h: int
-    content_w: int
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class FrameResult:
-    """A finished frame: image (H,W,C) float32 like the plate; confidence (H,W) float32 0..1."""
-
-    frame: int
-    image: np.ndarray
-    confidence: np.ndarray
-
-
-@dataclasses.dataclass(frozen=True)
 class NodeStats:
     steps: int
     reference_encodes: int
     reference_cache_hits: int
     kept_bytes: int
     kept_items: int
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Plate:
-    """One source frame prepared for the network (memoised for the frame last pulled)."""
-
-    frame: int
-    full: object  # excolor.colour.work.FullPlate: as pulled (float32, RGB sanitised) and its L
-    l_content: np.ndarray  # (content_h, content_w) L 0..100
-    l_history: np.ndarray  # (h, w) L 0..100 at the history size, on the host (motion runs there)
-    frame_l: np.ndarray  # (1,1,net_h,net_w) centred L, edge-padded
-    layout: NetworkLayout
 
 
 class ColorizeNode:
@@ -91,9 +67,10 @@ class ColorizeNode:
 
     def __init__(self, model=None, device="auto", network_long_side=None, ocio_config=None,
                  input_space=None, saturation=None, memory_budget_mb=512,
-                 pinned_start="reference", input_kind="video", *, fusion=None, tuning=None, **deprecated):
-        # io_binding=, threads= and colour_graphs= were keywords before NodeTuning.
-        tuning = NodeTuning.from_arguments(tuning, deprecated)
+                 pinned_start="reference", input_kind="video", *, fusion=None, tuning=None):
+        tuning = NodeTuning() if tuning is None else tuning
+        if not isinstance(tuning, NodeTuning):
+            raise TypeError(f"tuning must be a NodeTuning, got {type(tuning).__name__}")
         self.model = model if isinstance(model, ModelDir) else find_model(model)
         manifest = self.model.manifest
         rule = manifest.size_rule
@@ -121,34 +98,36 @@ class ColorizeNode:
                           "model exported at fp32 (fp16 model directories are for GPUs)")
         self._colour = ColourConverter(config=ocio_config, input_space=input_space,
                                        input_kind=input_kind)
-        upsampler = GuidedChromaUpsampler(providers=self._runtime.providers,
-                                          session_options=self._runtime.session_options)
-        self._colour_work = colour_work_for(tuning, self._colour, self._runtime, upsampler, self._timer)
+        # One upsampler session per node: the exemplar's way to the history size and, on the
+        # host, the chroma's to plates beyond the history cap.
+        self._upsampler = GuidedChromaUpsampler(providers=self._runtime.providers,
+                                                session_options=self._runtime.session_options)
+        self._colour_work = colour_work_for(tuning, self._colour, self._runtime, self._upsampler, self._timer)
+        self._plates = Plates(self._colour_work, self.network_size, self._timer)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
-        # FusionSettings, or a caller's own fusion (excolor.engine.propagation.Propagation says what).
-        fusion = FusionSettings() if fusion is None else fusion
-        fusion = make_fusion(fusion, self._runtime.sessions) if isinstance(fusion, FusionSettings) else fusion
-        self._propagation = Propagation(upsampler, fusion, self._timer)
-        self._usage = CandidateUsage()
+        self._network = ExemplarNetwork(self._runtime, self._references, self.saturation, self._timer)
         self._keys = KeyChromas(self._references)
+        self._motion = MotionEstimator()
+        # FusionSettings, or a caller's own fusion: a callable Candidates -> Fused with a
+        # `settings` attribute (a FusionSettings: which candidates it weighs).
+        fusion = FusionSettings() if fusion is None else fusion
+        self._fusion = make_fusion(fusion, self._runtime.sessions) if isinstance(fusion, FusionSettings) else fusion
+        self._usage = CandidateUsage()
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
-        self._source = None
         self._shots = ()
         self._runs = ()
-        self._plate = None
         self._finished = None
-        self._steps = 0
 
     # -- inputs --------------------------------------------------------------------------------
     @property
     def source(self):
-        return self._source
+        return self._plates.source
 
     @source.setter
     def source(self, source):
         if source is not None and not callable(source):
             raise ValueError(f"source must be a callable frame -> image, got {type(source).__name__}")
-        self._source = source
+        self._plates.source = source
         self.clear_cache()
 
     @property
@@ -174,7 +153,7 @@ class ColorizeNode:
         """Forget kept states and results (call when the source's pixels changed upstream)."""
         self._kept.clear()
         self._keys.clear()
-        self._plate = None
+        self._plates.forget()
         self._finished = None
 
     @property
@@ -192,7 +171,8 @@ class ColorizeNode:
     def timings(self):
         """{stage: excolor.timing.StageTime} accumulated since the node was made or
         `reset_timings()`: read, colour_in, reference, correspondence, colorization, motion,
-        fusion, chroma, colour_out (wall seconds and calls; ORT runs are synchronous, CUDA included)."""
+        fusion, chroma, colour_out (wall seconds and calls; ONNX Runtime's calls are synchronous,
+        CUDA included)."""
         return self._timer.snapshot()
 
     def reset_timings(self):
@@ -209,40 +189,13 @@ class ColorizeNode:
 
     @property
     def stats(self):
-        return NodeStats(self._steps, self._references.encodes, self._references.cache_hits,
+        return NodeStats(self._network.steps, self._references.encodes, self._references.cache_hits,
                          self._kept.bytes, len(self._kept))
 
     # -- layout and plates ---------------------------------------------------------------------
     def network_size(self, plate_height, plate_width):
         """The NetworkLayout for a plate size (aspect kept, padded up to the model's multiples)."""
-        rule = self.model.manifest.size_rule
-        net_h, net_w = rule.fit(plate_height, plate_width, self.network_long_side)
-        scale = min(net_h / plate_height, net_w / plate_width)
-        content_h = min(net_h, max(1, round(plate_height * scale)))
-        content_w = min(net_w, max(1, round(plate_width * scale)))
-        return NetworkLayout(net_h, net_w, content_h, content_w)
-
-    def _pull(self, frame):
-        """The prepared plate for a frame (memoised for the last frame pulled)."""
-        if self._plate is not None and self._plate.frame == frame:
-            return self._plate
-        if self._source is None:
-            raise InputError("the node has no source: set node.source = callable(frame) -> image")
-        with self._timer.stage("read"):
-            plate = self._source(frame)
-        with self._timer.stage("colour_in"):
-            self._plate = self._prepare(frame, plate)
-        return self._plate
-
-    def _prepare(self, frame, plate):
-        """A pulled image -> _Plate (checked, sanitised, display L at full and network size)."""
-        plate = checked_plate(frame, plate)
-        layout = self.network_size(*plate.shape[:2])
-        full, l_content = self._colour_work.lightness(plate, layout.content_h, layout.content_w)
-        frame_l = pad_edge(l_content - np.float32(L_OFFSET), layout.net_h, layout.net_w)
-        l_history = history_lightness(full.lightness_on_host(), full.height, full.width)
-        return _Plate(frame, full, l_content, l_history,
-                      np.ascontiguousarray(frame_l[None, None], dtype=np.float32), layout)
+        return network_layout(self.model.manifest.size_rule, self.network_long_side, plate_height, plate_width)
 
     def shot_index(self, frame):
         """Index in `shots` of the shot holding `frame`, or None."""
@@ -260,7 +213,7 @@ class ColorizeNode:
 
     # -- runs (batch / farm API) ---------------------------------------------------------------
     def runs(self, shot_index):
-        """The runs of shot `shot_index` (forward and backward chains from its keyframes)."""
+        """The runs of shot `shot_index` (FORWARD and BACKWARD from its keyframes' anchors)."""
         return self._runs[shot_index]
 
     def contributions(self, frame):
@@ -273,7 +226,7 @@ class ColorizeNode:
     def initial_state(self, run):
         """The state before a run's first frame: empty (L=50, ab=0), or, for a run starting at a
         pinned keyframe with pinned_start='reference', the keyframe itself (propagation)."""
-        layout = self._pull(run.start).layout
+        layout = self._plates.pull(run.start).layout
         if run.from_pinned and self.pinned_start == "reference":
             with self._timer.stage("reference"):
                 previous = self._references.start_lab(self._keyframe(run), layout)
@@ -293,47 +246,67 @@ class ColorizeNode:
                         state.history_ab, state.history_l)
 
     def step(self, run, state):
-        """Render the run's next frame: -> (RunFrame, RunState after that frame)."""
+        """Render the run's next frame: -> (RunFrame, RunState after that frame).
+
+        The method's figure, top to bottom: gather the frame's candidates (the run's history
+        carried by motion, a pinned keyframe carried from its own frame, the network's
+        exemplar, the reference's global colour: those the fusion weighs for this run), fuse
+        them into one chroma and a confidence, and output that chroma, which is also the run's
+        next history. A pinned keyframe's own frame is not fused: keyframes are law.
+        """
+        frame, plate = self._next_plate(run, state)
+        keyframe = self._keyframe(run)
+        settings = self._fusion.settings
+        uses = settings.candidates_for(run.from_pinned)
+        key = self._key_chroma(keyframe, plate) if run.from_pinned else None
+        # The network runs only where the exemplar is used, a keyed frame included: its
+        # previous-frame Lab is the state the run's next frame goes on from.
+        exemplar, previous_lab = None, state.previous_lab
+        if settings.needs_exemplar(run.from_pinned, state.history_ab is not None):
+            exemplar, previous_lab = self._network(plate, keyframe, state.previous_lab)
+        if key is not None and frame == keyframe.frame:
+            fused = Fused.keyed(key.ab)  # the key's own frame is the key; the run goes on from it
+        else:
+            lightness, gathered = plate.l_history, {}
+            with self._timer.stage("motion"):
+                if "history" in uses and state.history_ab is not None:
+                    gathered["history"] = carried_candidate(self._motion, state.history_ab, state.history_l,
+                                                            lightness)
+                if "keyframe" in uses and key is not None:
+                    gathered["keyframe"] = carried_candidate(self._motion, key.ab, key.lightness, lightness)
+            with self._timer.stage("fusion"):
+                if exemplar is not None:
+                    gathered["exemplar"] = exemplar_candidate(self._upsampler, exemplar, lightness)
+                if "global" in uses:
+                    gathered["global"] = global_candidate(self._keys.lightness_chroma(keyframe), lightness)
+                fused = self._fusion(Candidates(lightness, gathered))
+            self._usage.add(fused.weights)
+        return (RunFrame(run.name, frame, fused.ab, fused.confidence[None]),
+                RunState(run.name, frame, previous_lab, fused.ab, plate.l_history))
+
+    def _next_plate(self, run, state):
+        """(the run's next frame, its Plate), checked against the run and its state."""
         if state.run_name != run.name:
             raise StateError(f"state of run {state.run_name} given to run {run.name}")
         frame = state.frame + run.direction
         if not run.covers(frame):
             raise ValueError(f"run {run.name} has rendered its last frame {run.end}")
-        plate = self._pull(frame)
+        plate = self._plates.pull(frame)
         layout = plate.layout
         if state.shape != (1, 3, layout.net_h, layout.net_w):
             raise InputError(f"frame {frame}: plate size {plate.full.width}x{plate.full.height} gives "
                              f"network size {layout.net_w}x{layout.net_h}, but run {run.name} runs at "
                              f"{state.shape[3]}x{state.shape[2]} (plates of one shot must share a size)")
-        exemplar, previous = None, state.previous_lab
-        if self._propagation.needs_exemplar(state.history_ab is not None, run.from_pinned):  # else no network
-            with self._timer.stage("reference"):
-                code = self._references.code(self._keyframe(run))
-            ab, confidence, previous = self._runtime.step(plate.frame_l, code, state.previous_lab)
-            self._steps += 1
-            crop = (0, slice(None), slice(0, layout.content_h), slice(0, layout.content_w))
-            exemplar = Exemplar(plate.l_content, ab[crop] * np.float32(self.saturation), confidence[crop][0])
-        key = self._key_chroma(self._keyframe(run), plate) if run.from_pinned else None
-        if key is not None and frame == self._keyframe(run).frame:
-            # Keyframes are law: the key's own frame is the key, and the run goes on from it.
-            fused_ab, matte = key.ab, np.ones(key.ab.shape[1:], np.float32)
-        else:
-            history = None if state.history_ab is None else (state.history_ab, state.history_l)
-            global_chroma = self._keys.lightness_chroma(self._keyframe(run))
-            propagated = self._propagation.frame(plate.l_history, history, key, exemplar, global_chroma)
-            self._usage.add(propagated.weights)
-            fused_ab, matte = propagated.ab, propagated.matte
-        result = RunFrame(run.name, frame, fused_ab, matte[None])
-        return result, RunState(run.name, frame, previous, fused_ab, plate.l_history)
+        return frame, plate
 
     def _key_chroma(self, keyframe, plate):
         """A pinned keyframe's KeyChroma for this plate's size (its frame's plate pulled once)."""
         def lightness():
-            return (plate if plate.frame == keyframe.frame else self._pull(keyframe.frame)).l_history
+            return (plate if plate.frame == keyframe.frame else self._plates.pull(keyframe.frame)).l_history
         return self._keys.get(keyframe, plate.full.height, plate.full.width, lightness)
 
     def compose(self, frame, results):
-        """The finished frame from its runs' RunFrames ({run key: RunFrame}); pulls the plate."""
+        """The finished frame from its runs' RunFrames ({run name: RunFrame}); pulls the plate."""
         pairs = []
         for run, weight in self.contributions(frame):
             result = results.get(run.name)
@@ -342,26 +315,12 @@ class ColorizeNode:
             if result.frame != frame:
                 raise StateError(f"frame {frame}: the result of run {run.name} is for frame {result.frame}")
             pairs.append((result, weight))
-        return self._finish(frame, blend_frames(pairs, frame))
-
-    def _finish(self, frame, blended):
-        plate = self._pull(frame)
-        if blended.ab.shape[1:] != plate.l_history.shape:
-            raise StateError(
-                f"frame {frame}: result at {blended.ab.shape[1:]} does not fit this plate's "
-                f"history size {plate.l_history.shape}"
-            )
+        blended = blend_frames(pairs, frame)
+        plate = self._plates.pull(frame)
+        refuse_other_size(blended, plate)
         pinned = [k for k in self._shots[self._shot_of(frame)].keyframes if k.frame == frame]
-        if pinned:  # keyframes are law, at the plate's resolution beyond the history cap too
-            key = self._key_chroma(pinned[0], plate)
-            image, confidence = self._colour_work.finish_full(plate.full, key.ab_plate,
-                                                              np.ones(key.ab_plate.shape[1:], np.float32))
-        elif blended.ab.shape[1:] == (plate.full.height, plate.full.width):
-            image, confidence = self._colour_work.finish_full(plate.full, blended.ab, blended.confidence[0])
-        else:
-            image, confidence = self._colour_work.finish(plate.full, plate.l_history, blended.ab,
-                                                         blended.confidence[0])
-        return FrameResult(frame, image, confidence)
+        key = self._key_chroma(pinned[0], plate) if pinned else None
+        return finish_frame(self._colour_work, plate, blended, key)
 
     # -- pull API (hosts) ----------------------------------------------------------------------
     def _run_frame(self, run, frame):
@@ -383,7 +342,7 @@ class ColorizeNode:
         return result
 
     def render_result(self, frame):
-        """FrameResult (image and confidence matte) for `frame`."""
+        """FrameResult (image and confidence) for `frame`."""
         frame = int(frame)
         if self._finished is not None and self._finished.frame == frame:
             return self._finished
@@ -396,5 +355,13 @@ class ColorizeNode:
         return self.render_result(frame).image
 
     def confidence(self, frame):
-        """The correspondence confidence matte for `frame`: float32 HxW in 0..1."""
+        """The fusion's confidence for `frame` at the plate's size: float32 HxW in 0..1 (1 at a
+        frame a keyframe is pinned to)."""
         return self.render_result(frame).confidence
+
+    # -- reference files read by the caller (a render job reads and hashes each once) -----------
+    def use_reference_files(self, files):
+        """{Path: (pixels, PixelFormat, sha256 of the file)}, pixels as excolor.io.read_reference
+        gives them: a keyframe whose image is one of these paths takes these pixels, and the
+        file's sha256 as its content hash, instead of reading and hashing the file again."""
+        self._references.files = dict(files)

@@ -6,8 +6,9 @@ propagation. The estimator is OpenCV's DIS optical flow (coarse-to-fine, so it f
 displacements) on 8-bit lightness, run on the host: it is deterministic for a given input,
 which keeps chunked and resumed renders byte-exact with one-go renders. Each carried image
 comes with a per-pixel error: how far the carried lightness is from the frame's own (over a
-small window), raised where the forward and backward flows disagree (occlusions, pixels that
-left the frame).
+small window), raised where the flows each way disagree (occlusions, pixels that left the
+frame). Flows are OpenCV's (H,W,2) offsets and stay inside this module; what is carried is
+channels first, (C,H,W), as the engine keeps its chroma.
 """
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ class MotionSettings:
 
     window: side of the square window (pixels at history size) over which lightness errors
         are averaged; a single pixel's error is noise.
-    fb_relative, fb_absolute: forward-backward agreement |f + b|^2 < rel (|f|^2 + |b|^2) + abs
-        (pixels^2); a pixel that fails it is taken as occluded.
+    round_trip_relative, round_trip_absolute: the flows each way agree where a pixel's round
+        trip comes back, |t + s|^2 < relative (|t|^2 + |s|^2) + absolute (pixels^2), t the flow
+        from the target to the source and s the flow back there; a pixel that fails it is taken
+        as occluded.
     occlusion_error: the error (L units) added where the flows disagree. Small: measured on
         real footage, the lightness mismatch already marks most occlusions, and a large
         penalty throws away history that is still right (uncovered flat areas).
@@ -43,8 +46,8 @@ class MotionSettings:
     """
 
     window: int = 9
-    fb_relative: float = 0.01
-    fb_absolute: float = 0.5
+    round_trip_relative: float = 0.01
+    round_trip_absolute: float = 0.5
     occlusion_error: float = 1.0
     flow_long_side: int = 1024
     finest_scale: int = 1
@@ -81,8 +84,8 @@ def _squared_length(vectors):
     return ((vectors * vectors).reshape(-1, 2) @ _PAIR_SUM).reshape(height, width)
 
 
-def _sample(image, map_x, map_y):
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+def _sample(image, map_x, map_y, out=None):
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, dst=out, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -91,8 +94,8 @@ class Motion:
 
     map_x, map_y: (H,W) float32 source pixel coordinates sampled for each target pixel;
     error: (H,W) float32 in L units (0 = the carried lightness matches the target's exactly
-    and the flow is consistent); consistent: (H,W) bool, where forward and backward flow
-    agree and stay inside the frame. None of it depends on what is carried, which is why
+    and the flow is consistent); consistent: (H,W) bool, where the flows each way agree and
+    stay inside the frame. None of it depends on what is carried, which is why
     training can carry any values along a recorded Motion.
     """
 
@@ -101,10 +104,18 @@ class Motion:
     error: np.ndarray
     consistent: np.ndarray
 
-    def carry(self, values):
-        """values (H,W,C) aligned with the source -> (H,W,C) float32 aligned with the target."""
-        carried = _sample(np.ascontiguousarray(values, np.float32), self.map_x, self.map_y)
-        return carried[..., None] if carried.ndim == 2 else carried
+    def carry(self, planes):
+        """planes (C,H,W) aligned with the source -> (C,H,W) float32 aligned with the target.
+
+        Each plane is remapped on its own, straight into the result: the same values as one
+        remap of the channels-last image (remap interpolates channels independently), without
+        the two transposing copies (measured: 19 ms against 23 ms for a 2K chroma).
+        """
+        planes = np.asarray(planes, np.float32)
+        carried = np.empty((planes.shape[0],) + self.map_x.shape, np.float32)
+        for plane, out in zip(planes, carried):
+            _sample(np.ascontiguousarray(plane), self.map_x, self.map_y, out)
+        return carried
 
 
 class MotionEstimator:
@@ -133,18 +144,19 @@ class MotionEstimator:
     def motion(self, source_l, target_l):
         """The Motion from lightness `source_l` (H,W) to `target_l` (H,W): the flow from target
         to source, and its error (lightness mismatch over a window, plus the occlusion penalty
-        where forward and backward flows disagree)."""
+        where the flows each way disagree)."""
         settings = self.settings
         target_u8, source_u8 = lightness_u8(target_l), lightness_u8(source_l)
-        backward = self.flow(target_u8, source_u8)
-        forward = self.flow(source_u8, target_u8)
+        to_source = self.flow(target_u8, source_u8)
+        to_target = self.flow(source_u8, target_u8)
         height, width = target_l.shape
         xs, ys = _pixel_grid(height, width)
-        map_x, map_y = xs + backward[..., 0], ys + backward[..., 1]
+        map_x, map_y = xs + to_source[..., 0], ys + to_source[..., 1]
         carried_l = _sample(np.ascontiguousarray(source_l, np.float32), map_x, map_y)
-        forward_there = _sample(forward, map_x, map_y)
-        round_trip = _squared_length(backward + forward_there)
-        bound = settings.fb_relative * (_squared_length(backward) + _squared_length(forward_there)) + settings.fb_absolute
+        back_there = _sample(to_target, map_x, map_y)
+        round_trip = _squared_length(to_source + back_there)
+        bound = (settings.round_trip_relative * (_squared_length(to_source) + _squared_length(back_there))
+                 + settings.round_trip_absolute)
         outside = (map_x < 0) | (map_x > width - 1) | (map_y < 0) | (map_y > height - 1)
         consistent = (round_trip < bound) & ~outside
         mismatch = np.abs(carried_l - target_l.astype(np.float32))

@@ -49,24 +49,22 @@ class ReferenceBank:
         self._runtime = runtime
         self._size_rule = size_rule
         self._long_side = long_side
-        self._codes = collections.OrderedDict()  # content key -> reference graph outputs
-        self._display = {}  # id of a keyframe image -> (content key, display sRGB HxWx3)
+        self._codes = collections.OrderedDict()  # (content hash, h, w) -> reference graph outputs
+        self._display = {}  # id of a keyframe image -> (the image, content hash, display sRGB HxWx3)
+        # Reference files a caller read already: Path -> (pixels, PixelFormat, content hash).
+        self.files = {}
         self.encodes = 0
         self.cache_hits = 0
 
     def display(self, keyframe):
-        """(content key, display sRGB HxWx3 float32 0..1) of a keyframe's image (memoised)."""
-        memo_key = id(keyframe.image)
-        if memo_key in self._display and self._display[memo_key][0] is keyframe.image:
-            return self._display[memo_key][1:]
+        """(content hash, display sRGB HxWx3 float32 0..1) of a keyframe's image (memoised)."""
+        image_id = id(keyframe.image)
+        if image_id in self._display and self._display[image_id][0] is keyframe.image:
+            return self._display[image_id][1:]
+        content_hash = None
         if isinstance(keyframe.image, Path):
-            pixels, fmt = read_reference(keyframe.image)
-            # Integer files (PNG, JPEG, 8/16-bit TIFF) hold display sRGB already; float files
-            # (EXR) are in the working space like the plates.
-            if fmt.dtype in ("half", "float"):
-                display = self._colour.to_display(pixels)
-            else:
-                display = np.clip(pixels, 0.0, 1.0)
+            pixels, fmt, content_hash = self.files.get(keyframe.image) or (*read_reference(keyframe.image), None)
+            display = reference_display(pixels, fmt, self._colour.to_display)
         else:
             pixels = np.asarray(keyframe.image, dtype=np.float32)[..., :3]
             if not np.isfinite(pixels).all():
@@ -74,13 +72,14 @@ class ReferenceBank:
                 pixels = np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
             display = self._colour.to_display(pixels)
         display = np.ascontiguousarray(display, dtype=np.float32)
-        digest = hashlib.sha256(display.tobytes())
-        digest.update(str(display.shape).encode())
-        key = digest.hexdigest()
+        if content_hash is None:
+            digest = hashlib.sha256(display.tobytes())
+            digest.update(str(display.shape).encode())
+            content_hash = digest.hexdigest()
         self._warn_if_gray(keyframe, display)
         # Hold the image object itself so its id cannot be reused by another object.
-        self._display[memo_key] = (keyframe.image, key, display)
-        return key, display
+        self._display[image_id] = (keyframe.image, content_hash, display)
+        return content_hash, display
 
     def _warn_if_gray(self, keyframe, display):
         step = max(1, max(display.shape[:2]) // 256)  # a coarse look is enough to judge colour
@@ -94,19 +93,19 @@ class ReferenceBank:
 
     def code(self, keyframe):
         """The reference graph's outputs for a keyframe's image, encoded once per content."""
-        key, display = self.display(keyframe)
+        content_hash, display = self.display(keyframe)
         height, width = self._size_rule.fit(display.shape[0], display.shape[1], self._long_side)
-        code_key = (key, height, width)
-        if code_key in self._codes:
-            self._codes.move_to_end(code_key)
+        code_id = (content_hash, height, width)
+        if code_id in self._codes:
+            self._codes.move_to_end(code_id)
             self.cache_hits += 1
             log.debug("reference %s: cache hit", keyframe.describe())
-            return self._codes[code_key]
+            return self._codes[code_id]
         lab = centred_lab(resize_hwc(display, height, width))
         code = self._runtime.encode_reference(lab)
         self.encodes += 1
         log.info("reference %s encoded at %dx%d", keyframe.describe(), width, height)
-        self._codes[code_key] = code
+        self._codes[code_id] = code
         while len(self._codes) > MAX_CODES:
             self._codes.popitem(last=False)
         return code
@@ -125,3 +124,13 @@ class ReferenceBank:
     def forget_images(self):
         """Drop the per-image memo (shots changed); encoded codes stay cached by content."""
         self._display.clear()
+
+
+def reference_display(pixels, pixel_format, to_display):
+    """A reference file's pixels (H,W,3 float32, as excolor.io.read_reference gives them) in
+    display values (H,W,3 float32 0..1): integer files (PNG, JPEG, 8/16-bit TIFF) hold display
+    sRGB already; float files (EXR) are in the working space like the plates, shown through
+    `to_display` ((H,W,3) working space -> display)."""
+    if pixel_format.dtype in ("half", "float"):
+        return to_display(pixels)
+    return np.clip(pixels, 0.0, 1.0)

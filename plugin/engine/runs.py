@@ -1,9 +1,9 @@
 """Shots, keyframes and runs: which chains of frames the node renders, and how they blend.
 
 Pure planning, no arrays beyond the blend: a shot's keyframes anchor *runs*, each a chain of
-frames rendered one after the other from one reference in one direction, each with its own
-previous-frame state. A frame between two keyframes is the blend of the forward run from the
-earlier keyframe and the backward run from the later one, weighted by temporal distance.
+frames rendered one after the other from one keyframe in one direction, each with its own
+previous-frame state. A frame between two keyframes is the blend of the FORWARD run from the
+earlier keyframe and the BACKWARD run from the later one, weighted by temporal distance.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ BACKWARD = -1
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Keyframe:
-    """A reference image, optionally pinned to the frame it colours.
+    """A reference as the node holds it: an image, optionally pinned to the frame it colours.
 
     image: a path (str or Path; integer files are display sRGB, float files the working space)
         or an HxWx3 float32 array in the host's working space.
     frame: the frame number this image is the coloured version of, or None (unpinned: the
-        reference starts the shot at its first frame, from an empty previous frame).
+        keyframe starts the shot at its first frame, from an empty previous frame).
     """
 
     image: object
@@ -150,12 +150,12 @@ class Run:
 
 
 def plan_runs(shot, shot_index=0):
-    """The runs of one shot, forward and backward, in anchor order (see module docstring).
+    """The runs of one shot, FORWARD and BACKWARD, in anchor order (see module docstring).
 
-    Anchors a_0 < a_1 < ...: backward a_0 -> first (if a_0 > first); between a_i and a_(i+1) a
-    forward run a_i -> a_(i+1)-1 and a backward run a_(i+1) -> a_i+1; forward a_last -> last
+    Anchors a_0 < a_1 < ...: BACKWARD a_0 -> first (if a_0 > first); between a_i and a_(i+1) a
+    FORWARD run a_i -> a_(i+1)-1 and a BACKWARD run a_(i+1) -> a_i+1; FORWARD a_last -> last
     (always: it renders the last anchor's own frame). Runs that would contribute to no frame
-    (a backward run between adjacent anchors) are left out.
+    (a BACKWARD run between adjacent anchors) are left out.
     """
     order = sorted(range(len(shot.keyframes)), key=shot.anchor)
     anchors = [shot.anchor(k) for k in order]
@@ -181,14 +181,14 @@ def contributions(runs, frame):
 
     A run paired with another (blend_to set) weighs by temporal distance: 1 at its own anchor,
     falling linearly to 0 at the other anchor. A frame at an anchor comes from that anchor's
-    forward run alone.
+    FORWARD run alone.
     """
     found = []
     for run in runs:
         if not run.covers(frame):
             continue
         if run.direction == BACKWARD and frame == run.start and run.start != run.end:
-            # The anchor's own frame belongs to its forward run (which always exists).
+            # The anchor's own frame belongs to its FORWARD run (which always exists).
             continue
         if run.blend_to is None:
             weight = 1.0

@@ -1,6 +1,6 @@
 """Per-run results and states, their numpy form for state files, and the memory-bounded cache.
 
-A *RunFrame* is what one run produces for one frame: chroma and confidence matte at the history
+A *RunFrame* is what one run produces for one frame: chroma and confidence at the history
 size (the plate's, up to excolor.engine.optical_flow.HISTORY_CAP on the long side). A *RunState* is what a
 run carries to its next frame: the previous frame's Lab at the full network size (the
 colorization graph's recurrent input) and the run's history, its last output chroma with that
@@ -23,7 +23,7 @@ def _scalar_string(value):
 
 def _read(arrays, name, where):
     if name not in arrays:
-        raise StateError(f"{where}: no '{name}' array (keys: {', '.join(sorted(arrays))})")
+        raise StateError(f"{where}: no '{name}' array (it holds: {', '.join(sorted(arrays))})")
     return np.asarray(arrays[name])
 
 
@@ -32,7 +32,7 @@ class RunFrame:
     """One run's result for one frame.
 
     ab: (2, h, w) float32, CIELAB a/b of the run's output at the history size h x w.
-    confidence: (1, h, w) float32, the confidence matte in 0..1 (excolor.engine.fusion).
+    confidence: (1, h, w) float32 in 0..1, the fusion's confidence (excolor.engine.fusion).
     """
 
     run_name: str
@@ -163,14 +163,15 @@ def blend_frames(pairs, frame=None):
             )
         ab += result.ab * np.float32(weight)
         confidence += result.confidence * np.float32(weight)
-    key = "+".join(result.run_name for result, _ in pairs)
-    return RunFrame(key, first.frame if frame is None else frame, ab, confidence)
+    name = "+".join(result.run_name for result, _ in pairs)
+    return RunFrame(name, first.frame if frame is None else frame, ab, confidence)
 
 
 class KeptCache:
     """Least-recently-used store of RunStates and RunFrames bounded by a byte budget.
 
-    Keys are (kind, run_name, frame). Items bigger than the whole budget are not kept at all.
+    Each item is kept under an entry (kind, run_name, frame), kind "state" or "result". Items
+    bigger than the whole budget are not kept at all.
     """
 
     def __init__(self, budget_bytes):
@@ -183,28 +184,29 @@ class KeptCache:
     def __len__(self):
         return len(self._items)
 
-    def __contains__(self, key):
-        return key in self._items
+    def __contains__(self, entry):
+        return entry in self._items
 
-    def get(self, key):
-        """The item, marked most recently used, or None."""
-        item = self._items.get(key)
+    def get(self, entry):
+        """The item kept under `entry`, marked most recently used, or None."""
+        item = self._items.get(entry)
         if item is not None:
-            self._items.move_to_end(key)
+            self._items.move_to_end(entry)
         return item
 
-    def put(self, key, item):
-        if key in self._items:
-            self.bytes -= self._items.pop(key).nbytes
+    def put(self, entry, item):
+        if entry in self._items:
+            self.bytes -= self._items.pop(entry).nbytes
         if item.nbytes > self.budget_bytes:
             return
-        self._items[key] = item
+        self._items[entry] = item
         self.bytes += item.nbytes
         while self.bytes > self.budget_bytes:
             _, evicted = self._items.popitem(last=False)
             self.bytes -= evicted.nbytes
 
-    def keys(self):
+    def entries(self):
+        """The entries kept, least recently used first."""
         return list(self._items)
 
     def clear(self):

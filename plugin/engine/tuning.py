@@ -7,7 +7,6 @@ runs. The node takes it as `ColorizeNode(..., tuning=NodeTuning(...))`.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 from ..colour.work import ColourWork, HostColourWork
 from ..colour.work_graphs import GraphColourWork
@@ -28,27 +27,6 @@ class NodeTuning:
     io_binding: bool | None = None
     threads: int | None = None
     colour_graphs: bool | None = None
-
-    @classmethod
-    def from_arguments(cls, tuning, deprecated):
-        """A node's tuning from its `tuning=` or from the keywords that came before it
-        (`deprecated`: {name: value} of io_binding=, threads=, colour_graphs=), not both."""
-        names = [field.name for field in dataclasses.fields(cls)]
-        unknown = [name for name in deprecated if name not in names]
-        if unknown:
-            raise TypeError(f"ColorizeNode() got an unexpected keyword argument {unknown[0]!r}")
-        if tuning is not None and not isinstance(tuning, cls):
-            raise TypeError(f"tuning must be a NodeTuning, got {type(tuning).__name__}")
-        if not deprecated:
-            return cls() if tuning is None else tuning
-        keywords = ", ".join(f"{name}=" for name in deprecated)
-        if tuning is not None:
-            raise TypeError(f"ColorizeNode() takes tuning= or {keywords}, not both")
-        given = ", ".join(f"{name}={value!r}" for name, value in deprecated.items())
-        # stacklevel 3: the warning names the line that made the node.
-        warnings.warn(f"deprecated ColorizeNode keyword(s) {keywords}: pass tuning=NodeTuning({given}) "
-                      "instead (excolor.engine.node.NodeTuning)", DeprecationWarning, stacklevel=3)
-        return cls(**deprecated)
 
 
 def colour_work_for(tuning, converter, runtime, upsampler, timer) -> ColourWork:

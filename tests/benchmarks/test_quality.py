@@ -15,17 +15,16 @@ import cv2
 import numpy as np
 import pytest
 from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
+from excolor.files import file_sha256
 from skimage import data
 
+from benchmarks import quality_floor
+from benchmarks import quality_methods as qm
+from benchmarks import quality_metrics as metrics
+from benchmarks import quality_targets as targets
 from tests.support.node import shared_test_model
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))  # the benchmark's modules are scripts, not a package
-
-import quality_floor  # noqa: E402
-import quality_methods as qm  # noqa: E402
-import quality_metrics as metrics  # noqa: E402
-import quality_targets as targets  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +35,8 @@ def model_dir(tmp_path_factory):
 @pytest.mark.slow
 def test_quick_benchmark_writes_table_plots_and_sheets(model_dir, tmp_path):
     out = tmp_path / "results"
-    command = [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--quick", "--out", str(out),
-               "--model", str(model_dir)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    command = [sys.executable, "-m", "benchmarks.quality", "--quick", "--out", str(out), "--model", str(model_dir)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads((out / "quality.json").read_text())
     results = data["results"]
@@ -76,7 +74,8 @@ def test_quick_benchmark_writes_table_plots_and_sheets(model_dir, tmp_path):
     assert by_key["bikes.mp4", "first", "excolor_history"]["usage"].get("keyframe", 0.0) == 0.0
     exemplar_only = by_key["bikes.mp4", "first", "excolor_exemplar"]["usage"]
     assert exemplar_only.get("history", 0.0) == exemplar_only.get("keyframe", 0.0) == 0.0
-    assert data["header"]["models"]["excolor"]["manifest_sha256"]
+    assert data["header"]["models"]["excolor"]["manifest_sha256"] == file_sha256(model_dir / "manifest.json")
+    assert data["header"]["models"]["excolor"]["dir"] == model_dir.name  # not this machine's path
     table = (out / "quality.md").read_text()
     assert "| bikes | cross | excolor |" in table and "QUICK MODE" in table
     for section in ("## Keyed frames", "## The node's candidates", "## Targets"):

@@ -2,8 +2,10 @@
 assertion: the machine is shared), and the node's stage timings cover a rendered frame."""
 import json
 import math
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +25,21 @@ def _finite(value):
     return isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
 
 
+def _strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
 @pytest.mark.slow
 def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
     out = tmp_path / "results"
-    command = [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--quick", "--out", str(out),
+    command = [sys.executable, "-m", "benchmarks.speed", "--quick", "--out", str(out),
                "--work", str(tmp_path / "models"), "--lite", str(model_dir)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((out / "speed.json").read_text())
     assert (out / "speed.md").read_text().count("| lite |") >= 4
@@ -40,7 +51,13 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
     assert set(stages) == {"read", "colour_in", "reference", "correspondence", "colorization",
                            "motion", "fusion", "colour_out", "write"}
     assert all(_finite(v) for v in stages.values())
+    # The stages are disjoint parts of a frame's latency and cover nearly all of it: their sum
+    # (means per frame) lies between the median's two thirds (3 frames: the mean is at least
+    # that) and the slowest frame (p95 of 3 frames).
+    assert node["latency"]["frames"] == 3
+    assert 0.5 * node["latency"]["median_ms"] < sum(stages.values()) <= node["latency"]["p95_ms"]
     assert node["reference_encodes"] == 1 and 0 < node["reference_hit_rate"] < 1
+    assert (node["arch"], node["plate"], node["long_side"], node["default_size"]) == ("lite", [72, 128], 64, True)
     (graphs,) = results["graphs"]
     assert "error" not in graphs, graphs.get("error")
     assert graphs["flops_per_frame"] > 0
@@ -65,6 +82,11 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
         assert "error" not in row, row.get("error")
         assert _finite(row["latency"]["median_ms"]) and _finite(row["stages_ms"]["colour_out"])
     assert "graphs vs host" in (out / "speed.md").read_text()
+    # The report names the models and files it measured, never this machine's paths.
+    assert results["models"]["lite"]["chunked"] == model_dir.name
+    assert results["models"]["lite"]["dense"] == "lite-dense"
+    assert node["model"] == model_dir.name
+    assert not [s for s in _strings(results) if os.path.isabs(s) or str(tmp_path) in s]
 
 
 def test_node_timings_cover_the_stages_of_a_frame(model_dir):
@@ -78,11 +100,20 @@ def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     first = node.timings
     assert {"read", "colour_in", "reference", "correspondence", "colorization", "colour_out"} <= set(first)
     node.reset_timings()
+    start = time.perf_counter()
     node.render(1)
+    wall = time.perf_counter() - start
     timings = node.timings
-    assert timings["correspondence"].calls == 1 and timings["read"].calls == 1
-    assert timings["motion"].calls == 1 and timings["fusion"].calls == 1
-    assert all(t.seconds >= 0 for t in timings.values())
+    # Frame 1 of an unpinned run: every stage once (the reference's code from the node's cache),
+    # chroma only for plates beyond the history size.
+    assert {name: t.calls for name, t in timings.items()} == {
+        "read": 1, "colour_in": 1, "reference": 1, "correspondence": 1, "colorization": 1, "motion": 1,
+        "fusion": 1, "colour_out": 1}
+    # The stages are disjoint parts of the render: together within its wall time, and nearly all
+    # of it (measured: 97-99 %; the rest is the node's bookkeeping between stages).
+    spent = sum(t.seconds for t in timings.values())
+    assert all(t.seconds > 0 for t in timings.values())
+    assert 0.5 * wall < spent <= wall
     with pytest.raises(ValueError, match="threads"):
         ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=0))
     assert np.isfinite(node.render(2)).all()

@@ -18,7 +18,7 @@ from tests.support.node import carphone_frames, shared_test_model
 
 def gray_plate_and_colour(name, low_size):
     """A real photo as a plate (with values pushed outside 0..1 at the extremes, as graded plates
-    have) and its own chroma at a network size: ab_low (2, h, w) and a confidence matte."""
+    have) and its own chroma at a smaller size: ab_low (2, h, w) and a confidence."""
     photo = (getattr(skimage.data, name)()[..., :3] / 255.0).astype(np.float32)
     plate = photo * np.float32(1.1) - np.float32(0.05)
     ab = np.moveaxis(srgb_to_lab(photo)[..., 1:], -1, 0)
@@ -33,8 +33,8 @@ def host_path(converter, plate, ab_low, confidence_low):
     l_low = resize(l_full, low_h, low_w)
     ab_full = GuidedChromaUpsampler()(l_full, l_low, ab_low)
     image = converter.recombine(plate, lab_planes_to_srgb(l_full, ab_full))
-    matte = np.clip(resize(confidence_low, *plate.shape[:2]), 0.0, 1.0)
-    return l_full, l_low, image, matte
+    confidence = np.clip(resize(confidence_low, *plate.shape[:2]), 0.0, 1.0)
+    return l_full, l_low, image, confidence
 
 
 @pytest.mark.parametrize("io_binding", [False, True])
@@ -44,16 +44,16 @@ def test_graphs_equal_the_host_path_on_real_photos(name, low_size, display_refer
     converter = ColourConverter()
     converter.display_referred = display_referred  # the unbounded case: no upper gamut limit
     plate, ab_low, confidence_low = gray_plate_and_colour(name, low_size)
-    l_full, l_low, image, matte = host_path(converter, plate, ab_low, confidence_low)
+    l_full, l_low, image, confidence = host_path(converter, plate, ab_low, confidence_low)
 
     work = GraphColourWork(converter, io_binding=io_binding)
     on_device, l_content = work.lightness(plate, *low_size)
     np.testing.assert_allclose(l_content, l_low, atol=5e-5)
-    got_image, got_matte = work.finish(on_device, l_content, ab_low, confidence_low)
+    got_image, got_confidence = work.finish(on_device, l_content, ab_low, confidence_low)
 
     assert got_image.shape == plate.shape and got_image.dtype == np.float32
     np.testing.assert_allclose(got_image, image, atol=2e-4)
-    np.testing.assert_allclose(got_matte, matte, atol=1e-6)
+    np.testing.assert_allclose(got_confidence, confidence, atol=1e-6)
     # The contract of recombine holds in the graph too: the plate's luma, channels in range.
     weights = converter.luma_coefficients
     np.testing.assert_allclose(got_image @ weights, plate @ weights, atol=2e-6)
@@ -94,7 +94,7 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
     for a, b in zip(host, graph):
         np.testing.assert_allclose(b.image, a.image, atol=1e-4)
         np.testing.assert_array_equal(b.image[..., 3], plates[a.frame][..., 3])
-        # The matte comes from motion on each path's own lightness (equal to float rounding).
+        # The confidence comes from motion on each path's own lightness (equal to float rounding).
         np.testing.assert_allclose(b.confidence, a.confidence, atol=1e-5)
     timings = graph_node.timings
     assert "chroma" not in timings and timings["colour_out"].calls == len(order)

@@ -80,7 +80,7 @@ def test_memory_budget_bounds_kept_states_and_scrubbing_stays_exact(model_dir, f
     expected = make_node(model_dir, frames, shots)
     truth = {n: expected.render(n) for n in range(8)}
     # A kept state: previous Lab at the 64x56 network size and the history (ab + L) at the
-    # 144x176 plate's size; a kept result: ab + matte at the plate's size.
+    # 144x176 plate's size; a kept result: ab + confidence at the plate's size.
     per_frame = 4 * (3 * 64 * 56 + 3 * 144 * 176) + 4 * 3 * 144 * 176
     budget_mb = 3 * per_frame / 2**20
     node = make_node(model_dir, frames, shots, memory_budget_mb=budget_mb)
@@ -168,7 +168,7 @@ def test_same_reference_across_shots_is_encoded_once(model_dir, frames, tmp_path
     shots = [Shot(0, 1, [Keyframe(path)]), Shot(2, 3, [Keyframe(str(path))]),
              Shot(4, 5, [Keyframe(path, frame=5)])]
     # Every run weighs the exemplar here, so every frame looks its reference up.
-    node = make_node(model_dir, frames, shots, fusion=FusionSettings(pinned=CANDIDATES))
+    node = make_node(model_dir, frames, shots, fusion=FusionSettings(from_pinned=CANDIDATES))
     for n in range(6):
         node.render(n)
     assert node.stats.reference_encodes == 1
@@ -187,9 +187,9 @@ def test_alpha_and_extra_channels_pass_through_and_luminance_is_kept(model_dir, 
     np.testing.assert_allclose(out[..., :3] @ coefficients, plates[2][..., :3] @ coefficients,
                                rtol=1e-5, atol=1e-6)
     assert np.abs(out[..., :3] - plates[2][..., :3]).max() > 1e-3  # chroma did change
-    matte = node.confidence(2)
-    assert matte.shape == plates.shape[1:3] and matte.dtype == np.float32
-    assert 0.0 <= matte.min() and matte.max() <= 1.0
+    confidence = node.confidence(2)
+    assert confidence.shape == plates.shape[1:3] and confidence.dtype == np.float32
+    assert 0.0 <= confidence.min() and confidence.max() <= 1.0
 
 
 def test_hdr_scene_linear_plate_keeps_luminance_above_one(model_dir, frames, reference):
@@ -240,6 +240,16 @@ def test_bad_settings_and_models_are_refused(model_dir, tmp_path):
         ColorizeNode(broken, device="cpu")
 
 
+def test_tuning_is_only_a_node_tuning(model_dir):
+    # How the node runs is said by NodeTuning alone: its fields are no keywords of the node.
+    for keyword in ("io_binding", "threads", "colour_graphs"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{keyword}'"):
+            ColorizeNode(model_dir, device="cpu", **{keyword: 1})
+    with pytest.raises(TypeError, match="tuning must be a NodeTuning, got dict"):
+        ColorizeNode(model_dir, device="cpu", tuning={"threads": 1})
+    assert not hasattr(NodeTuning, "from_arguments")
+
+
 def test_node_renders_without_torch(model_dir, frames, reference, tmp_path):
     np.save(tmp_path / "frame.npy", frames[0])
     np.save(tmp_path / "reference.npy", reference)
@@ -263,8 +273,9 @@ def test_node_renders_without_torch(model_dir, frames, reference, tmp_path):
 def test_pinned_keyframe_starts_from_the_reference_unless_told_otherwise(model_dir, frames):
     key = frames[3]  # the true colours of the frame the keyframe is pinned to
     shots = [Shot(3, 4, [Keyframe(key, frame=3)])]
-    # The network's start shows only where a pinned run weighs the exemplar (not by default).
-    every = FusionSettings(pinned=CANDIDATES)
+    # The network's start shows only where a run from a pinned keyframe weighs the exemplar
+    # (not by default).
+    every = FusionSettings(from_pinned=CANDIDATES)
     propagating = make_node(model_dir, frames, shots, fusion=every)
     zeros = make_node(model_dir, frames, shots, pinned_start="zeros", fusion=every)
     run = propagating.runs(0)[0]

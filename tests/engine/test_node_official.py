@@ -25,8 +25,9 @@ def test_official_model_runs_outward_from_a_pinned_keyframe(model_dir):
     shots = [Shot(0, 2, [Keyframe(frames[1], frame=1)])]  # the coloured frame it is pinned to
 
     def make():
-        # The pinned run weighs the exemplar too, so that the official network runs on every frame.
-        node = ColorizeNode(model_dir, device="cpu", network_long_side=96, fusion=FusionSettings(pinned=CANDIDATES))
+        # The run from the pinned keyframe weighs the exemplar too, so that the official network
+        # runs on every frame.
+        node = ColorizeNode(model_dir, device="cpu", network_long_side=96, fusion=FusionSettings(from_pinned=CANDIDATES))
         node.source = lambda n: frames[n]
         node.shots = shots
         return node

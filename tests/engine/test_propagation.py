@@ -67,10 +67,10 @@ def test_every_candidate_takes_part_and_each_can_be_left_out(model_dir, frames):
         node.render(n)
     usage = node.candidate_usage()
     assert set(usage) == set(CANDIDATES)
-    # From a pinned key only its carried colours by default (FusionSettings.pinned).
+    # From a pinned key only its carried colours by default (FusionSettings.from_pinned).
     assert usage["exemplar"] == usage["global"] == 0 and usage["history"] > 0 and usage["keyframe"] > 0
     assert sum(usage.values()) == pytest.approx(1.0, abs=1e-6)
-    every = make_node(model_dir, plates, shots, fusion=FusionSettings(pinned=CANDIDATES))
+    every = make_node(model_dir, plates, shots, fusion=FusionSettings(from_pinned=CANDIDATES))
     for n in range(5):
         every.render(n)
     assert all(weight > 0 for weight in every.candidate_usage().values())
@@ -106,24 +106,25 @@ def test_motion_carries_a_moved_picture_and_flags_what_left_the_frame(frames):
     moved = np.roll(source, 6, axis=1)  # everything 6 pixels to the right
     moved[:, :6] = source[:, :1]  # new content enters on the left
     motion = MotionEstimator().motion(source[..., 0], moved[..., 0])
-    carried = motion.carry(source[..., 1:])
+    carried = motion.carry(np.moveaxis(source[..., 1:], -1, 0))  # chroma is channels first
+    assert carried.shape == (2,) + source.shape[:2] and carried.dtype == np.float32
     inner = (slice(10, -10), slice(20, -10))
-    assert np.abs(carried[inner] - moved[..., 1:][inner]).mean() < 1.0
+    assert np.abs(np.moveaxis(carried, 0, -1)[inner] - moved[..., 1:][inner]).mean() < 1.0
     assert motion.consistent[inner].mean() > 0.9
     assert motion.error[inner].mean() < motion.error[:, :6].mean()
 
 
 def test_hand_set_fusion_prefers_the_candidate_that_explains_the_frame():
-    good, bad = np.full((4, 4, 2), 10.0, np.float32), np.full((4, 4, 2), -10.0, np.float32)
+    good, bad = np.full((2, 4, 4), 10.0, np.float32), np.full((2, 4, 4), -10.0, np.float32)
     zero, five = np.zeros((4, 4), np.float32), np.full((4, 4), 5.0, np.float32)
     fusion = HandSetFusion(FusionSettings(rule="hand-set"))
     lightness = np.full((4, 4), 50.0, np.float32)
     fused = fusion(Candidates(lightness, {"history": Candidate(good, zero, zero + 1),
                                           "keyframe": Candidate(bad, five, zero + 1)}))
-    assert np.all(fused.ab > 9.9) and set(fused.weights) == {"history", "keyframe"}
+    assert fused.ab.shape == (2, 4, 4) and np.all(fused.ab > 9.9) and set(fused.weights) == {"history", "keyframe"}
     doubtful = fusion(Candidates(lightness, {"history": Candidate(good, five, zero + 1)}))
     sure = fusion(Candidates(lightness, {"history": Candidate(good, zero, zero + 1)}))
-    assert np.all(doubtful.matte < sure.matte)
+    assert np.all(doubtful.confidence < sure.confidence)
 
 
 def test_gray_plates_come_out_in_colour_with_their_alpha(model_dir, frames):

@@ -13,7 +13,7 @@ def _spans(runs):
     return [(r.keyframe, r.direction, r.start, r.end) for r in runs]
 
 
-def test_unpinned_reference_runs_forward_over_the_shot():
+def test_an_unpinned_keyframe_starts_one_run_over_the_shot():
     shot = Shot(10, 20, [Keyframe("ref.png")])
     runs = plan_runs(shot, 3)
     assert _spans(runs) == [(0, FORWARD, 10, 20)]
@@ -26,7 +26,7 @@ def test_pinned_frame_runs_outward_both_ways():
     runs = plan_runs(shot)
     assert _spans(runs) == [(0, BACKWARD, 14, 10), (0, FORWARD, 14, 20)]
     assert all(r.from_pinned for r in runs)
-    # The keyframe's own frame comes from the forward run only.
+    # The keyframe's own frame comes from the FORWARD run only.
     assert contributions(runs, 14) == ((runs[1], 1.0),)
     assert contributions(runs, 10) == ((runs[0], 1.0),)
     assert list(runs[0].frames()) == [14, 13, 12, 11, 10]
@@ -51,7 +51,7 @@ def test_two_keyframes_blend_by_temporal_distance():
 def test_unpinned_start_with_a_pinned_keyframe_later_and_adjacent_anchors():
     shot = Shot(0, 5, [Keyframe("a.png"), Keyframe("b.png", frame=1), Keyframe("c.png", frame=5)])
     runs = plan_runs(shot)
-    # 0 and 1 are adjacent: no backward run between them contributes, so none is planned.
+    # 0 and 1 are adjacent: no BACKWARD run between them contributes, so none is planned.
     assert _spans(runs) == [
         (0, FORWARD, 0, 0), (1, FORWARD, 1, 4), (2, FORWARD, 5, 5), (2, BACKWARD, 5, 2),
     ]
@@ -78,9 +78,9 @@ def test_keyframe_rejects_a_non_image():
         Keyframe(np.zeros((4, 4), np.float32))
 
 
-def _frame(key, frame, value, shape=(4, 6)):
+def _frame(run_name, frame, value, shape=(4, 6)):
     ab = np.full((2,) + shape, value, np.float32)
-    return RunFrame(key, frame, ab, np.full((1,) + shape, value / 10, np.float32))
+    return RunFrame(run_name, frame, ab, np.full((1,) + shape, value / 10, np.float32))
 
 
 def test_blend_is_the_weighted_sum_and_single_results_pass_through():
@@ -128,7 +128,7 @@ def test_kept_cache_is_lru_within_its_budget():
     assert cache.get(("result", "a", 0)) is not None  # touch 0: 1 is now the oldest
     cache.put(("result", "a", 3), _frame("a", 3, 1.0))
     assert ("result", "a", 1) not in cache
-    assert {k[2] for k in cache.keys()} == {0, 2, 3}
+    assert [entry[2] for entry in cache.entries()] == [2, 0, 3]  # least recently used first
     assert cache.bytes == 3 * one <= cache.budget_bytes
     cache.put(("result", "big", 0), _frame("big", 0, 1.0, (40, 40)))  # larger than the budget
     assert ("result", "big", 0) not in cache and len(cache) == 3

@@ -117,7 +117,7 @@ def test_onnx_reference_of_another_size(sessions, encoded, data):
     assert np.isfinite(warped_ab).all() and (np.abs(confidence) <= 1.0 + 1e-5).all()
 
 
-def test_manifest_describes_the_graphs(model_dir):
+def test_manifest_describes_the_graphs(model_dir, tmp_path_factory):
     manifest = model_dir.manifest
     assert manifest.architecture == "official" and manifest.temperature == 0.01
     assert manifest.opset == 17 and manifest.precision == "fp32" and manifest.saturation == 1.25
@@ -142,8 +142,11 @@ def test_manifest_describes_the_graphs(model_dir):
     assert manifest.parity["colorization"]["ab"] < 1.0
     provenance = manifest.provenance
     assert set(provenance["files"]) == {"vgg19_conv", "nonlocal_net", "colornet"}
+    weights = stand_in_weights(tmp_path_factory)
+    # Each file by its path inside the imported folder, and its hash: no path of this machine.
+    assert provenance["imported_from"] == weights.name
     for stem, entry in provenance["files"].items():
-        assert entry["sha256"] == file_sha256(entry["path"])
+        assert entry["path"] == f"{stem}.pth" and entry["sha256"] == file_sha256(weights / entry["path"])
     graph = onnx.load(str(model_dir.graph_path("correspondence")), load_external_data=False)
     meta = {p.key: p.value for p in graph.metadata_props}
     assert meta["excolor.checkpoint_sha256"] == provenance["checkpoint_sha256"]

@@ -104,12 +104,12 @@ def test_cli_trains_and_exports_a_model_the_node_fuses_with(tmp_path, model_dir)
     node = ColorizeNode(tmp_path / "model", device="cpu")
     node.source = lambda n: plates[n]
     node.shots = [Shot(0, 5, [Keyframe(frames[0], frame=0)])]
-    assert isinstance(node._propagation.fusion, LearnedFusion)
+    assert isinstance(node._fusion, LearnedFusion)
     for n in range(6):
         node.render(n)
     usage = node.candidate_usage()
     assert sum(usage.values()) == pytest.approx(1.0, abs=1e-5)
-    assert usage["history"] > 0 and usage["keyframe"] > 0  # a pinned run: the key's carried colours
+    assert usage["history"] > 0 and usage["keyframe"] > 0  # from a pinned keyframe: its carried colours
     assert chroma_psnr(node.render(0), frames[0]) >= 45.0  # the keyed frame comes back as keyed
     node.shots = [Shot(0, 5, [Keyframe(frames[0])])]  # unpinned: the exemplar and global colour too
     node.reset_candidate_usage()
@@ -124,9 +124,11 @@ def test_global_colour_follows_the_references_lightness():
     lab = srgb_to_lab(frame)
     table = LightnessChroma.from_lab(lab)
     global_ab = table.apply(lab[..., 0])
-    error = np.abs(global_ab - lab[..., 1:]).mean()
-    assert error < np.abs(lab[..., 1:] - lab[..., 1:].mean(axis=(0, 1))).mean()  # beats one mean colour
-    assert error < np.abs(lab[..., 1:]).mean()  # and gray
+    truth = np.moveaxis(lab[..., 1:], -1, 0)  # chroma is channels first: (2, H, W)
+    assert global_ab.shape == truth.shape and global_ab.dtype == np.float32
+    error = np.abs(global_ab - truth).mean()
+    assert error < np.abs(truth - truth.mean(axis=(1, 2), keepdims=True)).mean()  # beats one mean colour
+    assert error < np.abs(truth).mean()  # and gray
 
 
 def test_a_model_directory_with_an_unknown_graph_is_refused(model_dir, tmp_path):

@@ -151,3 +151,12 @@ def test_wrapped_state_dicts_are_unwrapped(tmp_path, model):
     torch.save(payload, tmp_path / "dataparallel.pt")
     loaded = load_checkpoint(tmp_path / "dataparallel.pt")
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
+
+
+def test_l2_normalize_has_one_spelling():
+    from excolor.model.lite import blocks
+
+    x = torch.tensor([3.0, 4.0, 0.0]).view(1, 3, 1, 1)
+    torch.testing.assert_close(blocks.l2_normalize(x).flatten(), torch.tensor([0.6, 0.8, 0.0]))
+    with pytest.raises(ImportError, match="l2_normalise"):
+        from excolor.model.lite.blocks import l2_normalise  # noqa: F401

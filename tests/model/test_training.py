@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 import torch
+from excolor.files import file_sha256
 from excolor.model.data import PseudoVideoConfig, PseudoVideoDataset
 from excolor.model.discriminator import VideoDiscriminator
 from excolor.model.lite import LiteColorizer, LiteConfig, load_checkpoint
@@ -139,7 +140,10 @@ def test_a_new_run_can_start_from_a_checkpoint(dataset, tmp_path):
     assert trainer.step == 0
     for a, b in zip(trainer.model.state_dict().values(), load_checkpoint(source).state_dict().values()):
         assert torch.equal(a, b)
-    assert trainer.training_record()["initialised_from"]["steps"] == 40
+    started = trainer.training_record()["initialised_from"]
+    assert started["steps"] == 40
+    # By name and hash: the record goes into the model's manifest, a path is one machine's.
+    assert started["checkpoint"] == "source.pt" and started["checkpoint_sha256"] == file_sha256(source)
     from excolor.errors import CheckpointError
 
     with pytest.raises(CheckpointError, match="source.pt.*another lite config"):

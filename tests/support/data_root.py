@@ -1,4 +1,4 @@
-"""A small data root of real photos for the training-data tests (no /work/data needed)."""
+"""A small data root of real photos for the training-data tests (no fetched data root needed)."""
 import cv2
 import numpy as np
 import skimage.data

@@ -7,7 +7,7 @@ from excolor.errors import InputError
 from excolor.hosts.blender.bake import Bake, BakeStore, clear_bakes
 from excolor.hosts.blender.pixels import blender_matte, blender_rgba, from_blender_rgba
 from excolor.hosts.blender.session import HostSession, NodeSettings
-from excolor.hosts.blender.shots import Marker, MarkerKeyframe, shots_from_markers
+from excolor.hosts.blender.markers import Marker, MarkerKeyframe, shots_from_markers
 from excolor.hosts.blender.source import SourceSpec, sequence_pattern
 
 from tests.support.blender import SAMPLE_CLIP, SAMPLE_REFERENCE

@@ -14,7 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from excolor.errors import InputError
-from excolor.engine.node import Keyframe, Shot
+from excolor import Keyframe, Shot
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +40,7 @@ def shots_from_markers(markers, keyframes, end_frame):
 
     markers: iterable of Marker (any order); only those a keyframe entry names count.
     keyframes: iterable of MarkerKeyframe. end_frame: the scene's last frame (the last shot
-    ends there). Returns a list of excolor.engine.node.Shot. Raises InputError naming the marker or
+    ends there). Returns a list of excolor.Shot. Raises InputError naming the marker or
     entry at fault: two markers with a keyframe's name, two keyframed markers on one frame, a
     keyframed marker past `end_frame`, an entry bound to no marker, a missing image, or a
     keyframe the node refuses (e.g. a pinned frame outside its shot).

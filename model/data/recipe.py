@@ -1,0 +1,20 @@
+"""The training data's recipe: fetch_training_data.sh, shipped in this package (package data of
+excolor.model.data), so a clone has it at model/data/fetch_training_data.sh and an install
+beside this module."""
+import shlex
+from pathlib import Path
+
+from excolor.errors import InputError
+
+FETCH_SCRIPT = Path(__file__).with_name("fetch_training_data.sh")
+
+
+def fetch_command(root):
+    """The shell command that fills `root` with the training pictures: the script where this
+    installation keeps it, so the command runs from a clone and from an install alike."""
+    return f"bash {shlex.quote(str(FETCH_SCRIPT))} {shlex.quote(str(root))}"
+
+
+def missing_root(root):
+    """The InputError for a data root that is not a directory, with the command that makes it."""
+    return InputError(f"data root {root} is not a directory (fetch it with: {fetch_command(root)})")
