@@ -4,9 +4,11 @@ from __future__ import annotations
 import csv
 import statistics
 
-# "chroma" (guided upsampling to the plate) is only timed for plates beyond the history cap.
-STAGES = ("read", "colour_in", "reference", "correspondence", "colorization", "motion", "fusion",
-          "chroma", "colour_out", "write")
+from excolor.timing import STAGES as NODE_STAGES
+
+# The node's stages, then the pipeline's write. "chroma" (guided upsampling to the plate) is
+# only timed for plates beyond the history cap.
+STAGES = (*NODE_STAGES, "write")
 TARGET_FPS = 10.0
 TARGET_ORT_RATIO = 1.3
 TARGET_CPU_GB = 8.0

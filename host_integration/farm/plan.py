@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 from excolor import io
+from excolor.engine.runs import BACKWARD, FORWARD, plan_runs
 from excolor.errors import UsageError
-from excolor.engine.runs import BACKWARD, FORWARD, Keyframe, Shot, plan_runs
+from excolor.render.node_shots import node_shot
 from excolor.shotlists.entries import load_shot_list
 
 # Flags the job sets per task: passing them through to every task would break the chain.
@@ -25,6 +26,8 @@ RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-fr
             "--overwrite", "--preview", "--threads")
 # Colorize flags whose value may be a path: made absolute, since render nodes run elsewhere.
 PATH_FLAGS = ("--model", "--ocio-config", "--matte")
+# A shot's chains of chunks: the direction of their runs, and the --direction word of their tasks.
+CHAINS = ((FORWARD, "forward"), (BACKWARD, "backward"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,20 +121,18 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
     tasks = []
     for entry in sorted(entries, key=lambda e: e.first):
-        shot = Shot(entry.first, entry.last, [Keyframe(image, frame) for image, frame in entry.keyframes])
-        runs = plan_runs(shot)
+        runs = plan_runs(node_shot(entry))
         bounds = [(a, min(a + chunk - 1, entry.last)) for a in range(entry.first, entry.last + 1, chunk)]
-        for direction in ("forward", "backward"):
-            sign = BACKWARD if direction == "backward" else FORWARD
-            spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == sign]
+        for direction, word in CHAINS:
+            spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == direction]
             chunks = [(a, b) for a, b in bounds if any(a <= hi and lo <= b for lo, hi in spans)]
-            if direction == "backward":
+            if direction == BACKWARD:  # its chunks continue from the state after them
                 chunks.reverse()
             previous = None
             for a, b in chunks:
-                task_name = f"shot{entry.number:03d}-{direction[0]}wd-{a}-{b}"  # fwd / bwd
-                argv = (*prefix, "colorize", *common, "--frames", f"{a}-{b}", "--direction", direction)
-                tasks.append(FarmTask(task_name, entry.number, direction, a, b,
+                task_name = f"shot{entry.number:03d}-{word[0]}wd-{a}-{b}"  # fwd / bwd
+                argv = (*prefix, "colorize", *common, "--frames", f"{a}-{b}", "--direction", word)
+                tasks.append(FarmTask(task_name, entry.number, word, a, b,
                                       (previous,) if previous else (), argv))
                 previous = task_name
     job_name = name or f"excolor-{Path(shots).stem}"

@@ -1,8 +1,8 @@
 """`excolor colorize INPUT OUTPUT --reference IMG | --shots SHOTS.json`: the batch/farm command.
 
-This module parses and explains: each option is defined here once, and excolor.render.job takes the
-parsed values as its JobOptions (setup, checks, rendering); excolor.render.batch steps the runs, saves
-states and resumes.
+This module parses and explains: each option is defined here once; the render job takes the
+parsed values as its JobOptions (excolor.render.options), checks them and renders
+(excolor.render.job), its batch stepping the runs, saving states and resuming (excolor.render.batch).
 """
 import argparse
 import fractions
@@ -48,7 +48,7 @@ resuming and safety:
   Each frame is written atomically. Progress is kept in OUTPUT's folder under .excolor/ (run
   states, stamped with a fingerprint of the model, reference images and settings), so running
   the same command again after a crash or Ctrl-C finishes the job, and the result equals an
-  uninterrupted run pixel for pixel (byte for byte but for EXR headers' write time). If the model, a reference or a setting changed, the rerun
+  uninterrupted render pixel for pixel (byte for byte but for EXR headers' write time). If the model, a reference or a setting changed, the rerun
   stops and names the change; --overwrite renders again. With --frames A-B a forward run
   continues from its state at A-1 and a backward run from its state at B+1; if that state is
   not there yet the chunk does what it can and exits with code 6, naming the chunk it waits for.
@@ -173,6 +173,7 @@ def frame_rate(text):
 def run(args):
     # Imported here, not at the top: `excolor --help` loads every command's module, and the job
     # loads OpenImageIO, PyAV and ONNX Runtime.
-    from ..render.job import JobOptions, colorize
+    from ..render.job import colorize
+    from ..render.options import JobOptions
 
     return colorize(JobOptions.from_namespace(args))

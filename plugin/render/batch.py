@@ -7,33 +7,32 @@ it second, the first run's result waiting in `.excolor/`. States are saved every
 frames and at the last frame a run renders in this chunk (and when interrupted), so
 
 - a rerun after a kill replays from the latest state and skips finished frames; replays are
-  deterministic, so the output equals a one-go run byte for byte;
-- `--frames A-B` (a farm chunk) continues a forward run from its state at A-1 and a backward
+  deterministic, so the output equals a one-go render byte for byte;
+- `--frames A-B` (a farm chunk) continues a FORWARD run from its state at A-1 and a BACKWARD
   run from its state at B+1, or reports the chunk it waits for (exit code 6).
 
 A Batch only schedules: what a frame is written to is its target (excolor.render.targets).
 """
-import contextlib
 import dataclasses
 import logging
 
-from ..engine.runs import BACKWARD, FORWARD
+from ..engine.runs import FORWARD
 from ..engine.state import RunState
 from ..errors import StateError
-from .overlap import DEFAULT_READ_AHEAD, DEFAULT_WRITERS, ReadAhead, WriteBehind
+from .overlap import DEFAULT_WRITERS, WriteBehind
 
 log = logging.getLogger(__name__)
-
-DIRECTIONS = {"both": (FORWARD, BACKWARD), "forward": (FORWARD,), "backward": (BACKWARD,)}
 
 
 @dataclasses.dataclass(frozen=True)
 class BatchReport:
-    """What one batch did: frames written, frames already done, runs that wait for a chunk."""
+    """What one batch did: frames written, frames already done, runs that wait for a chunk, and
+    the FrameResults of the frames it was asked to keep ({frame: FrameResult})."""
 
     written: tuple
     already_done: tuple
     waiting: tuple  # messages, one per run that could not start
+    kept: dict
 
 
 def runs_in_range(node, first, last, directions):
@@ -54,41 +53,26 @@ def contributes(node, run, frame):
 def delivery_order(node, first, last, directions):
     """The frames a fresh Batch over first..last delivers, in the order it delivers them: each
     run's frames in its direction, runs in `runs_in_range` order (a frame two runs blend appears
-    twice). directions: a value of DIRECTIONS."""
+    twice). directions: FORWARD and/or BACKWARD (excolor.engine.runs)."""
     return [f for run in runs_in_range(node, first, last, directions)
             for f in run.frames() if first <= f <= last and contributes(node, run, f)]
-
-
-@contextlib.contextmanager
-def reading_ahead(node, depth):
-    """Set the node's source to a ReadAhead over its own source for the block, and put the
-    original back after (yields the ReadAhead, to plan). Each assignment to `node.source` clears
-    the node's caches: nothing the node kept is reused across the swap."""
-    source = node.source
-    reads = ReadAhead(source, depth)
-    node.source = reads
-    try:
-        yield reads
-    finally:
-        reads.close()
-        node.source = source
 
 
 class Batch:
     """Renders the frames `frames` (a FrameRange) of a node's shots into `target`, using
     `workspace`.
 
-    node: a ColorizeNode with `source` and `shots` set. target: has exists(frame) and
-    write(frame, FrameResult), thread-safe for distinct frames (excolor.render.targets, excolor.render.matte).
-    on_frame: optional callable(FrameResult) (previews). progress: optional object with
-    update(n) (a tqdm bar). read_ahead / writers: frames decoded ahead of the node and writer
-    threads behind it (excolor.render.overlap); 0 and 0 render strictly in turn (the benchmark's
-    'serial' case).
+    node: a ColorizeNode with `shots` set, whose `source` is `reads`: a ReadAhead
+    (excolor.render.overlap) the batch tells which frames it will pull next, so they are decoded
+    ahead of the node. target: has exists(frame) and write(frame, FrameResult), thread-safe for
+    distinct frames (excolor.render.targets). directions: the runs' directions to render, FORWARD
+    and/or BACKWARD. keep: frames whose FrameResult the report keeps (a contact sheet's).
+    writers: writer threads behind the node (excolor.render.overlap); with a ReadAhead of depth 0,
+    0 renders strictly in turn (the benchmark's 'serial' case).
     """
 
-    def __init__(self, node, target, workspace, frames, *, state_every=10, direction="both",
-                 progress=None, on_frame=None, preroll=0, read_ahead=DEFAULT_READ_AHEAD,
-                 writers=DEFAULT_WRITERS):
+    def __init__(self, node, target, workspace, frames, reads, *, directions, state_every=10, preroll=0,
+                 keep=(), writers=DEFAULT_WRITERS):
         if state_every < 1:
             raise ValueError(f"state_every must be >= 1, got {state_every}")
         if preroll < 0:
@@ -102,17 +86,18 @@ class Batch:
         self.target = target
         self.workspace = workspace
         self.first, self.last = frames
+        self.reads = reads
+        self.directions = tuple(directions)
         self.state_every = state_every
-        self.directions = DIRECTIONS[direction]
-        self.progress = progress
-        self.on_frame = on_frame
-        self.read_ahead = read_ahead
+        self.keep = frozenset(keep)
         self.writers = writers
-        self._reads = None
         self._writes = None
+        self._progress = None
         self._written = []
         self._done = []
         self._waiting = []
+        self._kept = {}
+        self._blended = {}  # frame -> the names of the runs whose waiting results it was blended from
 
     def runs(self):
         """The runs that cross first..last in the chosen directions, shot by shot."""
@@ -126,16 +111,18 @@ class Batch:
     def is_done(self, frame):
         return self.workspace.is_done(frame) and self.target.exists(frame)
 
-    def run(self):
-        with reading_ahead(self.node, self.read_ahead) as self._reads:
-            self._writes = WriteBehind(self.target.write, then=self.workspace.mark_done,
-                                       workers=self.writers)
-            try:
-                for run in self.runs():
-                    self._render_run(run)
-            finally:
-                self._writes.close()  # every frame handed over is whole on disk before we return
-        return BatchReport(tuple(self._written), tuple(sorted(set(self._done))), tuple(self._waiting))
+    def render(self, progress=None):
+        """Render every selected run's frames in range -> BatchReport. progress: optional object
+        with update(n) (a tqdm bar), told of each frame written."""
+        self._progress = progress
+        self._writes = WriteBehind(self.target.write, then=self._written_out, workers=self.writers)
+        try:
+            for run in self.runs():
+                self._render_run(run)
+        finally:
+            self._writes.close()  # every frame handed over is whole on disk before we return
+        return BatchReport(tuple(self._written), tuple(sorted(set(self._done))), tuple(self._waiting),
+                           self._kept)
 
     # -- one run -------------------------------------------------------------------------------
     def _chunk(self, run):
@@ -154,6 +141,8 @@ class Batch:
                 self._done.append(frame)
             elif not self.workspace.waiting_path(run.name, frame).is_file():
                 needed.append(frame)
+            else:
+                self._finish_blend(run, frame)
         saved = set(self.workspace.state_frames(run.name))
         if not needed and (self.preroll or last == run.end or last in saved):
             return  # nothing to write and the next chunk's state is there
@@ -162,7 +151,7 @@ class Batch:
             return
         needed = set(needed)
         safe = state  # the latest state whose frame is fully delivered
-        self._reads.plan(range(state.frame + run.direction, last + run.direction, run.direction))
+        self.reads.plan(range(state.frame + run.direction, last + run.direction, run.direction))
         try:
             while state.frame != last:
                 result, state = self.node.step(run, state)
@@ -179,7 +168,7 @@ class Batch:
                     self._writes.flush()
                     self.workspace.save_state(state)
         except KeyboardInterrupt:
-            # Keep what was done: the next run resumes right after the last delivered frame.
+            # Keep what was done: the next render resumes right after the last delivered frame.
             if safe.frame != run.start - run.direction and not self.preroll:
                 self.workspace.save_state(safe)
             raise
@@ -197,15 +186,16 @@ class Batch:
         if usable:
             best = max(usable, key=lambda f: self._position(run, f))
             log.debug("run %s resumes from its state at frame %d", run.name, best)
-            return self.workspace.load_state(self.node, run, best)
+            where = str(self.workspace.state_path(run.name, best))
+            return self.node.state_from_arrays(run, self.workspace.load_state(run.name, best), where=where)
         if frames[0] == run.start:
             return self.node.initial_state(run)
         if self.preroll:
             return self._preroll_state(run, frames[0])
         before = frames[0] - run.direction
-        name = "forward" if run.direction == FORWARD else "backward"
+        way = "forward" if run.direction == FORWARD else "backward"  # as --direction says it
         self._waiting.append(
-            f"run {run.name} ({name}, frames {run.start}-{run.end}) has no saved state at frame "
+            f"run {run.name} ({way}, frames {run.start}-{run.end}) has no saved state at frame "
             f"{before}: this chunk waits for the chunk that renders frame {before} "
             f"(expected {self.workspace.state_path(run.name, before)})"
         )
@@ -225,24 +215,43 @@ class Batch:
         if len(pairs) == 1:
             self._write(frame, self.node.compose(frame, {run.name: result}))
             return
-        other = next(r for r, _ in pairs if r.name != run.name)
         # Save first, then look for the other run's result: of two processes passing the
         # same frame at once, the one that looks last is sure to find both.
         self.workspace.save_waiting(result)
+        self._blend_waiting(run, frame, result)
+
+    def _finish_blend(self, run, frame):
+        """`run` passed `frame` before and left its result waiting; a process killed before it
+        wrote the blend may have left the other run's result there too: blend them now."""
+        ours = self.workspace.load_waiting(run.name, frame)
+        if ours is not None:
+            self._blend_waiting(run, frame, ours)
+
+    def _blend_waiting(self, run, frame, result):
+        """Write `frame` blended from `run`'s result and the other run's waiting one, if that is
+        there. The waiting results are dropped only once the frame is written and marked done."""
+        other = next(r for r, _ in self.node.contributions(frame) if r.name != run.name)
         theirs = self.workspace.load_waiting(other.name, frame)
         if theirs is None:
             return
+        self._blended[frame] = (run.name, other.name)
         self._write(frame, self.node.compose(frame, {run.name: result, other.name: theirs}))
-        self.workspace.drop_waiting(run.name, frame)
-        self.workspace.drop_waiting(other.name, frame)
+
+    def _written_out(self, frame):
+        """On a writer thread, once `frame`'s files are whole: mark it done, then drop the waiting
+        results it was blended from (not before: a process killed in between leaves them for the
+        next render to blend again)."""
+        self.workspace.mark_done(frame)
+        for run_name in self._blended.pop(frame, ()):
+            self.workspace.drop_waiting(run_name, frame)
 
     def _write(self, frame, frame_result):
         self._writes.submit(frame, frame_result)  # marked done once its files are whole
         self._written.append(frame)
-        if self.on_frame is not None:
-            self.on_frame(frame_result)
-        if self.progress is not None:
-            self.progress.update(1)
+        if frame in self.keep:
+            self._kept[frame] = frame_result
+        if self._progress is not None:
+            self._progress.update(1)
 
 
 def waiting_error(report, chunk):

@@ -1,14 +1,16 @@
-"""`excolor colorize` end to end: check the inputs, set up node and `.excolor/`, run, report.
+"""`excolor colorize` end to end: check the inputs, then render, resuming from `.excolor/`.
 
 Every check happens before the first frame is rendered, and names what is wrong: the options
-and the shots and frames (excolor.render.checks), the references (missing, unreadable), the model
-(hash, graphs), the encoder's settings (tried on one frame), every path the job writes
-(excolor.render.output_paths: never an input, never a file this job did not write).
+(excolor.render.options), the shots and frames (excolor.render.frames), the reference images,
+each read once (excolor.render.reference_files), the model (hash, graphs), the encoder's settings
+(tried on one frame, excolor.render.encoder), every path the job writes (excolor.render.output_paths:
+never an input, never a file this job did not write).
 
 `colorize(options)` makes the first checks and holds what they found in a ColorizeJob, whose
-`render()` makes the node, makes the last checks, creates OUTPUT's folders, opens the output's
-`.excolor/` workspace, runs the Batch (the scheduler, excolor.render.batch) into the output's target
-(excolor.render.targets), encodes a video and writes the contact sheet.
+`render()` tells the rest in order: the node, the last checks and OUTPUT's paths, the output's
+`.excolor/` workspace, the output's target (excolor.render.targets), the batch over the node's
+runs (excolor.render.batch), a video's encode, the contact sheet (excolor.render.preview), and
+what was done.
 """
 from __future__ import annotations
 
@@ -17,69 +19,30 @@ import signal
 import sys
 import threading
 import warnings
-from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 from .. import io
-from ..colour.display_view import display_format, display_view_for
-from ..colour.management import BUILTIN_CONFIG, ColourConverter, config_source, input_kind_for_pixels
+from ..colour.management import BUILTIN_CONFIG, config_source, input_kind_for_pixels
 from ..engine.node import ColorizeNode
-from ..engine.runs import Keyframe, Shot, refuse_other_aspect
 from ..engine.tuning import NodeTuning
-from ..errors import ExcolorError, InputError, UsageError
+from ..errors import ExcolorError, UsageError
 from ..files import file_sha256, temp_name
-from ..shotlists.entries import FrameRange, ShotEntry, check_references, parse_frame_range
+from ..shotlists.entries import FrameRange, ShotEntry, parse_frame_range
 from ..threads import limit_threads
-from .batch import DIRECTIONS, Batch, delivery_order, waiting_error
-from .checks import check_encoder, check_frames, check_options, claim_output_paths, option_words
+from .batch import Batch, delivery_order, waiting_error
+from .encoder import check_encoder, video_writer
+from .frames import check_frames
 from .matte import Matte
-from .output_paths import output_location, record_written
-from .overlap import DEFAULT_READ_AHEAD
-from .preview import SheetDisplay, SheetRow, row_reference, shot_samples, write_contact_sheet
+from .node_shots import node_shot
+from .options import DIRECTIONS, JobOptions, check_options, option_words
+from .output_paths import claim_output_paths, output_location, protected_inputs, record_written
+from .overlap import DEFAULT_READ_AHEAD, ReadAhead
+from .preview import shot_samples, write_preview
 from .progress import progress_bar
-from .targets import EncodedVideoTarget, StreamedVideoTarget, VideoFramesTarget, encode_video
+from .reference_files import ReferenceFile, read_references, refuse_pinned_keys_of_other_aspect
+from .targets import clear_frame_cache, encode_video, frame_cache, output_targets
 from .workspace import Workspace, fingerprint_digest
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class JobOptions:
-    """The colorize command's settings: one field per option of `excolor colorize`, named as
-    its argparse destination. The flags, defaults and help are defined once, in
-    excolor.cli.colorize; `from_namespace` takes the parsed values from there."""
-
-    input: str
-    output: str
-    reference: Path | None
-    reference_frame: int | None
-    shots: Path | None
-    frames: str | None  # "A-B" as given: parsed after the checks that come before it
-    direction: Literal["both", "forward", "backward"]
-    preroll: int
-    state_every: int
-    model: str | None
-    network_size: int | None
-    device: Literal["auto", "cpu", "cuda"]
-    io_threads: int
-    threads: int | None = None  # --threads: at most this many threads per pool
-    edl_rate: float | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
-    ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
-    input_space: str | None
-    saturation: float | None
-    preview: str | None
-    matte: str | None  # a sequence pattern, or "channel" (excolor.render.matte)
-    overwrite: bool
-    stream: bool
-    codec: str
-    crf: int
-    preset: str | None
-    pix_fmt: str | None
-    fps: Fraction | None
-
-    @classmethod
-    def from_namespace(cls, args):
-        """The options from `excolor colorize`'s parsed arguments (other attributes ignored)."""
-        return cls(**{field.name: getattr(args, field.name) for field in dataclasses.fields(cls)})
 
 
 def say(text):
@@ -98,7 +61,8 @@ def _terminated(signum, frame):
 
 
 def colorize(options):
-    """Run the command; returns the exit code (errors are raised as ExcolorError)."""
+    """Run the command for `options` (JobOptions); returns the exit code (errors are raised as
+    ExcolorError)."""
     if options.threads is not None:
         # OpenCV, BLAS and the io threads here; ONNX Runtime and the colour bands through the
         # node's tuning (make_node).
@@ -117,32 +81,27 @@ def colorize(options):
             signal.signal(signal.SIGTERM, previous)
 
 
-def refuse_pinned_keys_of_other_aspect(entries, sizes, plate_size):
-    """InputError naming the shot and the image for a pinned keyframe whose aspect ratio is not
-    the plates' (sizes: {image: (height, width)})."""
-    for entry in entries:
-        for image, frame in entry.keyframes:
-            if frame is not None:
-                try:
-                    refuse_other_aspect(sizes[image], plate_size, f"{image} (pinned to frame {frame})")
-                except InputError as error:
-                    raise InputError(f"{entry.describe()}: {error}") from error
-
-
 def _colorize(options):
     output_kind = io.describe_kind(options.output)
     check_options(options, output_kind)
     frames = parse_frame_range(options.frames) if options.frames else None
     reader = io.open_input(options.input)
     try:
-        entries, frame_range, covered = check_frames(options, reader, frames)
-        matte = Matte.parse(options.matte, options.output, output_kind)
-        references, sizes = check_references(entries)
-        refuse_pinned_keys_of_other_aspect(entries, sizes, (reader.height, reader.width))
-        return ColorizeJob(options=options, reader=reader, entries=entries, references=references,
-                           frames=frame_range, covered=covered, output_kind=output_kind, matte=matte).render()
+        return checked_job(options, reader, output_kind, frames).render()
     finally:
         reader.close()
+
+
+def checked_job(options, reader, output_kind, frames):
+    """The ColorizeJob of `options` once its shots, frames, matte and reference images pass their
+    checks. reader: INPUT, open (the caller closes it); output_kind: OUTPUT's ("video" or
+    "sequence"); frames: --frames as a FrameRange, or None for the whole input."""
+    entries, frame_range, covered = check_frames(options, reader, frames)
+    matte = Matte.parse(options.matte, options.output, output_kind)
+    references = read_references(entries)
+    refuse_pinned_keys_of_other_aspect(entries, references, (reader.height, reader.width))
+    return ColorizeJob(options=options, reader=reader, entries=entries, references=references,
+                       frames=frame_range, covered=covered, output_kind=output_kind, matte=matte)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -152,61 +111,85 @@ class ColorizeJob:
     options: JobOptions
     reader: io.VideoReader | io.SequenceReader  # INPUT, open for the job's lifetime
     entries: list[ShotEntry]
-    references: dict[Path, str]  # keyframe image -> sha256 of its file
+    references: dict[Path, ReferenceFile]  # every keyframe image, read once
     frames: FrameRange  # the frames to render: --frames, or the whole input
     covered: list[int]  # the frames of `frames` some shot covers, in order
     output_kind: Literal["video", "sequence"]
     matte: Matte  # where --matte writes the confidence matte (a Matte writing nothing without it)
 
-    @property
-    def first(self):
-        return self.frames.first
+    def render(self):
+        """Render the frames into OUTPUT, resuming from `.excolor/`; returns the exit code."""
+        # The node's one source: INPUT, read ahead of the node while the batch renders.
+        reads = ReadAhead(self.reader.read, DEFAULT_READ_AHEAD if self.options.io_threads else 0)
+        try:
+            return self._render(self.make_node(reads), reads)
+        finally:
+            reads.close()
 
-    @property
-    def last(self):
-        return self.frames.last
+    def _render(self, node, reads):
+        options = self.options
+        self._check_output(node)
+        workspace, encoded = self._open_workspace(node)
+        rendered = {}
+        if encoded and not self.matte.missing(self.covered):
+            say(f"{options.output} is already complete")
+        else:
+            targets = self._targets(node, workspace, encoded)
+            report = self._render_frames(node, reads, workspace, targets)
+            reads.close()  # from here INPUT is read on this thread alone (the encode, the sheet)
+            say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
+            if report.waiting:
+                raise waiting_error(report, f"{self.first}-{self.last}")
+            if not self._finish_video(workspace, targets.output, encoded):
+                return 0  # the video waits for frames other chunks render
+            rendered = report.kept
+        if self.output_kind == "video":
+            clear_frame_cache(workspace.root)  # the encoded video holds them now
+        if options.preview:
+            self._write_preview(node, rendered, workspace)
+        return 0
 
-    def make_node(self):
-        """The ColorizeNode for the job's model, settings, input and shots (UsageError if refused)."""
-        options, reader, entries = self.options, self.reader, self.entries
-        kind = input_kind_for_pixels(reader.pixel_format.dtype)
+    # -- the node ------------------------------------------------------------------------------
+    def make_node(self, source):
+        """The ColorizeNode for the job's model, settings, shots and reference images, pulling
+        its frames from `source` (UsageError if refused)."""
+        options = self.options
         try:
             node = ColorizeNode(
                 model=options.model, device=options.device, network_long_side=options.network_size,
                 ocio_config=options.ocio_config, input_space=options.input_space,
-                saturation=options.saturation, input_kind=kind,
+                saturation=options.saturation, input_kind=input_kind_for_pixels(self.reader.pixel_format.dtype),
                 tuning=NodeTuning(threads=options.threads),
             )
         except ValueError as error:
             raise UsageError(option_words(str(error))) from error
         except ExcolorError as error:  # the model or the device: same error, the command's words
             raise type(error)(option_words(str(error))) from error
-        node.source = reader.read
+        node.source = source
         try:
-            node.shots = [
-                Shot(e.first, e.last, [Keyframe(image, frame) for image, frame in e.keyframes])
-                for e in entries
-            ]
+            node.shots = [node_shot(entry) for entry in self.entries]
         except ValueError as error:
             raise UsageError(str(error)) from error
+        node.use_reference_files(self.references)
         return node
 
-    def fingerprint(self, node):
-        """What the output's pixels depend on, as JSON-able data (see excolor.render.workspace)."""
+    def fingerprint(self, node, config):
+        """What the output's pixels depend on, as JSON-able data (see excolor.render.workspace).
+        config: the OCIO config the node uses (a file, or a name OCIO knows)."""
         shots = {}
         for entry in self.entries:
             shots[f"shot {entry.number} (frames {entry.first}-{entry.last})"] = [
-                {"image": Path(image).name, "frame": frame, "sha256": self.references[image]}
+                {"image": Path(image).name, "frame": frame, "sha256": self.references[image].sha256}
                 for image, frame in entry.keyframes
             ]
-        config = config_source(self.options.ocio_config)  # $OCIO's config when no --ocio-config
+        ocio_config = file_sha256(config) if Path(config).is_file() else config.replace(BUILTIN_CONFIG, "built-in")
         return {
             "model": node.model.sha256(),
             "shots": shots,
             "settings": {
                 "network long side": node.network_long_side,
                 "saturation": node.saturation,
-                "ocio config": file_sha256(config) if Path(config).is_file() else config.replace(BUILTIN_CONFIG, "built-in"),
+                "ocio config": ocio_config,
                 "input space": self.options.input_space or "default",
                 "pinned start": node.pinned_start,
                 "preroll": self.options.preroll,
@@ -215,122 +198,14 @@ class ColorizeJob:
             "input size": [self.reader.width, self.reader.height],
         }
 
-    def render(self):
-        """Render the frames into OUTPUT, resuming from `.excolor/`; returns the exit code."""
-        options = self.options
-        node = self.make_node()
-        if options.stream:
+    # -- the last checks and OUTPUT's paths ---------------------------------------------------
+    def _check_output(self, node):
+        """--stream's order of frames, and a video OUTPUT's encoder on one frame (one frame's
+        worth of the input's audio and other streams, not the whole file's)."""
+        if self.options.stream:
             self._check_streamable(node)
         if self.output_kind == "video":
-            # One frame's worth of the input's audio and other streams, not the whole file's.
-            check_encoder(options, self.reader, lambda path, temp: self.video_writer(path, temp, (self.first,) * 2))
-        workspace = Workspace(*output_location(options.output, self.output_kind))
-        # Every path checked before anything is created: a refused job leaves no folder behind.
-        fingerprint = self.fingerprint(node)
-        claim_output_paths(self, workspace, fingerprint_digest(fingerprint)).create_folders()
-        say(f"model {node.model.path} on {node.device}; frames {self.first}-{self.last}; {len(self.entries)} shot(s)")
-        target, complete = self._open_output(node, workspace, fingerprint)
-        if complete and not self.matte.missing(self.covered):
-            say(f"{options.output} is already complete")
-            return self._finish_preview(node, {}, target, workspace)
-        if complete:  # only matte files are missing: render their frames, keep the video
-            target = EncodedVideoTarget()
-        captured = {}
-        read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
-        if options.stream:
-            target = StreamedVideoTarget(self._video_writer(workspace), self.first, self.last,
-                                         view=display_view_for(node.colour, options.output, "uint16"))
-        report = self._run_batch(node, workspace, target, captured)
-        say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
-        if report.waiting:
-            raise waiting_error(report, f"{self.first}-{self.last}")
-        if options.stream:
-            self._mark_complete(workspace)
-            if (workspace.root / "frames").is_dir():  # frames an earlier cached render left
-                VideoFramesTarget(workspace).clear()
-        elif self.output_kind == "video" and not complete:
-            pending = [f for f in self.covered if not target.exists(f)]
-            if pending:
-                say(f"video not encoded yet: {len(pending)} frame(s) still to render")
-                return 0
-            encode_video(self.reader, target, self._video_writer(workspace), self.frames, set(self.covered),
-                         read_ahead=read_ahead)
-            self._mark_complete(workspace)
-        return self._finish_preview(node, captured, target, workspace)
-
-    def _open_output(self, node, workspace, fingerprint):
-        """Open the workspace under this job's `fingerprint` (OUTPUT's paths were claimed before)
-        -> (target, True when a video OUTPUT is already complete). A streamed video's target is
-        made later (None here)."""
-        options = self.options
-        if self.output_kind == "video":
-            workspace.open(fingerprint, options.overwrite)
-            deep = self.reader.pixel_format.dtype != "uint8" or "10" in (options.pix_fmt or "")
-            target = None if options.stream else VideoFramesTarget(
-                workspace, deep=deep, view=display_view_for(node.colour, options.output, "uint16"))
-            complete = (workspace.completed() == [self.first, self.last] and Path(options.output).exists()
-                        and not options.overwrite)
-            if target is not None:  # the cached frames of an encoded video are gone
-                workspace.frame_files = (*(() if complete else (target.pattern.path,)), *self._matte_files())
-            return target, complete
-        pattern = io.SequencePattern.parse(options.output)
-        workspace.open(fingerprint, options.overwrite)
-        workspace.frame_files = (pattern.path, *self._matte_files())
-        pixel_format = display_format(self.reader.pixel_format, node.colour, pattern.display(), pattern.extension)
-        return self.matte.output_target(pattern, pixel_format, workspace.tmp), False
-
-    def _matte_files(self):
-        return (self.matte.pattern.path,) if self.matte.form == "sequence" else ()
-
-    def _run_batch(self, node, workspace, target, captured):
-        """Run the Batch into `target` with a progress bar; the contact sheet's frames rendered
-        here go into `captured`. A streamed video is finished, or aborted on any error (no
-        partial video is left behind)."""
-        options = self.options
-        wanted = {frame for _entry, frame in self._samples()} if options.preview else set()
-
-        def keep(result):
-            if result.frame in wanted:
-                captured[result.frame] = result
-
-        writers, read_ahead = options.io_threads, DEFAULT_READ_AHEAD if options.io_threads else 0
-        if options.stream:
-            writers = min(writers, 1)  # the encoder takes frames in order, on one thread
-        batch = Batch(node, self.matte.beside(target, workspace.tmp), workspace, self.frames,
-                      state_every=options.state_every, direction=options.direction, on_frame=keep,
-                      preroll=options.preroll, read_ahead=read_ahead, writers=writers)
-        progress = progress_bar(len(batch.frames_to_write()), "colorizing")
-        batch.progress = progress
-        try:
-            report = batch.run()
-            if options.stream:
-                target.finish()
-        except BaseException:
-            if options.stream:
-                target.abort()
-            raise
-        finally:
-            if progress is not None:
-                progress.close()
-        return report
-
-    def _mark_complete(self, workspace):
-        workspace.mark_complete(self.frames)
-        say(f"wrote {self.options.output}")
-
-    def _video_writer(self, workspace):
-        """OUTPUT's VideoWriter, encoding into the workspace's tmp/ until finished."""
-        output = self.options.output
-        return self.video_writer(output, workspace.tmp / temp_name("encoding" + Path(output).suffix))
-
-    def video_writer(self, path, temp_path, frames=None):
-        """A VideoWriter of `path` with OUTPUT's encoder settings, for `frames` (first, last)
-        (default: the job's; check_encoder's one-frame probe gives its own)."""
-        options, reader = self.options, self.reader
-        video_options = io.VideoOptions(options.codec, options.crf, options.pix_fmt, options.fps, options.preset)
-        return io.VideoWriter(path, reader.width, reader.height, temp_path, video_options,
-                              like=reader if reader.kind == "video" else None, source=reader.pixel_format,
-                              frames=frames or (self.first, self.last))
+            check_encoder(self.options.video_options(), self.reader, self.options.output, (self.first, self.first))
 
     def _check_streamable(self, node):
         """--stream needs a video of the whole input whose frames finish in order (checked before
@@ -354,34 +229,110 @@ class ColorizeJob:
             raise UsageError(f"--stream: frames {first + len(order)}-{last} are in no shot; render "
                              "without --stream, which encodes the input's own frames there")
 
-    def _samples(self):
-        """(shot entry, frame) of each contact-sheet row."""
-        return shot_samples(self.entries, self.first, self.last)
+    def _claim_paths(self, workspace, digest, config):
+        options = self.options
+        inputs = protected_inputs(self.reader, self.references, options.shots, config)
+        return claim_output_paths(inputs, output=options.output, output_kind=self.output_kind, covered=self.covered,
+                                  matte=self.matte, preview=options.preview, workspace=workspace, digest=digest,
+                                  overwrite=options.overwrite)
 
-    def _finish_preview(self, node, captured, target, workspace):
-        if self.options.preview:
-            self._write_preview(node, captured, workspace)
-        if isinstance(target, VideoFramesTarget) and Path(self.options.output).exists():
-            target.clear()  # the encoded video holds them now
-        return 0
+    # -- the workspace -------------------------------------------------------------------------
+    def _open_workspace(self, node):
+        """OUTPUT's `.excolor/` Workspace, opened under the job's fingerprint once every path the
+        job writes was claimed and its folders made -> (workspace, True when a video OUTPUT is
+        encoded already for these frames)."""
+        options = self.options
+        workspace = Workspace(*output_location(options.output, self.output_kind))
+        config = config_source(options.ocio_config)  # --ocio-config, else $OCIO's, else built in
+        fingerprint = self.fingerprint(node, config)
+        # Every path checked before anything is created: a refused job leaves no folder behind.
+        self._claim_paths(workspace, fingerprint_digest(fingerprint), config).create_folders()
+        say(f"model {node.model.path} on {node.device}; frames {self.first}-{self.last}; {len(self.entries)} shot(s)")
+        encoded = (self.output_kind == "video" and workspace.completed() == [self.first, self.last]
+                   and Path(options.output).exists() and not options.overwrite)
+        workspace.open(fingerprint, options.overwrite, self._frame_files(workspace, encoded))
+        return workspace, encoded
 
-    def _write_preview(self, node, captured, workspace):
-        options, reader = self.options, self.reader
-        converter = ColourConverter(config=options.ocio_config, input_space=options.input_space,
-                                    input_kind=input_kind_for_pixels(reader.pixel_format.dtype))
-        display = SheetDisplay(converter, options.preview)
-        rows = []
-        for entry, frame in self._samples():
-            # Frames rendered by this process were kept; others (done earlier) are replayed.
-            result = captured.get(frame) or node.render_result(frame)
-            rows.append(SheetRow(
-                f"shot {entry.number} frame {frame}",
-                display.colour(reader.read(frame)),
-                display.reference(row_reference(entry, frame)),
-                display.colour(result.image),
-                result.confidence,
-            ))
-        sheet = Path(options.preview)  # its folder was made with OUTPUT's (claim_output_paths)
-        write_contact_sheet(sheet, rows, sheet.parent)
+    def _frame_files(self, workspace, encoded):
+        """(frame -> Path, ...) of the files each frame writes: OUTPUT's (a sequence's file, or
+        a cached video's frame until it is encoded) and its matte file."""
+        if self.output_kind == "sequence":
+            return (io.SequencePattern.parse(self.options.output).path, *self.matte.files)
+        if self.options.stream or encoded:
+            return self.matte.files
+        return (frame_cache(workspace.root).path, *self.matte.files)
+
+    # -- the targets and the batch ---------------------------------------------------------------
+    def _targets(self, node, workspace, encoded):
+        """OUTPUT's OutputTargets (excolor.render.targets). An encoded video whose matte files went
+        missing gets only those written; a streamed one is streamed again."""
+        options = self.options
+        return output_targets(options.output, self.output_kind, self.matte, workspace,
+                              source=self.reader.pixel_format, colour=node.colour, pix_fmt=options.pix_fmt,
+                              stream=self._video_writer(workspace) if options.stream else None,
+                              frames=self.frames, encoded=encoded)
+
+    def _render_frames(self, node, reads, workspace, targets):
+        """Run the Batch into `targets` (OutputTargets) with a progress bar -> BatchReport,
+        keeping the contact sheet's frames. A streamed video is finished, or aborted on any
+        error (no partial video is left behind)."""
+        options = self.options
+        keep = [frame for _shot, frame in shot_samples(node.shots, *self.frames)] if options.preview else ()
+        # The encoder of a streamed video takes frames in order, on one thread.
+        writers = min(options.io_threads, 1) if options.stream else options.io_threads
+        batch = Batch(node, targets.with_matte, workspace, self.frames, reads, directions=DIRECTIONS[options.direction],
+                      state_every=options.state_every, preroll=options.preroll, keep=keep, writers=writers)
+        progress = progress_bar(len(batch.frames_to_write()), "colorizing")
+        try:
+            report = batch.render(progress)
+            if options.stream:
+                targets.output.finish()
+        except BaseException:
+            if options.stream:
+                targets.output.abort()
+            raise
+        finally:
+            if progress is not None:
+                progress.close()
+        return report
+
+    # -- a video OUTPUT ------------------------------------------------------------------------
+    def _finish_video(self, workspace, output, encoded):
+        """Encode a cached video OUTPUT from its target `output` (a VideoFramesTarget) once every
+        frame is there (a streamed one is encoded already, an `encoded` one was) and mark it
+        complete; False while frames are still to render (other chunks)."""
+        options = self.options
+        if self.output_kind != "video" or (encoded and not options.stream):
+            return True
+        if not options.stream:
+            pending = [f for f in self.covered if not output.exists(f)]
+            if pending:
+                say(f"video not encoded yet: {len(pending)} frame(s) still to render")
+                return False
+            read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
+            encode_video(self.reader, output, self._video_writer(workspace), self.frames, set(self.covered),
+                         read_ahead=read_ahead)
+        workspace.mark_complete(self.frames)
+        say(f"wrote {options.output}")
+        return True
+
+    def _video_writer(self, workspace):
+        """OUTPUT's VideoWriter, encoding into the workspace's tmp/ until finished."""
+        output = self.options.output
+        return video_writer(self.options.video_options(), self.reader, output,
+                            workspace.tmp / temp_name("encoding" + Path(output).suffix), (self.first, self.last))
+
+    # -- the contact sheet ---------------------------------------------------------------------
+    def _write_preview(self, node, rendered, workspace):
+        sheet = Path(self.options.preview)  # its folder was made with OUTPUT's (claim_output_paths)
+        rows = write_preview(sheet, node, self.frames, self.references, self.reader.read, rendered, sheet.parent)
         record_written(workspace, sheet)  # so that the same command again may rewrite it
-        say(f"wrote contact sheet {sheet} ({len(rows)} row(s))")
+        say(f"wrote contact sheet {sheet} ({rows} row(s))")
+
+    @property
+    def first(self):
+        return self.frames.first
+
+    @property
+    def last(self):
+        return self.frames.last

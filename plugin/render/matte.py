@@ -8,18 +8,15 @@ be trusted). A batch writes it either
 - or as one more channel, `excolor.confidence`, of each OUTPUT EXR (`--matte channel`).
 
 A Matte is what the option asks for (`Matte.parse`); with no --matte it is a Matte that writes
-nothing, so the job asks the same questions either way. Its targets follow the output's rules
-(excolor.render.targets): atomic files, a frame counts as done only when its output and its matte are
-both on disk, and the setting is part of the output's fingerprint. A matte sequence's paths are
-claimed with OUTPUT's (excolor.render.checks, excolor.render.output_paths).
+nothing, so the job asks the same questions either way. It is written by the output's targets
+(excolor.render.targets: atomic files, a frame counts as done only when its output and its matte
+are both on disk), the setting is part of the output's fingerprint, and a matte sequence's paths
+are claimed with OUTPUT's (excolor.render.output_paths).
 """
 import dataclasses
 
-import numpy as np
-
 from .. import io
 from ..errors import InputError, UsageError
-from .targets import SequenceTarget
 
 CHANNEL = "excolor.confidence"
 CHANNEL_FORM = "channel"  # the --matte value that asks for the channel instead of a sequence
@@ -76,53 +73,8 @@ class Matte:
             return []
         return [f for f in frames if not self.pattern.path(f).is_file()]
 
-    def output_target(self, pattern, pixel_format, temp_dir):
-        """The target for an image-sequence OUTPUT: with the matte as a channel, or without."""
-        if self.form != CHANNEL_FORM:
-            return SequenceTarget(io.SequenceWriter(pattern, pixel_format, temp_dir))
-        names = pixel_format.channel_names
-        if CHANNEL not in names:
-            pixel_format = dataclasses.replace(pixel_format, channel_names=(*names, CHANNEL))
-        return ChannelTarget(io.SequenceWriter(pattern, pixel_format, temp_dir))
-
-    def beside(self, target, temp_dir):
-        """`target` with the matte sequence written beside it (`target` itself otherwise)."""
-        if self.form != "sequence":
-            return target
-        return WithMatte(target, self.pattern, temp_dir)
-
-
-class WithMatte:
-    """A target and the matte sequence written beside it: a frame exists once both files do.
-
-    The matte files are written by io.write_image itself, not a SequenceWriter: that one makes
-    a one-channel format colour (R, G, B) for colorized frames, and a matte stays one channel.
-    """
-
-    def __init__(self, target, pattern, temp_dir):
-        self.target = target
-        self.pattern = pattern
-        self.format = io.PixelFormat(MATTE_TYPES[pattern.extension.lower()], ("Y",))
-        self.temp_dir = temp_dir
-
-    def exists(self, frame):
-        return self.target.exists(frame) and self.pattern.path(frame).is_file()
-
-    def write(self, frame, result):
-        self.target.write(frame, result)
-        io.write_image(self.pattern.path(frame), result.confidence[..., None], self.format, self.temp_dir)
-
-
-class ChannelTarget(SequenceTarget):
-    """An image-sequence OUTPUT whose files hold the matte as their channel CHANNEL (the last
-    one; or, for an INPUT that has that channel already, in its place)."""
-
-    def write(self, frame, result):
-        names = self.writer.pixel_format.channel_names
-        image = result.image
-        if image.shape[2] < len(names):
-            image = np.concatenate([image, np.zeros_like(image[..., :1])], axis=2)
-        else:
-            image = image.copy()
-        image[..., names.index(CHANNEL)] = result.confidence
-        self.writer.write(frame, image)
+    @property
+    def files(self):
+        """(frame -> Path of its matte file,) for a matte sequence, () otherwise: what a frame
+        writes besides OUTPUT's own file."""
+        return (self.pattern.path,) if self.form == "sequence" else ()

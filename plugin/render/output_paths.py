@@ -20,6 +20,8 @@ leaves the disk as it found it.
     paths.claim_sequence(output_pattern, frames, "OUTPUT", ours=frame_was_done)
     paths.claim(Path("sheet.png"), "--preview", ours=written_earlier(workspace, sheet, digest))
     paths.create_folders()
+
+`claim_output_paths` makes those claims for a render job, from the values it writes and reads.
 """
 import json
 import os
@@ -33,7 +35,7 @@ from ..io import SequencePattern
 WRITTEN_RECORD = "written.json"  # in `.excolor/<name>/`: files other than frames this job wrote
 
 
-def _key(path):
+def _absolute(path):
     return Path(os.path.abspath(Path(path).expanduser()))
 
 
@@ -51,9 +53,10 @@ class OutputPaths:
 
     def __init__(self, protected, protected_sequences=(), *, overwrite=False):
         self.overwrite = overwrite
-        self._protected = {_key(path): what for path, what in protected.items()}
+        self._protected = {_absolute(path): what for path, what in protected.items()}
         self._protected_real = {Path(path).resolve(): what for path, what in protected.items()}
-        self._protected_sequences = [(_key(p.directory), _pattern_regex(p), what) for p, what in protected_sequences]
+        self._protected_sequences = [(_absolute(p.directory), _pattern_regex(p), what)
+                                     for p, what in protected_sequences]
         self._claimed = {}  # path -> the option that writes it
         self._claimed_sequences = []  # (folder, regex, option)
         self._folders = []
@@ -61,24 +64,24 @@ class OutputPaths:
     def claim(self, path, option, *, ours=False):
         """`option` ("OUTPUT", "--preview", ...) writes the file `path`; `ours`: it is a file this
         job wrote earlier under the same fingerprint. Raises UsageError / OutputError."""
-        key = _key(path)
-        self._refuse_input(key, path, option)
-        other = self._claimed.get(key) or self._in_claimed_sequence(key)
+        absolute = _absolute(path)
+        self._refuse_input(absolute, path, option)
+        other = self._claimed.get(absolute) or self._in_claimed_sequence(absolute)
         if other is not None and other != option:
             raise UsageError(f"{option} {path} is also written by {other}: give them different paths")
-        if key.is_dir():
+        if absolute.is_dir():
             raise OutputError(f"{option} {path} is a folder")
-        if key.exists() and not (ours or self.overwrite):
+        if absolute.exists() and not (ours or self.overwrite):
             raise OutputError(f"{option} {path} exists and was not written by this render; "
                               "pass --overwrite to replace it")
-        self._claimed[key] = option
-        self.claim_folder(key.parent, option, path)
+        self._claimed[absolute] = option
+        self.claim_folder(absolute.parent, option, path)
 
     def claim_sequence(self, pattern, frames, option, *, ours=lambda frame: False):
         """`option` writes `pattern`'s files for `frames`; `ours(frame)`: that frame's file was
         written by this job earlier. A frame that exists and is not ours is refused as a whole
         (naming how many and the first) unless --overwrite."""
-        folder, regex = _key(pattern.directory), _pattern_regex(pattern)
+        folder, regex = _absolute(pattern.directory), _pattern_regex(pattern)
         for other_folder, other_regex, other in self._claimed_sequences:
             if other != option and other_folder == folder and other_regex.pattern == regex.pattern:
                 raise UsageError(f"{option} {pattern.display()} is also written by {other}: "
@@ -86,12 +89,12 @@ class OutputPaths:
         foreign = []
         for frame in frames:
             path = pattern.path(frame)
-            key = _key(path)
-            self._refuse_input(key, path, option)
-            if key in self._claimed and self._claimed[key] != option:
-                raise UsageError(f"{option} frame {path} is also written by {self._claimed[key]}: "
+            absolute = _absolute(path)
+            self._refuse_input(absolute, path, option)
+            if absolute in self._claimed and self._claimed[absolute] != option:
+                raise UsageError(f"{option} frame {path} is also written by {self._claimed[absolute]}: "
                                  "give them different paths")
-            if not self.overwrite and key.exists() and not ours(frame):
+            if not self.overwrite and absolute.exists() and not ours(frame):
                 foreign.append(path)
         if foreign:
             raise OutputError(f"{option} {pattern.display()} already has {len(foreign)} frame(s) (e.g. "
@@ -102,7 +105,7 @@ class OutputPaths:
     def claim_folder(self, folder, option, path=None):
         """`option` needs `folder` (made by create_folders): refused if it cannot be made or
         written."""
-        folder = _key(folder)
+        folder = _absolute(folder)
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
@@ -122,22 +125,65 @@ class OutputPaths:
             except OSError as error:
                 raise OutputError(f"cannot create folder {folder} ({error.strerror or error})") from error
 
-    def _refuse_input(self, key, path, option):
-        what = self._protected.get(key)
-        if what is None and key.exists():
-            what = self._protected_real.get(key.resolve())  # the same file through a link
+    def _refuse_input(self, absolute, path, option):
+        what = self._protected.get(absolute)
+        if what is None and absolute.exists():
+            what = self._protected_real.get(absolute.resolve())  # the same file through a link
         if what is None:
             for folder, regex, name in self._protected_sequences:
-                if key.parent == folder and regex.match(key.name):
+                if absolute.parent == folder and regex.match(absolute.name):
                     what = f"a frame of {name}"
         if what is not None:
             raise OutputError(f"{option} {path} is {what}: excolor never overwrites its inputs")
 
-    def _in_claimed_sequence(self, key):
+    def _in_claimed_sequence(self, absolute):
         for folder, regex, option in self._claimed_sequences:
-            if key.parent == folder and regex.match(key.name):
+            if absolute.parent == folder and regex.match(absolute.name):
                 return option
         return None
+
+
+def protected_inputs(reader, references, shot_list, ocio_config):
+    """({file: what it is}, [(SequencePattern, what it is)]): what a render job reads and so never
+    writes. reader: INPUT (a video file, or a sequence every frame number of which is protected);
+    references: the reference image paths; shot_list: --shots, or None; ocio_config: the config
+    the job uses (excolor.colour.management.config_source: a file, or a name OCIO knows)."""
+    protected = {Path(image): "a reference image" for image in references}
+    sequences = []
+    if reader.kind == "video":
+        protected[Path(reader.name)] = "INPUT"
+    else:
+        sequences.append((reader.pattern, "INPUT"))
+    if shot_list is not None:
+        protected[Path(shot_list)] = "the shot list"
+    if Path(ocio_config).is_file():
+        protected[Path(ocio_config)] = "the OCIO config"
+    return protected, sequences
+
+
+def claim_output_paths(inputs, *, output, output_kind, covered, matte, preview, workspace, digest, overwrite):
+    """The OutputPaths of a render job, every claim checked (nothing is created: call
+    create_folders() on the result).
+
+    inputs: protected_inputs(...); output: OUTPUT as given, of output_kind "video" or
+    "sequence", whose frames `covered` a sequence writes; matte: the job's Matte
+    (excolor.render.matte); preview: --preview, or None; workspace: OUTPUT's Workspace (its
+    folder is claimed; what it recorded says which files are this job's); digest: the job's
+    fingerprint digest (files recorded under it were written by this job); overwrite: --overwrite.
+    """
+    paths = OutputPaths(*inputs, overwrite=overwrite)
+    known = (workspace.root / "fingerprint.json").is_file()  # a render of OUTPUT started before
+    if output_kind == "video":
+        paths.claim(Path(output), "OUTPUT", ours=known and workspace.completed() is not None)
+    else:
+        paths.claim_sequence(SequencePattern.parse(output), covered, "OUTPUT", ours=lambda _frame: known)
+    paths.claim_folder(workspace.root, "OUTPUT", output)
+    if matte.form == "sequence":
+        paths.claim_sequence(matte.pattern, covered, "--matte", ours=lambda _frame: known)
+    if preview:
+        sheet = Path(preview)
+        paths.claim(sheet, "--preview", ours=written_earlier(workspace.root, sheet, digest))
+    return paths
 
 
 def written_earlier(workspace_root, path, digest):
@@ -145,7 +191,7 @@ def written_earlier(workspace_root, path, digest):
     `digest` and nothing changed it since (see `record_written`)."""
     try:
         record = json.loads((Path(workspace_root) / WRITTEN_RECORD).read_text())
-        entry = record[str(_key(path))]
+        entry = record[str(_absolute(path))]
         return entry["fingerprint"] == digest and entry["sha256"] == file_sha256(path)
     except (OSError, ValueError, KeyError, TypeError):
         return False
@@ -159,7 +205,7 @@ def record_written(workspace, path):
         record = json.loads(record_path.read_text())
     except (OSError, ValueError):
         record = {}
-    record[str(_key(path))] = {"fingerprint": workspace.digest, "sha256": file_sha256(path)}
+    record[str(_absolute(path))] = {"fingerprint": workspace.digest, "sha256": file_sha256(path)}
     workspace.write_bytes(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
 
 

@@ -61,18 +61,23 @@ class ReadAhead:
         return future.result()
 
     def _top_up(self):
+        if self._pool is None:  # reading on demand (depth 0, or closed)
+            return
         for frame in itertools.islice(self._upcoming, self.depth):  # not a copy of the whole plan
             if frame not in self._pending:
                 self._pending[frame] = self._pool.submit(self._read, frame)
 
     def close(self):
-        """Drop what was read ahead and stop the thread (waits for a read in progress)."""
+        """Drop what was read ahead and stop the thread (waits for a read in progress): from
+        then on frames are read on demand in the caller's thread, so `read` is used by no other
+        thread afterwards (a render job's encode and contact sheet read INPUT themselves)."""
         for future in self._pending.values():
             future.cancel()
         self._pending.clear()
         self._upcoming.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 class WriteBehind:

@@ -5,9 +5,10 @@ One row per sampled frame, four tiles per row, written as an 8-bit sRGB PNG. Til
 display values: a scene-linear working space goes through the OCIO config's default display and
 view (excolor.colour.display_view, as integer output files do), never clipped linear values; other
 working spaces are shown as the network sees them. The reference is the keyframe image whose run
-colours the row's frame (the nearer one where two runs blend), fitted into the tile with its
-aspect kept. The confidence matte is shown as gray (white = the reference matched well). Labels
-are drawn with OpenImageIO's text rendering when a font is available, and left out otherwise.
+colours the row's frame (the nearer one where two runs blend), as the node says, fitted into the
+tile with its aspect kept. The confidence matte is shown as gray (white = the reference matched
+well). Labels are drawn with OpenImageIO's text rendering when a font is available, and left out
+otherwise.
 """
 import dataclasses
 import logging
@@ -16,8 +17,8 @@ import numpy as np
 import OpenImageIO as oiio
 
 from ..colour.display_view import display_view_for
-from ..engine.runs import Keyframe, Shot, contributions, plan_runs
-from ..io import PixelFormat, read_reference, write_image
+from ..engine.references import reference_display
+from ..io import PixelFormat, write_image
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class SheetRow:
 
 class SheetDisplay:
     """Display values for the tiles of a sheet written to `destination`, from a working space
-    described by `converter` (a ColourConverter)."""
+    described by `converter` (a ColourConverter: the node's)."""
 
     def __init__(self, converter, destination):
         self._converter = converter
@@ -56,21 +57,19 @@ class SheetDisplay:
             return self._view.apply(rgb[..., :3])
         return self._converter.to_display(rgb[..., :3])
 
-    def reference(self, path):
-        """A keyframe image in display values: integer files hold them already, float files
-        (EXR) are in the working space like the plates. Read once per path."""
-        if path not in self._references:
-            pixels, fmt = read_reference(path)
-            self._references[path] = self.colour(pixels) if fmt.dtype in ("half", "float") else pixels
-        return self._references[path]
+    def reference(self, image, reference):
+        """The keyframe image `image` in display values, from its ReferenceFile `reference`
+        (excolor.render.reference_files: read once by the job), converted once per image."""
+        if image not in self._references:
+            self._references[image] = reference_display(reference.pixels, reference.pixel_format, self.colour)
+        return self._references[image]
 
 
-def row_reference(entry, frame):
-    """The image of the ShotEntry's keyframe whose run colours `frame`: the one run that does,
-    or of two blended runs the one with the larger weight (the nearer keyframe)."""
-    shot = Shot(entry.first, entry.last, [Keyframe(image, pinned) for image, pinned in entry.keyframes])
-    run, _weight = max(contributions(plan_runs(shot), frame), key=lambda found: found[1])
-    return entry.keyframes[run.keyframe][0]
+def row_keyframe(node, frame):
+    """The node's Keyframe whose run colours `frame`: the one run that does, or of two blended
+    runs the one with the larger weight (the nearer keyframe)."""
+    run, _weight = max(node.contributions(frame), key=lambda found: found[1])
+    return node.shots[run.shot].keyframes[run.keyframe]
 
 
 def sample_frames(first, last):
@@ -78,13 +77,38 @@ def sample_frames(first, last):
     return sorted({first, (first + last) // 2, last})
 
 
-def shot_samples(entries, first, last):
-    """(shot entry, frame) for the sampled frames of each shot within first..last, shot by shot."""
-    for entry in entries:
-        frames = entry.frames_in(first, last)
-        if frames:
-            for frame in sample_frames(frames[0], frames[-1]):
-                yield entry, frame
+def shot_samples(shots, first, last):
+    """(shot number, 1-based, frame) for the sampled frames of each shot (excolor.engine.runs.Shot)
+    within first..last, shot by shot."""
+    for number, shot in enumerate(shots, start=1):
+        low, high = max(shot.first, first), min(shot.last, last)
+        if low <= high:
+            for frame in sample_frames(low, high):
+                yield number, frame
+
+
+def write_preview(path, node, frames, references, read_input, rendered, temp_dir):
+    """Write the contact sheet of `node`'s shots within `frames` (first, last) to `path`, an
+    8-bit PNG written atomically through `temp_dir`; returns its number of rows.
+
+    references: {image Path: ReferenceFile} of the node's keyframe images (read by the job);
+    read_input: frame -> INPUT's plate; rendered: {frame: FrameResult} of the frames rendered
+    already (the node renders the others again).
+    """
+    display = SheetDisplay(node.colour, path)
+    rows = []
+    for number, frame in shot_samples(node.shots, *frames):
+        result = rendered.get(frame) or node.render_result(frame)
+        image = row_keyframe(node, frame).image
+        rows.append(SheetRow(
+            f"shot {number} frame {frame}",
+            display.colour(read_input(frame)),
+            display.reference(image, references[image]),
+            display.colour(result.image),
+            result.confidence,
+        ))
+    write_contact_sheet(path, rows, temp_dir)
+    return len(rows)
 
 
 def _resize(image, height, width):

@@ -1,21 +1,88 @@
-"""Where a batch's frames go: the targets a Batch writes into, and the encode (an OUTPUT's
-folder and every path the job writes are checked by excolor.render.output_paths).
+"""Where a batch's frames go: the targets a Batch writes into, the one factory that makes them
+(`output_targets`), and the encode (an OUTPUT's folder and every path the job writes are checked
+by excolor.render.output_paths).
 
 A target has exists(frame) and write(frame, result), result a FrameResult (image HxWxC
 float32, confidence HxW), thread-safe for distinct frames (excolor.render.batch writes on background
 threads):
 
-- SequenceTarget: an image-sequence OUTPUT, one file per frame;
+- SequenceTarget: an image-sequence OUTPUT, one file per frame; ChannelTarget: the same with
+  the confidence as the files' channel `excolor.confidence` (`--matte channel`);
 - VideoFramesTarget: a video OUTPUT's frames kept losslessly in `.excolor/` until every frame
   is there, then `encode_video` encodes them in order;
 - StreamedVideoTarget: a video OUTPUT encoded as its frames arrive (`--stream`);
-- EncodedVideoTarget: a video OUTPUT encoded already (only a --matte beside it is missing).
+- EncodedVideoTarget: a video OUTPUT encoded already (only a --matte beside it is missing);
+- WithMatte: any of these with the `--matte` sequence written beside it.
 """
 import dataclasses
+from typing import NamedTuple
 
+import numpy as np
+
+from .. import io
+from ..colour.display_view import display_format, display_view_for
 from ..errors import StateError
 from ..io import PixelFormat, SequencePattern, SequenceWriter, read_image
+from .matte import CHANNEL, CHANNEL_FORM, MATTE_TYPES
 from .overlap import DEFAULT_READ_AHEAD, ReadAhead
+
+
+class OutputTargets(NamedTuple):
+    """What a render job writes its frames into."""
+
+    output: object  # OUTPUT's own target: its encode or stream is finished through it
+    with_matte: object  # what a Batch writes each frame into: `output`, with the matte sequence beside it
+
+
+def output_targets(output, output_kind, matte, workspace, *, source, colour, pix_fmt=None, stream=None,
+                   frames=None, encoded=False):
+    """The targets of a render job (OutputTargets): the one place they are made.
+
+    output: OUTPUT as given, of output_kind "sequence" or "video"; matte: the job's Matte
+    (excolor.render.matte); workspace: OUTPUT's opened Workspace (temp files, a video's frame
+    cache); source: INPUT's PixelFormat (a sequence OUTPUT keeps its type and channels, a video's
+    cache its depth); colour: the node's ColourConverter (scene-linear frames go through its
+    display view in integer files, excolor.colour.display_view); pix_fmt: --pix-fmt (a 10-bit
+    one caches 16-bit frames). A video OUTPUT only: stream, a VideoWriter to encode `frames`
+    (first, last) into as they arrive (`--stream`), or encoded: the video holds every frame
+    already (only a matte sequence is written).
+    """
+    if output_kind == "sequence":
+        pattern = SequencePattern.parse(output)
+        pixel_format = display_format(source, colour, pattern.display(), pattern.extension)
+        if matte.form == CHANNEL_FORM:
+            target = ChannelTarget(SequenceWriter(pattern, _with_channel(pixel_format), workspace.tmp))
+        else:
+            target = SequenceTarget(SequenceWriter(pattern, pixel_format, workspace.tmp))
+    elif stream is not None:
+        target = StreamedVideoTarget(stream, *frames, view=display_view_for(colour, output, "uint16"))
+    elif encoded:
+        target = EncodedVideoTarget()
+    else:
+        deep = source.dtype != "uint8" or "10" in (pix_fmt or "")
+        target = VideoFramesTarget(workspace, deep=deep, view=display_view_for(colour, output, "uint16"))
+    if matte.form == "sequence":
+        return OutputTargets(target, WithMatte(target, matte.pattern, workspace.tmp))
+    return OutputTargets(target, target)
+
+
+def _with_channel(pixel_format):
+    names = pixel_format.channel_names
+    return pixel_format if CHANNEL in names else dataclasses.replace(pixel_format, channel_names=(*names, CHANNEL))
+
+
+def frame_cache(workspace_root):
+    """The SequencePattern of a video OUTPUT's frames kept in its workspace until encoded."""
+    return SequencePattern(workspace_root / "frames", "frame.", 6, ".png")
+
+
+def clear_frame_cache(workspace_root):
+    """Delete the frames a video OUTPUT's workspace keeps (once the video holds them)."""
+    folder = frame_cache(workspace_root).directory
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file():
+                path.unlink()
 
 
 class SequenceTarget:
@@ -43,9 +110,8 @@ class VideoFramesTarget:
     """
 
     def __init__(self, workspace, deep=False, view=None):
-        folder = workspace.root / "frames"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.pattern = SequencePattern(folder, "frame.", 6, ".png")
+        self.pattern = frame_cache(workspace.root)
+        self.pattern.directory.mkdir(parents=True, exist_ok=True)
         self.view = view
         fmt = PixelFormat("uint16" if deep or view else "uint8", ("R", "G", "B"), "png",
                           (("png:compressionLevel", 1),), view)
@@ -62,11 +128,6 @@ class VideoFramesTarget:
 
     def read(self, frame):
         return read_image(self.pattern.path(frame), f"cached frame {frame}")[0]
-
-    def clear(self):
-        for path in self.pattern.directory.iterdir():
-            if path.is_file():
-                path.unlink()
 
 
 class EncodedVideoTarget:
@@ -89,8 +150,7 @@ class StreamedVideoTarget:
 
     def __init__(self, video_writer, first, last, view=None):
         self._writer = video_writer
-        self._next = first
-        self._last = last
+        self._next, self._last = first, last
         self._view = view  # a DisplayView for scene-linear frames (excolor.colour.display_view)
 
     def exists(self, frame):
@@ -113,6 +173,42 @@ class StreamedVideoTarget:
 
     def abort(self):
         self._writer.abort()
+
+
+class ChannelTarget(SequenceTarget):
+    """An image-sequence OUTPUT whose files hold the matte as their channel CHANNEL (the last
+    one; or, for an INPUT that has that channel already, in its place)."""
+
+    def write(self, frame, result):
+        names = self.writer.pixel_format.channel_names
+        image = result.image
+        if image.shape[2] < len(names):
+            image = np.concatenate([image, np.zeros_like(image[..., :1])], axis=2)
+        else:
+            image = image.copy()
+        image[..., names.index(CHANNEL)] = result.confidence
+        self.writer.write(frame, image)
+
+
+class WithMatte:
+    """A target and the matte sequence written beside it: a frame exists once both files do.
+
+    The matte files are written by io.write_image itself, not a SequenceWriter: that one makes
+    a one-channel format colour (R, G, B) for colorized frames, and a matte stays one channel.
+    """
+
+    def __init__(self, target, pattern, temp_dir):
+        self.target = target
+        self.pattern = pattern
+        self.format = PixelFormat(MATTE_TYPES[pattern.extension.lower()], ("Y",))
+        self.temp_dir = temp_dir
+
+    def exists(self, frame):
+        return self.target.exists(frame) and self.pattern.path(frame).is_file()
+
+    def write(self, frame, result):
+        self.target.write(frame, result)
+        io.write_image(self.pattern.path(frame), result.confidence[..., None], self.format, self.temp_dir)
 
 
 def encode_video(reader, frames_target, video_writer, frames, covered, *, read_ahead=DEFAULT_READ_AHEAD):

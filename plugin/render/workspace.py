@@ -2,8 +2,8 @@
 
     OUTDIR/.excolor/<output name>/
         fingerprint.json               what the output depends on (model, references, settings)
-        states/<run key>.<frame>.npz   a run's previous-frame state after rendering <frame>
-        waiting/<run key>.<frame>.npz  one run's result for a frame two runs blend, until the
+        states/<run name>.<frame>.npz  a run's state after rendering <frame>
+        waiting/<run name>.<frame>.npz one run's result for a frame two runs blend, until the
                                        second run passes it
         done/<frame>                   marker: frame (and its --matte file) written under the
                                        fingerprint it holds, with each file's size
@@ -26,7 +26,7 @@ from ..engine.state import RunFrame
 from ..errors import OutputError, StateError
 from ..files import stale_temp, write_atomically
 
-_STATE = re.compile(r"^(?P<key>.+)\.(?P<frame>-?\d+)\.npz$")
+_STATE = re.compile(r"^(?P<run>.+)\.(?P<frame>-?\d+)\.npz$")
 
 
 def fingerprint_digest(fingerprint):
@@ -38,14 +38,14 @@ def describe_changes(old, new, prefix=""):
     """Human-readable differences between two fingerprints (nested dicts / lists)."""
     changes = []
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            where = f"{prefix}{key}"
-            if key not in old:
-                changes.append(f"{where} added ({_short(new[key])})")
-            elif key not in new:
-                changes.append(f"{where} removed (was {_short(old[key])})")
-            elif old[key] != new[key]:
-                changes += describe_changes(old[key], new[key], where + " ")
+        for name in sorted(set(old) | set(new)):
+            where = f"{prefix}{name}"
+            if name not in old:
+                changes.append(f"{where} added ({_short(new[name])})")
+            elif name not in new:
+                changes.append(f"{where} removed (was {_short(old[name])})")
+            elif old[name] != new[name]:
+                changes += describe_changes(old[name], new[name], where + " ")
         return changes
     return [f"{prefix.strip()}: {_short(old)} -> {_short(new)}"]
 
@@ -63,16 +63,16 @@ class Workspace:
         self.tmp = self.root / "tmp"
         self.fingerprint = None
         self.digest = None
-        # frame -> Path of each file a frame writes (OUTPUT's, a matte's), set by the job: a
-        # done marker records their sizes, so a file cut short afterwards is rendered again.
-        self.frame_files = ()
+        self.frame_files = ()  # given to open()
 
     # -- setup and fingerprint ---------------------------------------------------------------
-    def open(self, fingerprint, overwrite):
+    def open(self, fingerprint, overwrite, frame_files):
         """Create the folders and check the fingerprint against the one on disk.
 
         A different fingerprint raises StateError naming what changed, unless `overwrite`:
         then every state, waiting result and marker of the old one is removed.
+        frame_files: (frame -> Path, ...) of each file a frame writes (OUTPUT's, a matte's): a
+        done marker records their sizes, so a file cut short afterwards is rendered again.
         """
         try:
             for sub in ("states", "waiting", "done", "tmp"):
@@ -86,6 +86,7 @@ class Workspace:
                 temp.unlink()
         self.fingerprint = fingerprint
         self.digest = fingerprint_digest(fingerprint)
+        self.frame_files = tuple(frame_files)
         path = self.root / "fingerprint.json"
         if path.is_file():
             try:
@@ -146,13 +147,14 @@ class Workspace:
         frames = []
         for path in (self.root / "states").glob(f"{run_name}.*.npz"):
             match = _STATE.match(path.name)
-            if match and match.group("key") == run_name:
+            if match and match.group("run") == run_name:
                 frames.append(int(match.group("frame")))
         return frames
 
-    def load_state(self, node, run, frame):
-        path = self.state_path(run.name, frame)
-        return node.state_from_arrays(run, self._load_arrays(path), where=str(path))
+    def load_state(self, run_name, frame):
+        """The arrays of `run_name`'s state saved at `frame` (RunState.to_arrays()'s), checked to
+        be this fingerprint's (StateError otherwise)."""
+        return self._load_arrays(self.state_path(run_name, frame))
 
     # -- results waiting for the second run of a blend ---------------------------------------
     def waiting_path(self, run_name, frame):
@@ -169,9 +171,8 @@ class Workspace:
         return RunFrame.from_arrays(self._load_arrays(path), where=str(path))
 
     def drop_waiting(self, run_name, frame):
-        path = self.waiting_path(run_name, frame)
-        if path.exists():
-            path.unlink()
+        # Two processes that both found both results both drop them: gone is gone.
+        self.waiting_path(run_name, frame).unlink(missing_ok=True)
 
     # -- frames done ---------------------------------------------------------------------------
     def marker_path(self, frame):

@@ -171,7 +171,7 @@ def _clip_shot(clip, where, record_start, start=0, timing=None):
     settings = dict(clip.metadata.get("excolor", {}) or {})
     unknown = sorted(set(settings) - {"reference", "reference_frame"})
     if unknown:
-        raise UsageError(f"{where}: unknown key(s) in its excolor metadata: {', '.join(unknown)}")
+        raise UsageError(f"{where}: unknown field(s) in its excolor metadata: {', '.join(unknown)}")
     markers = []
     for marker in clip.markers:
         image = _marker_reference(marker)

@@ -17,15 +17,14 @@ for `excolor shots`.
 import dataclasses
 import json
 import re
-import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ..files import file_sha256, write_atomically
-from ..io import ranges_text, read_reference
+from ..files import write_atomically
+from ..io import ranges_text
 from .editorial import read_timeline_shots
 from .schema import structure_problem
 
@@ -57,17 +56,6 @@ class ShotEntry:
     def frames_in(self, first, last):
         """This shot's frames within first..last (an empty range where they do not meet)."""
         return range(max(self.first, first), min(self.last, last) + 1)
-
-    # The names this class had before it followed the node API; kept for one release.
-    @property
-    def start(self):
-        warnings.warn("ShotEntry.start is deprecated; use ShotEntry.first", DeprecationWarning, stacklevel=2)
-        return self.first
-
-    @property
-    def end(self):
-        warnings.warn("ShotEntry.end is deprecated; use ShotEntry.last", DeprecationWarning, stacklevel=2)
-        return self.last
 
 
 def parse_frame_range(text):
@@ -200,22 +188,6 @@ def check_shots(entries, input_first, input_last, frames=None):
     if not uncovered:
         return ""
     return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
-
-
-def check_references(entries):
-    """({path: sha256}, {path: (height, width)}) of every keyframe image, after reading each
-    (InputError naming the shot if one is unreadable). A gray one is the node's to warn about
-    (excolor.engine.references), once."""
-    hashes, sizes = {}, {}
-    for entry in entries:
-        for image, _frame in entry.keyframes:
-            try:
-                if image not in sizes:  # each picture read and hashed once, however many uses
-                    sizes[image] = read_reference(image)[0].shape[:2]
-                    hashes[image] = file_sha256(image)
-            except InputError as error:
-                raise InputError(f"{entry.describe()}: {error}") from error
-    return hashes, sizes
 
 
 def write_shot_list(path, ranges):

@@ -3,7 +3,7 @@
 The schema (`SCHEMA_PATH`, shipped in the package as excolor/schemas/shots.schema.json) is what
 editors and pipeline tools can check a SHOTS.json against; `structure_problem` checks with it
 (the jsonschema library) and turns the first problem into a sentence that names the shot, the
-keyframe and the key, rather than a schema path.
+keyframe and the field, rather than a schema path.
 """
 import difflib
 import json
@@ -44,14 +44,14 @@ def structure_problem(data):
 
 def _file_order(error):
     path = list(error.absolute_path)
-    # Shots in file order; within one object an unknown key first (a typo also reads as a
-    # missing key, and the typo is what to fix).
+    # Shots in file order; within one object an unknown field first (a typo also reads as a
+    # missing field, and the typo is what to fix).
     return (len(path) > 1, path[1] if len(path) > 1 else 0, len(path), error.validator != "additionalProperties")
 
 
 def _top_level(error, path):
     if not path and error.validator == "additionalProperties":
-        return f"unknown key(s) {_unknown(error)} at the top level; known: shots"
+        return f"unknown field(s) {_unknown(error)} at the top level; known: shots"
     if path and error.validator == "minItems":
         return "the shot list is empty"
     return 'expected {"shots": [...]} at the top level'
@@ -61,10 +61,10 @@ def _in_shot(error, rest):
     value = error.instance
     if not rest:
         return _object_problem(error, "expected an object with start, end and reference")
-    key = rest[0]
-    if key in ("start", "end", "reference_frame"):
-        return f"'{key}' must be a whole frame number, got {value!r}"
-    if key == "name":
+    field = rest[0]
+    if field in ("start", "end", "reference_frame"):
+        return f"'{field}' must be a whole frame number, got {value!r}"
+    if field == "name":
         return f"'name' must be text, got {value!r}"
     if len(rest) == 1:  # the reference itself
         if value == "":
@@ -86,9 +86,9 @@ def _in_shot(error, rest):
 
 def _object_problem(error, otherwise):
     if error.validator == "additionalProperties":
-        return f"unknown key(s) {_unknown(error)}; known: {', '.join(error.schema['properties'])}"
+        return f"unknown field(s) {_unknown(error)}; known: {', '.join(error.schema['properties'])}"
     if error.validator == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
+        missing = [field for field in error.validator_value if field not in error.instance]
         return f"missing '{missing[0]}'"
     return otherwise
 
@@ -96,7 +96,7 @@ def _object_problem(error, otherwise):
 def _unknown(error):
     known = list(error.schema.get("properties", {}))
     words = []
-    for key in sorted(str(key) for key in error.instance if key not in known):
-        near = difflib.get_close_matches(key, known, n=1)
-        words.append(f"'{key}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
+    for field in sorted(str(field) for field in error.instance if field not in known):
+        near = difflib.get_close_matches(field, known, n=1)
+        words.append(f"'{field}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
     return ", ".join(words)

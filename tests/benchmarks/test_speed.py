@@ -91,6 +91,7 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
 
 def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     from excolor.engine.node import ColorizeNode, Keyframe, NodeTuning, Shot
+    from excolor.timing import STAGES
 
     frames = carphone_frames(3)
     node = ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=1))
@@ -109,6 +110,7 @@ def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     assert {name: t.calls for name, t in timings.items()} == {
         "read": 1, "colour_in": 1, "reference": 1, "correspondence": 1, "colorization": 1, "motion": 1,
         "fusion": 1, "colour_out": 1}
+    assert set(timings) <= set(STAGES)  # the stages the node documents, in excolor.timing
     # The stages are disjoint parts of the render: together within its wall time, and nearly all
     # of it (measured: 97-99 %; the rest is the node's bookkeeping between stages).
     spent = sum(t.seconds for t in timings.values())

@@ -8,7 +8,6 @@ import pytest
 from excolor.io import PixelFormat, write_image
 
 from tests.support.batch import CARPHONE, carphone_frames, excolor, files_of, write_reference, write_sequence
-from tests.support.colorize_plate import plate  # noqa: F401 - a pytest fixture
 
 
 def shots(tmp_path, entries):

@@ -1,13 +1,12 @@
 """Every option of `excolor colorize` is checked before the first frame renders: exit 2 naming
 the option, no traceback, nothing written. A video OUTPUT's encoder settings are tried on one
-frame of the plate's size with the render's own writer (excolor.render.checks.check_encoder)."""
+frame of the plate's size with the render's own writer (excolor.render.encoder.check_encoder)."""
 from fractions import Fraction
 
 import av
 import pytest
 
 from tests.support.batch import carphone_frames, excolor, write_sequence
-from tests.support.colorize_plate import plate  # noqa: F401 - a pytest fixture
 
 
 @pytest.fixture()

@@ -107,3 +107,28 @@ def test_farm_chunks_in_separate_processes_equal_one_go(clip, tmp_path, lite_mod
     assert frames_bytes(farm) == frames_bytes(whole)
     # Every blended frame was written by the second run to pass it; nothing is left waiting.
     assert list((farm / ".excolor" / "c.####.png" / "waiting").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_blend_left_waiting_by_both_runs_is_written_by_the_next_render(clip, tmp_path, lite_model_dir):
+    """A process killed after both runs passed a blended frame but before the frame was on disk
+    leaves both runs' results waiting: the next render of either chain writes the blend."""
+    shots = clip["folder"] / "SHOTS-blend.json"
+    shots.write_text(json.dumps({"shots": [{"start": 1001, "end": 1008, "reference": [
+        {"image": "key_1001.png", "frame": 1001}, {"image": "key_1016.png", "frame": 1006}]}]}))
+    common = ("--shots", shots, "--model", lite_model_dir, "--frames", "1001-1008")
+    whole, left, other = tmp_path / "whole", tmp_path / "left", tmp_path / "other"
+    assert excolor("colorize", clip["pattern"], whole / "c.####.png", *common).returncode == 0
+    # The BACKWARD run leaves its results for frames 1002-1005 in `left`; the FORWARD run, in
+    # another output of the same inputs, leaves its own: together, what a kill can leave.
+    for folder, direction in ((left, "backward"), (other, "forward")):
+        result = excolor("colorize", clip["pattern"], folder / "c.####.png", *common, "--direction", direction)
+        assert result.returncode == 0, result.stderr
+    waiting = left / ".excolor" / "c.####.png" / "waiting"
+    for path in (other / ".excolor" / "c.####.png" / "waiting").glob("shot000.k0.fwd.*.npz"):
+        (waiting / path.name).write_bytes(path.read_bytes())
+    assert len(list(waiting.iterdir())) == 8 and files_of(left) == []
+    result = excolor("colorize", clip["pattern"], left / "c.####.png", *common, "--direction", "forward")
+    assert result.returncode == 0, result.stderr
+    assert frames_bytes(left) == frames_bytes(whole) and len(files_of(left)) == 8
+    assert list(waiting.iterdir()) == []

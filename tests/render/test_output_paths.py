@@ -2,12 +2,14 @@
 never a file this job did not write unless --overwrite, all checked before the first frame
 renders, and nothing created when a check fails. Each case runs the real command."""
 import pytest
+from excolor.colour.management import config_source
 from excolor.errors import OutputError, UsageError
-from excolor.io import SequencePattern
-from excolor.render.output_paths import OutputPaths
+from excolor.io import SequencePattern, open_input
+from excolor.render.matte import Matte
+from excolor.render.output_paths import OutputPaths, claim_output_paths, output_location, protected_inputs
+from excolor.render.workspace import Workspace
 
 from tests.support.batch import excolor, files_of
-from tests.support.colorize_plate import plate  # noqa: F401 - a pytest fixture
 
 
 def snapshot(folder):
@@ -88,6 +90,31 @@ def test_two_options_writing_one_sequence(tmp_path):
         paths.claim_sequence(pattern, range(1, 4), "--matte")
     with pytest.raises(UsageError, match="--preview .*o.0002.exr is also written by OUTPUT"):
         paths.claim(tmp_path / "o.0002.exr", "--preview")
+
+
+def test_a_jobs_paths_are_claimed_from_the_values_it_writes_and_reads(tmp_path, plate):
+    """claim_output_paths is given what it checks (OUTPUT, the covered frames, the matte, the
+    sheet, the workspace, the inputs), never the job."""
+    shots = tmp_path / "shots.json"
+    shots.write_text('{"shots": [{"start": 1001, "end": 1004, "reference": "key.png"}]}')
+    reader = open_input(plate[0])
+    inputs = protected_inputs(reader, [plate[1]], shots, config_source(None))
+    reader.close()
+    output = str(tmp_path / "out" / "o.####.png")
+    workspace = Workspace(*output_location(output, "sequence"))
+    values = dict(output=output, output_kind="sequence", covered=range(1001, 1005), workspace=workspace,
+                  digest="0" * 24, overwrite=False)
+    with pytest.raises(OutputError, match=r"--preview .*shots.json is the shot list"):
+        claim_output_paths(inputs, matte=Matte(), preview=str(shots), **values)
+    with pytest.raises(OutputError, match=r"--preview .*plate.1009.png is a frame of INPUT"):
+        claim_output_paths(inputs, matte=Matte(), preview=str(tmp_path / "in" / "plate.1009.png"), **values)
+    with pytest.raises(UsageError, match=r"--matte .*o.####.png is also written by OUTPUT"):
+        claim_output_paths(inputs, matte=Matte.parse(output, output, "sequence"), preview=None, **values)
+    matte = Matte.parse(str(tmp_path / "mattes" / "m.####.exr"), output, "sequence")
+    paths = claim_output_paths(inputs, matte=matte, preview=str(tmp_path / "sheets" / "s.png"), **values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "key.png", "shots.json"]  # nothing made yet
+    paths.create_folders()
+    assert workspace.root.is_dir() and (tmp_path / "mattes").is_dir() and (tmp_path / "sheets").is_dir()
 
 
 def test_a_link_to_an_input_is_the_input(tmp_path):

@@ -48,6 +48,21 @@ def test_read_ahead_gives_the_decoder_s_frames_from_one_background_thread():
     assert sorted(f for f, _ in recorder.calls) == list(range(3, 11))  # each frame read once
 
 
+def test_once_closed_frames_are_read_on_demand_on_the_callers_thread():
+    """A render job's node keeps its ReadAhead as its source after the batch; the encode and the
+    contact sheet then read INPUT on this thread, and nothing else reads it any more."""
+    direct = open_input(str(CARPHONE))
+    recorder = RecordingReader()
+    ahead = ReadAhead(recorder, depth=3)
+    ahead.plan(range(0, 8))
+    np.testing.assert_array_equal(ahead(0), direct.read(0))
+    ahead.close()
+    before = len(recorder.calls)
+    ahead.plan(range(20, 30))  # planning reads nothing ahead now
+    np.testing.assert_array_equal(ahead(42), direct.read(42))
+    assert recorder.calls[before:] == [(42, threading.current_thread().name)]
+
+
 def test_a_broken_frame_raises_when_asked_for_not_when_read_ahead():
     recorder = RecordingReader(broken=4)
     ahead = ReadAhead(recorder, depth=3)

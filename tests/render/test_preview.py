@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 from excolor.colour.display_view import display_view_for
 from excolor.colour.management import ColourConverter
+from excolor.engine.node import ColorizeNode, Keyframe
 from excolor.io import read_image, read_reference
-from excolor.render.preview import BACKGROUND, COLUMNS, GAP, LABEL_HEIGHT, TILE_WIDTH, row_reference
+from excolor.render.node_shots import node_shot
+from excolor.render.preview import BACKGROUND, COLUMNS, GAP, LABEL_HEIGHT, TILE_WIDTH, row_keyframe
 from excolor.shotlists.entries import ShotEntry
 from skimage.transform import resize
 
@@ -85,8 +87,10 @@ def test_exr_sequence_sheet_goes_through_the_view(tmp_path, lite_model_dir):
     assert np.abs(grid[0][1] - key_shown).mean() < 3 / 255
 
 
-def test_row_reference_is_the_keyframe_whose_run_colours_the_frame():
+def test_row_reference_is_the_nodes_keyframe_whose_run_colours_the_frame(lite_model_dir):
     a, b = Path("a.png"), Path("b.png")
-    entry = ShotEntry(1, 1001, 1020, ((a, None), (b, 1012)))
-    assert [row_reference(entry, f) for f in (1001, 1005, 1006, 1011, 1012, 1020)] == [a, a, a, b, b, b]
-    assert row_reference(ShotEntry(2, 1, 9, ((b, 5),)), 1) == b  # backward from its pinned frame
+    node = ColorizeNode(lite_model_dir, device="cpu")
+    node.shots = [node_shot(entry) for entry in (ShotEntry(1, 1001, 1020, ((a, None), (b, 1012))),
+                                                               ShotEntry(2, 1021, 1029, ((b, 1025),)))]
+    assert [row_keyframe(node, f).image for f in (1001, 1005, 1006, 1011, 1012, 1020)] == [a, a, a, b, b, b]
+    assert row_keyframe(node, 1021) == Keyframe(b, 1025)  # backward from its pinned frame

@@ -30,20 +30,35 @@ def test_changes_are_named():
 
 def test_fingerprint_mismatch_stops_unless_overwrite(tmp_path):
     first = Workspace(tmp_path, "out.####.png")
-    first.open(FINGERPRINT, overwrite=False)
+    first.open(FINGERPRINT, overwrite=False, frame_files=())
     state = RunState("shot000.k0.fwd", 4, np.ones((1, 3, 8, 8), np.float32))
     first.save_state(state)
     first.mark_done(4)
     with pytest.raises(StateError, match=r"changed: settings network long side: 256 -> 320.*--overwrite"):
-        Workspace(tmp_path, "out.####.png").open(changed(**{"network long side": 320}), overwrite=False)
+        Workspace(tmp_path, "out.####.png").open(changed(**{"network long side": 320}), overwrite=False, frame_files=())
     second = Workspace(tmp_path, "out.####.png")
-    second.open(changed(**{"network long side": 320}), overwrite=True)
+    second.open(changed(**{"network long side": 320}), overwrite=True, frame_files=())
     assert second.state_frames("shot000.k0.fwd") == [] and not second.is_done(4)
+
+
+def test_a_saved_state_comes_back_as_its_arrays(tmp_path):
+    """The workspace stores and checks; the caller (the batch, through the node) makes the
+    RunState from what it loads."""
+    workspace = Workspace(tmp_path, "o.####.exr")
+    workspace.open(FINGERPRINT, overwrite=False, frame_files=())
+    state = RunState("shot001.k0.bwd", 12, np.random.default_rng(0).random((1, 3, 8, 8), np.float32))
+    workspace.save_state(state)
+    assert workspace.state_frames("shot001.k0.bwd") == [12] and workspace.state_frames("shot001.k0.fwd") == []
+    arrays = workspace.load_state("shot001.k0.bwd", 12)
+    saved = state.to_arrays()
+    assert sorted(arrays) == sorted(saved)
+    for name, array in saved.items():
+        np.testing.assert_array_equal(arrays[name], array)
 
 
 def test_state_files_carry_the_fingerprint(tmp_path):
     workspace = Workspace(tmp_path, "o.mp4")
-    workspace.open(FINGERPRINT, overwrite=False)
+    workspace.open(FINGERPRINT, overwrite=False, frame_files=())
     result = RunFrame("shot000.k1.bwd", 7, np.zeros((2, 4, 5), np.float32), np.ones((1, 4, 5), np.float32))
     workspace.save_waiting(result)
     back = workspace.load_waiting("shot000.k1.bwd", 7)
@@ -56,7 +71,7 @@ def test_state_files_carry_the_fingerprint(tmp_path):
 
 def test_only_temp_files_of_dead_processes_are_removed(tmp_path):
     workspace = Workspace(tmp_path, "o.####.exr")
-    workspace.open(FINGERPRINT, overwrite=False)
+    workspace.open(FINGERPRINT, overwrite=False, frame_files=())
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True)
     host = socket.gethostname()
@@ -65,15 +80,14 @@ def test_only_temp_files_of_dead_processes_are_removed(tmp_path):
     elsewhere = workspace.tmp / "o.0003.exr.another-host.12.partial"
     for path in (dead, alive, elsewhere):
         path.write_bytes(b"half a frame")
-    Workspace(tmp_path, "o.####.exr").open(FINGERPRINT, overwrite=False)
+    Workspace(tmp_path, "o.####.exr").open(FINGERPRINT, overwrite=False, frame_files=())
     assert not dead.exists() and alive.exists() and elsewhere.exists()
 
 
 def test_a_done_frame_cut_short_is_not_done(tmp_path):
-    workspace = Workspace(tmp_path, "o.####.png")
-    workspace.open(FINGERPRINT, overwrite=False)
     frame_file = lambda frame: tmp_path / f"o.{frame:04d}.png"  # noqa: E731 - the job passes pattern.path
-    workspace.frame_files = (frame_file,)
+    workspace = Workspace(tmp_path, "o.####.png")
+    workspace.open(FINGERPRINT, overwrite=False, frame_files=(frame_file,))
     for frame in (1, 2):
         frame_file(frame).write_bytes(b"a whole frame")
         workspace.mark_done(frame)

@@ -137,7 +137,7 @@ def test_errors_name_the_clip(tmp_path):
         otio.opentime.RationalTime(4, 24), otio.opentime.RationalTime(0, 24))))
     with pytest.raises(UsageError, match="clip 2 'dolly': references given both as markers and as a list"):
         load_shot_list(write(tmp_path / "b.otio", clip("ok", 20, 5, excolor={"reference": "a.png"}), both))
-    with pytest.raises(UsageError, match="clip 1 'pan': unknown key.*refrence"):
+    with pytest.raises(UsageError, match="clip 1 'pan': unknown field.*refrence"):
         load_shot_list(write(tmp_path / "c.otio", clip("pan", 0, 5, excolor={"refrence": "a.png"})))
     no_range = otio.schema.Clip(name="orphan")
     with pytest.raises(UsageError, match="clip 1 'orphan': has no source range"):

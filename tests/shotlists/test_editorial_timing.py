@@ -88,8 +88,8 @@ def test_colorize_and_farm_read_an_edl_at_the_given_rate_and_the_videos_timecode
     from excolor.cli import build_parser
     from excolor.hosts.farm.plan import plan_job
     from excolor.io import open_input
-    from excolor.render.checks import check_frames
-    from excolor.render.job import JobOptions
+    from excolor.render.frames import check_frames
+    from excolor.render.options import JobOptions
 
     one_clip = EDL_TIMECODE.split("002")[0]  # source 01:00:00:01-11, its reference key.png
     edl = tmp_path / "cut.edl"

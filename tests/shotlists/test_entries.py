@@ -35,7 +35,7 @@ def test_paths_relative_to_the_file_and_keyframe_lists(tmp_path):
         ({"start": 1, "end": 9, "reference": "a.png", "reference_frame": 12}, "pinned to frame 12, outside the shot"),
         ({"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": 0}]}, "pinned to frame 0, outside the shot"),
         ({"start": 9, "end": 1, "reference": "a.png"}, "start 9 is after end 1"),
-        ({"start": 1, "end": 9, "refrence": "a.png"}, "unknown key"),
+        ({"start": 1, "end": 9, "refrence": "a.png"}, "unknown field"),
         ({"start": 1.5, "end": 9, "reference": "a.png"}, "whole frame number"),
         ({"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": 3}, {"image": "b.png", "frame": 3}]},
          "same frame"),
@@ -97,11 +97,11 @@ def test_written_placeholders_are_refused_until_filled(tmp_path):
 
 @pytest.mark.parametrize("data, message", [
     ({"shots": [{"start": 1, "end": 9, "reference": "a.png"}], "version": 2},
-     "SHOTS.json: unknown key(s) 'version' at the top level; known: shots"),
+     "SHOTS.json: unknown field(s) 'version' at the top level; known: shots"),
     ({"shots": [{"start": 1, "end": 9, "refrence": "a.png"}]},
-     "shot 1 (frames 1-9): unknown key(s) 'refrence' (did you mean 'reference'?)"),
+     "shot 1 (frames 1-9): unknown field(s) 'refrence' (did you mean 'reference'?)"),
     ({"shots": [{"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": 2, "weight": 1}]}]},
-     "shot 1 (frames 1-9): keyframe 1: unknown key(s) 'weight'; known: image, frame"),
+     "shot 1 (frames 1-9): keyframe 1: unknown field(s) 'weight'; known: image, frame"),
     ({"shots": [{"start": 1, "end": 9, "reference": ""}]},
      'shot 1 (frames 1-9): "reference" is empty: give the image that colours this shot'),
     ({"shots": [{"start": 1, "end": 9, "reference": []}]}, '"reference" is an empty list'),
@@ -114,7 +114,7 @@ def test_written_placeholders_are_refused_until_filled(tmp_path):
     ({"shots": [{"start": 1, "end": 9, "reference": 7}]}, "reference must be a path, or a list"),
     ({"shots": [{"start": 1, "end": 9}]}, "shot 1 (frames 1-9): missing 'reference'"),
     ({"shots": []}, "the shot list is empty"),
-    ({"shot": []}, "unknown key(s) 'shot' (did you mean 'shots'?) at the top level"),
+    ({"shot": []}, "unknown field(s) 'shot' (did you mean 'shots'?) at the top level"),
     ({}, 'expected {"shots": [...]} at the top level'),
     ([1, 2], 'expected {"shots": [...]} at the top level'),
 ])
@@ -149,3 +149,12 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"shots": [{"start": 1, "end": 9, "reference": "a.png"}]}).encode())
     (entry,) = load_shot_list(path)
     assert (entry.first, entry.last, entry.keyframes) == (1, 9, ((tmp_path / "a.png", None),))
+
+
+def test_an_entry_speaks_only_first_and_last(tmp_path):
+    path = tmp_path / "SHOTS.json"
+    path.write_text(json.dumps({"shots": [{"start": 1001, "end": 1020, "reference": "a.png"}]}))
+    (entry,) = load_shot_list(path)
+    # The file's "start"/"end" are read into first/last; the entry has no other names for them.
+    assert (entry.first, entry.last) == (1001, 1020)
+    assert not hasattr(entry, "start") and not hasattr(entry, "end")

@@ -151,7 +151,7 @@ def test_each_engine_has_its_own_extra_and_farm_has_them_all():
     import tomllib
     from excolor.cli.farm import EXTRAS
 
-    extras = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"][
+    extras = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     owners = metadata.packages_distributions()
     for engine, (extra, modules) in EXTRAS.items():
@@ -187,7 +187,7 @@ def _pip_resolves(target, folder):
     report = folder / "report.json"
     result = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
                              "--report", str(report), target], capture_output=True, text=True, timeout=600,
-                            cwd=Path(__file__).parents[2])
+                            cwd=Path(__file__).parents[3])
     assert result.returncode == 0, result.stderr[-4000:]
     return {_canonical(item["metadata"]["name"]) for item in json.loads(report.read_text())["install"]}
 

@@ -1,0 +1,45 @@
+"""Which frames a render job colours: its shots (a shot list, or `--reference`'s one shot) and
+`--frames`, checked against INPUT and against the frames on disk before anything renders."""
+import warnings
+
+from .. import io
+from ..errors import InputError, UsageError
+from ..shotlists.entries import FrameRange, check_shots, load_shot_list, single_shot
+
+
+def check_frames(options, reader, frames):
+    """(shot entries, FrameRange to render, frames some shot covers, in order) once the shots
+    and frames pass their checks; a warning names frames no shot covers.
+
+    options: the JobOptions (--shots, --edl-rate, --reference, --reference-frame, INPUT);
+    reader: INPUT, open; frames: --frames as a FrameRange, or None for the whole input.
+    """
+    first, last = frames or (reader.first, reader.last)
+    if options.shots is not None:
+        entries = load_shot_list(options.shots, edl_rate=options.edl_rate, media=options.input)
+    else:
+        if options.reference_frame is not None and not first <= options.reference_frame <= last:
+            raise UsageError(
+                f"--reference-frame {options.reference_frame} is outside frames {first}-{last}"
+            )
+        entries = single_shot(options.reference, first, last, options.reference_frame)
+    uncovered = check_shots(entries, reader.first, reader.last, frames)
+    if uncovered:
+        warnings.warn(uncovered)
+    covered = sorted({f for e in entries for f in e.frames_in(first, last)})
+    if not covered:
+        raise UsageError(f"no shot covers frames {first}-{last}: nothing to render")
+    wanted = set(covered)
+    missing = [f for f in reader.missing(covered[0], covered[-1]) if f in wanted]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise InputError(
+            f"{reader.name}: frame{'s' if len(missing) > 1 else ''} {io.ranges_text(missing)} {verb} "
+            f"missing (first missing file: {_frame_path(reader, missing[0])})"
+        )
+    return entries, FrameRange(first, last), covered
+
+
+def _frame_path(reader, frame):
+    pattern = getattr(reader, "pattern", None)
+    return pattern.path(frame) if pattern is not None else reader.name

@@ -1,0 +1,107 @@
+"""The colorize command's options as the render job takes them, and their checks.
+
+- `JobOptions`: one field per option of `excolor colorize` (the flags, defaults and help are
+  defined once, in excolor.cli.colorize);
+- `check_options`: each option's value on its own and with the others (UsageError naming it),
+  before any file is touched;
+- `DIRECTIONS`: `--direction`'s words as the directions of the runs a job renders;
+- `option_words`: the node's messages in the command's words (`--network-size`, not the node's
+  `network_long_side`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from .. import io
+from ..engine.runs import BACKWARD, FORWARD
+from ..errors import UsageError
+
+MAX_FPS = 1000  # beyond any camera's rate; FFmpeg's time bases overflow far above it
+# --direction's words (what the user types) -> the directions of the runs the job renders.
+DIRECTIONS = {"both": (FORWARD, BACKWARD), "forward": (FORWARD,), "backward": (BACKWARD,)}
+# The node's parameter names as the command's flags, for messages the node raises.
+_OPTION_WORDS = (("network_long_side", "--network-size"), ("device='cpu'", "--device cpu"))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class JobOptions:
+    """The colorize command's settings: one field per option of `excolor colorize`, named as
+    its argparse destination. `from_namespace` takes the parsed values from there."""
+
+    input: str
+    output: str
+    reference: Path | None
+    reference_frame: int | None
+    shots: Path | None
+    frames: str | None  # "A-B" as given: parsed after the checks that come before it
+    direction: Literal["both", "forward", "backward"]  # one of DIRECTIONS
+    preroll: int
+    state_every: int
+    model: str | None
+    network_size: int | None
+    device: Literal["auto", "cpu", "cuda"]
+    io_threads: int
+    threads: int | None = None  # --threads: at most this many threads per pool
+    edl_rate: float | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
+    ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
+    input_space: str | None
+    saturation: float | None
+    preview: str | None
+    matte: str | None  # a sequence pattern, or "channel" (excolor.render.matte)
+    overwrite: bool
+    stream: bool
+    codec: str
+    crf: int
+    preset: str | None
+    pix_fmt: str | None
+    fps: Fraction | None
+
+    @classmethod
+    def from_namespace(cls, args):
+        """The options from `excolor colorize`'s parsed arguments (other attributes ignored)."""
+        return cls(**{field.name: getattr(args, field.name) for field in dataclasses.fields(cls)})
+
+    def video_options(self):
+        """A video OUTPUT's encoder settings (excolor.io.VideoOptions)."""
+        return io.VideoOptions(self.codec, self.crf, self.pix_fmt, self.fps, self.preset)
+
+
+def option_words(message):
+    """A message of the node's, with its parameter names replaced by the command's flags."""
+    for api, flag in _OPTION_WORDS:
+        message = message.replace(api, flag)
+    return message
+
+
+def check_options(options, output_kind):
+    """UsageError naming the first option whose value cannot work (no file is touched).
+    output_kind: OUTPUT's, as excolor.io.describe_kind names it."""
+    if options.reference is None and options.shots is None:
+        raise UsageError("give the colours: --reference IMG (one shot) or --shots SHOTS.json")
+    if options.reference_frame is not None and options.reference is None:
+        raise UsageError("--reference-frame goes with --reference")
+    if options.state_every < 1:
+        raise UsageError(f"--state-every {options.state_every}: must be at least 1")
+    if options.preroll < 0:
+        raise UsageError(f"--preroll {options.preroll}: must be 0 or more frames")
+    if options.network_size is not None and options.network_size < 1:
+        raise UsageError(f"--network-size {options.network_size}: must be a positive number of pixels")
+    if options.saturation is not None and not (math.isfinite(options.saturation) and options.saturation >= 0):
+        raise UsageError(f"--saturation {options.saturation}: must be a number, 0 or more")
+    if output_kind == "image":
+        raise UsageError(
+            f"OUTPUT {options.output}: must be a video ({', '.join(io.VIDEO_EXTENSIONS)}) or an image "
+            "sequence with a frame field, e.g. out/shot.####.exr"
+        )
+    if options.preset is not None and options.codec not in io.PRESET_CODECS:
+        raise UsageError(f"--preset {options.preset}: presets are for {' and '.join(io.PRESET_CODECS)}, "
+                         f"not --codec {options.codec}")
+    if options.fps is not None and not 0 < options.fps <= MAX_FPS:
+        raise UsageError(f"--fps {options.fps}: must be a frame rate above 0 and at most {MAX_FPS}")
+    low, high = io.CRF_RANGES.get(options.codec, (-math.inf, math.inf))
+    if not low <= options.crf <= high:
+        raise UsageError(f"--crf {options.crf}: {options.codec} takes {low} (best) to {high} (smallest)")
