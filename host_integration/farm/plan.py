@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from excolor import io
-from excolor.engine.runs import BACKWARD, FORWARD, plan_runs
+from excolor.engine.runs import BACKWARD, FORWARD, direction_word, plan_runs
 from excolor.errors import UsageError
 from excolor.render.node_shots import node_shot
 from excolor.shotlists.entries import load_shot_list
@@ -27,7 +27,7 @@ RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-fr
 # Colorize flags whose value may be a path: made absolute, since render nodes run elsewhere.
 PATH_FLAGS = ("--model", "--ocio-config", "--matte")
 # A shot's chains of chunks: the direction of their runs, and the --direction word of their tasks.
-CHAINS = ((FORWARD, "forward"), (BACKWARD, "backward"))
+CHAINS = tuple((direction, direction_word(direction)) for direction in (FORWARD, BACKWARD))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,6 +18,11 @@ FORWARD = 1
 BACKWARD = -1
 
 
+def direction_word(direction):
+    """A direction as a user types and reads it (`--direction`, messages): 'forward' or 'backward'."""
+    return "forward" if direction == FORWARD else "backward"
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Keyframe:
     """A reference as the node holds it: an image, optionally pinned to the frame it colours.

@@ -16,7 +16,7 @@ A Batch only schedules: what a frame is written to is its target (excolor.render
 import dataclasses
 import logging
 
-from ..engine.runs import FORWARD
+from ..engine.runs import direction_word
 from ..engine.state import RunState
 from ..errors import StateError
 from .overlap import DEFAULT_WRITERS, WriteBehind
@@ -193,9 +193,8 @@ class Batch:
         if self.preroll:
             return self._preroll_state(run, frames[0])
         before = frames[0] - run.direction
-        way = "forward" if run.direction == FORWARD else "backward"  # as --direction says it
         self._waiting.append(
-            f"run {run.name} ({way}, frames {run.start}-{run.end}) has no saved state at frame "
+            f"run {run.name} ({direction_word(run.direction)}, frames {run.start}-{run.end}) has no saved state at frame "
             f"{before}: this chunk waits for the chunk that renders frame {before} "
             f"(expected {self.workspace.state_path(run.name, before)})"
         )

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 from .. import io
-from ..engine.runs import BACKWARD, FORWARD
+from ..engine.runs import BACKWARD, FORWARD, direction_word
 from ..errors import UsageError
 
 MAX_FPS = 1000  # beyond any camera's rate; FFmpeg's time bases overflow far above it
 # --direction's words (what the user types) -> the directions of the runs the job renders.
-DIRECTIONS = {"both": (FORWARD, BACKWARD), "forward": (FORWARD,), "backward": (BACKWARD,)}
+DIRECTIONS = {"both": (FORWARD, BACKWARD), **{direction_word(d): (d,) for d in (FORWARD, BACKWARD)}}
 # The node's parameter names as the command's flags, for messages the node raises.
 _OPTION_WORDS = (("network_long_side", "--network-size"), ("device='cpu'", "--device cpu"))
 

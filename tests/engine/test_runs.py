@@ -166,3 +166,13 @@ def test_tap_resize_equals_the_dense_separable_product(shape_in, shape_out):
     image = np.random.default_rng(2).random((2,) + shape_in, dtype=np.float32)
     dense = resize_matrix(shape_in[0], shape_out[0]) @ image @ resize_matrix(shape_in[1], shape_out[1]).T
     np.testing.assert_allclose(resize(image, *shape_out), dense, rtol=1e-5, atol=1e-6)
+
+
+def test_a_direction_has_one_word_and_a_run_name_its_short_form():
+    from excolor.engine.runs import BACKWARD, FORWARD, direction_word
+    from excolor.render.options import DIRECTIONS
+
+    assert (direction_word(FORWARD), direction_word(BACKWARD)) == ("forward", "backward")
+    assert DIRECTIONS == {"both": (FORWARD, BACKWARD), "forward": (FORWARD,), "backward": (BACKWARD,)}
+    runs = plan_runs(Shot(0, 9, (Keyframe("k.png", 4),)), 2)
+    assert sorted(r.name for r in runs) == ["shot002.k0.bwd", "shot002.k0.fwd"]
