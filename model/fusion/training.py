@@ -4,7 +4,7 @@ along the clip's recorded motion, as at inference, so the network learns what dr
 
 The loss per fused frame: a smooth L1 on ab against the truth (beta = 2 ab units), plus a
 binary cross-entropy teaching the matte to predict whether the fused ab is within
-MATTE_THRESHOLD of the truth. Batches are a pure function of (seed, step), so a resumed run
+MATTE_THRESHOLD of the truth. Batches are a pure function of (seed, step), so a resumed training
 continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ MATTE_THRESHOLD = 5.0
 @dataclasses.dataclass(frozen=True)
 class FusionTrainConfig:
     """steps, batch (clips per step, all keyed or all unkeyed), learning_rate (Adam, cosine
-    decay to 5 % at `decay_steps`, flat after it: a run extended to more steps keeps the
+    decay to 5 % at `decay_steps`, flat after it: a training extended to more steps keeps the
     schedule it had), matte_weight (the matte's loss against the chroma's),
     val_clips (the last clips of the folder, held out), crop (side of the square window each
     step trains on, the same through a clip), margin (pixels inside a crop's edges not
@@ -175,9 +175,9 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
         asked = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as the saved lists
         differing = sorted(k for k in asked if k != "steps" and saved["config"].get(k) != asked[k])
         if differing:
-            raise CheckpointError(f"{checkpoint_path}: the run there used other settings "
+            raise CheckpointError(f"{checkpoint_path}: the training there used other settings "
                                   f"({', '.join(differing)}); resume it with the same settings or "
-                                  "train into a new run folder")
+                                  "train into a new training directory")
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]

@@ -37,7 +37,7 @@ class LossWeights:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """One training run.
+    """One training (a training directory holds one).
 
     size: training crop (H, W), multiples of 64 (the discriminator halves six times).
     previous_zero_probability: how often a clip's first frame gets an all-zero previous frame

@@ -11,7 +11,7 @@ COLUMNS = (
 
 
 class CsvLog:
-    """Appends rows to `path`; `truncate_after(step)` drops rows a resumed run will redo."""
+    """Appends rows to `path`; `truncate_after(step)` drops rows a resumed training will redo."""
 
     def __init__(self, path):
         self.path = Path(path)

@@ -202,7 +202,7 @@ class Trainer:
         differing = sorted(k for k in asked if k != "steps" and saved.get(k) != asked[k])
         if differing:
             raise CheckpointError(
-                f"{path}: the run there used other settings ({', '.join(differing)}); resume it "
+                f"{path}: the training there used other settings ({', '.join(differing)}); resume it "
                 "with the same settings or train into a new output folder"
             )
         resume = payload.get("resume")

@@ -27,7 +27,7 @@ Needs PyTorch (pip install excolor[train]). Export the result with 'excolor expo
 EPILOG = """\
 examples:
   excolor train data runs/lite --steps 3000
-  excolor train data runs/lite --steps 6000          # extend / resume the same run
+  excolor train data runs/lite --steps 6000          # extend / resume the same training
   excolor train data runs/gpu --device cuda --precision bf16 --batch-size 32 --size 256x448
   excolor train data runs/ablation --feature-net discriminator --weights adversarial=0
   excolor export runs/lite/last.pt my-model
@@ -48,7 +48,7 @@ def add_parser(sub):
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("data_root", metavar="DATA_ROOT", help="training data root (images/, objects/)")
-    parser.add_argument("out_dir", metavar="OUT_DIR", help="run folder: last.pt, losses.csv (resumed if present)")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="training directory: last.pt, losses.csv (resumed if present)")
     parser.add_argument("--steps", type=int, default=2000, help="total optimisation steps (default 2000)")
     parser.add_argument("--batch-size", type=int, default=4, help="clips per step (default 4)")
     parser.add_argument("--size", type=_size, default=(128, 192), metavar="HxW",

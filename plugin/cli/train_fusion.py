@@ -1,4 +1,4 @@
-"""`excolor train-fusion DATA_ROOT RUN_DIR`: train a model's fusion of colour candidates."""
+"""`excolor train-fusion DATA_ROOT TRAINING_DIR`: train a model's fusion of colour candidates."""
 import argparse
 import os
 import platform
@@ -18,13 +18,13 @@ history, the carried keyframe, the exemplar match and the global colour) for a m
 pseudo-videos made from the pictures in DATA_ROOT (model/data/fetch_training_data.sh).
 
 Three stages, each resumable (run the same command again and it continues):
-  1. record RUN_DIR/clips/clip_NNNNN.npz: each pseudo-video run through the real node with
+  1. record TRAINING_DIR/clips/clip_NNNNN.npz: each pseudo-video run through the real node with
      --base-model, half of them keyed (the true first frame pinned), half with an exemplar;
-  2. train RUN_DIR/last.pt through whole clips (the history is the network's own output
+  2. train TRAINING_DIR/last.pt through whole clips (the history is the network's own output
      carried along the node's own motion estimate), with exact resume;
   3. with --export MODEL_DIR: write the base model plus the fusion graph there, its training
      budget (steps, wall time, hardware), data and checkpoint hash in the manifest.
-The shipped default's fusion checkpoint is model/fusion/default.pt: copy it to RUN_DIR/last.pt
+The shipped default's fusion checkpoint is model/fusion/default.pt: copy it to TRAINING_DIR/last.pt
 to continue its training (same clips, same settings) exactly where it stopped.
 Needs PyTorch (pip install excolor[train]).
 """
@@ -42,7 +42,7 @@ def add_parser(sub):
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("data_root", metavar="DATA_ROOT", help="training data root (images/, objects/)")
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="run folder: clips/, last.pt (resumed if present)")
+    parser.add_argument("training_dir", metavar="TRAINING_DIR", help="training directory: clips/, last.pt (resumed if present)")
     parser.add_argument("--base-model", default=None, metavar="NAME|DIR",
                         help="the model whose exemplar match the fusion learns to weigh (default: packaged)")
     parser.add_argument("--clips", type=int, default=320, help="pseudo-videos to record (default 320)")
@@ -52,7 +52,7 @@ def add_parser(sub):
     parser.add_argument("--steps", type=int, default=3000, help="total optimisation steps (default 3000)")
     parser.add_argument("--decay-steps", type=int, default=3000, metavar="N",
                         help="the learning rate falls (cosine) to 5%% over N steps, then stays: "
-                             "a run extended past N keeps its schedule (default 3000)")
+                             "a training extended past N keeps its schedule (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of clips, weights and batches (default 0)")
     parser.add_argument("--export", default=None, metavar="MODEL_DIR",
                         help="after training, write the base model with this fusion to MODEL_DIR")
@@ -91,20 +91,20 @@ def run(args):
     config = FusionTrainConfig(steps=args.steps, decay_steps=max(1, args.decay_steps), seed=args.seed,
                                val_clips=max(1, args.clips // 10))
     base = find_model(args.base_model)
-    run_dir = Path(args.run_dir)
+    training_dir = Path(args.training_dir)
     settings = ClipSettings(clips=args.clips, frames=args.frames, size=args.size, seed=args.seed)
     quiet = not sys.stderr.isatty()
     started = time.perf_counter()
     with tqdm(total=settings.clips, unit="clip", disable=quiet, desc="recording clips") as progress:
-        paths = record_clips(args.data_root, run_dir / "clips", base, settings,
+        paths = record_clips(args.data_root, training_dir / "clips", base, settings,
                              progress=lambda done, _total: progress.update(done - progress.n))
     recording_s = time.perf_counter() - started
     with tqdm(total=config.steps, unit="step", disable=quiet, desc="training") as progress:
-        checkpoint = train(paths, run_dir, config, log=progress.write if not quiet else lambda _line: None,
+        checkpoint = train(paths, training_dir, config, log=progress.write if not quiet else lambda _line: None,
                            progress=lambda step: progress.update(step - progress.n))
     state = checkpoint["state"]
     print(f"trained {state['step']} steps ({state['wall_time_s']:.0f} s of training); "
-          f"held-out ab error {state['val']['ab_error']:.2f}; checkpoint {run_dir / 'last.pt'}")
+          f"held-out ab error {state['val']['ab_error']:.2f}; checkpoint {training_dir / 'last.pt'}")
     if args.export:
         record = {
             "steps": state["step"], "training_wall_time_s": round(state["wall_time_s"], 1),
@@ -113,7 +113,7 @@ def run(args):
                       "keyed_fraction": settings.keyed_fraction, "seed": settings.seed},
             "train_config": checkpoint["config"], "held_out": state["val"],
             "base_model_manifest_sha256": base.sha256(), "data": data_record(args.data_root),
-            "checkpoint_sha256": file_sha256(run_dir / "last.pt"),
+            "checkpoint_sha256": file_sha256(training_dir / "last.pt"),
         }
         model = add_fusion(base.path, checkpoint, args.export, parity_clip=paths[-1],
                            training_record=record, force=args.force)
