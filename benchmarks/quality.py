@@ -13,19 +13,19 @@ OpenCV's cv2.cvtColor(rgb8, cv2.COLOR_RGB2GRAY) of the 8-bit frame in three equa
 channels (float32 0..1 to the node). Keys: true colour frames. Scoring: the output is taken to
 Lab, its ab kept and its L replaced by the truth's, and brought back to sRGB; PSNR, warp error
 and colourfulness are measured on that, ab MAE on the output's own ab, so a method's luma
-convention earns nothing. Protocols:
-  first     key = true colour of the shot's first frame, pinned to it
-  mid       key = true colour of the shot's middle frame, pinned to it
-  cross     key = true colour of the middle frame of the next shot of the same clip,
-            unpinned (semantic matching; flow cannot help). Needs >= 2 shots: bikes only.
-  two_keys  keys = true colour of the shot's first frame and of 60 frames later (the shot's
-            last frame in --quick), both pinned. bigbuckbunny only.
-A frame a key is pinned to is scored apart ("keyed": a key returned must come back as itself),
-and so is the frame just after it ("after key", beside flow's). Distance bins count frames to
-the nearest key. For the node: its candidates' mean per-pixel weights and the ROC AUC of
-(1 - confidence matte) for pixels whose ab error exceeds 5. Methods and metrics:
-quality_methods.py, quality_floor.py, quality_metrics.py, quality_scoring.py; targets:
-quality_targets.py; results: quality_report.py.
+convention earns nothing. Protocols (quality_protocols.py): first, mid, two_keys pin the true
+colour of the shot's own frames to them; cross gives another shot's frame with no frame named
+(the node must not pin it); first_unnamed, mid_unnamed give the keys of first and mid with no
+frame (the node finds it), and first_exported the first key as a colorist exports it (smaller,
+graded, JPEG) with no frame; each is scored against its twin, the same key pinned
+(first_exported_pinned for the exported one).
+A frame a key is the true colour of is scored apart ("keyed": a key returned must come back
+as itself), and so is the frame just after it ("after key", beside flow's). Distance bins count
+frames to the nearest key. For the node: its candidates' mean per-pixel weights, the ROC AUC of
+its confidence as a detector of right pixels (ab error <= 5), and where its scan pinned each
+key given with no frame. Methods and metrics: quality_methods.py, quality_floor.py,
+quality_metrics.py, quality_scoring.py; targets: quality_targets.py and, at the report's top,
+quality_summary.py; results: quality_report.py.
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from . import quality_methods as qm
 from . import quality_metrics as metrics
 from . import quality_report as report
 from . import quality_scoring as scoring
+from .quality_protocols import PROTOCOLS, keys_for
 
 log = logging.getLogger("quality")
 
@@ -53,11 +54,10 @@ CLIPS = {
     "bigbuckbunny.mp4": ((0, 131),),
     "bikes.mp4": ((0, 29), (30, 75), (76, 136), (137, 186), (187, 241), (242, 249)),
 }
-PROTOCOLS = ("first", "mid", "cross", "two_keys")
-TWO_KEY_CLIPS = ("bigbuckbunny.mp4",)
-SECOND_KEY_AFTER = 60  # frames from the first key to the second under two_keys
-PROPAGATION = ("flow", "floor")  # methods that need every key pinned inside the shot
-ABLATIONS = ("history", "exemplar")  # the node's candidate sets scored beside the default
+PROPAGATION = ("flow", "floor")  # methods that need every key pinned inside the shot, at the plate's size
+# Methods blind to whether a key's frame is named (Protocol.blind).
+FRAME_BLIND = ("gray", "global", "warped_ab", "official_warped_ab")
+ABLATIONS = ("history", "exemplar", "global")  # the node's candidates scored alone beside all of them
 QUICK_FRAMES = 4  # frames per shot in --quick
 QUICK_SHOTS = 2
 QUICK_LONG_SIDE = 96
@@ -93,25 +93,6 @@ def shots_for(name, quick):
     return shots
 
 
-def keys_for(protocol, clip_name, shots, index, truth):
-    """((key rgb, pinned frame or None), ...) of shot `index` under `protocol`; None if n/a."""
-    first, last = shots[index]
-    if protocol == "first":
-        return ((truth[first], first),)
-    if protocol == "mid":
-        middle = (first + last) // 2
-        return ((truth[middle], middle),)
-    if protocol == "two_keys":
-        second = min(first + SECOND_KEY_AFTER, last)
-        if clip_name not in TWO_KEY_CLIPS or second == first:
-            return None
-        return ((truth[first], first), (truth[second], second))
-    if len(shots) < 2:
-        return None
-    other = shots[(index + 1) % len(shots)]
-    return ((truth[(other[0] + other[1]) // 2], None),)
-
-
 class Clip:
     """A benchmark clip: truth, its Lab, the gray plates, and the truth's own motion."""
 
@@ -127,8 +108,8 @@ class Clip:
         self.gray_l = srgb_to_lab(self.gray)[..., 0]
         self.motion = metrics.TrueMotion(self.truth)
 
-    def task(self, shot, keys):
-        return qm.Task(self.gray, self.gray8, self.gray_l, shot, keys)
+    def task(self, shot, keys, named):
+        return qm.Task(self.gray, self.gray8, self.gray_l, shot, keys, named)
 
 
 def build_methods(args):
@@ -154,18 +135,28 @@ def build_methods(args):
     return methods, models
 
 
+def methods_for(protocol, methods):
+    """The methods that run under `protocol` (a quality_protocols.Protocol): propagation only
+    where the keys are the frames themselves, pinned; the methods blind to the key's frame only
+    where no other protocol has the same key."""
+    if not protocol.named or protocol.exported:
+        methods = {m: f for m, f in methods.items() if m not in PROPAGATION}
+    if not protocol.blind:
+        methods = {m: f for m, f in methods.items() if m not in FRAME_BLIND}
+    return methods
+
+
 def run_protocol(clip, protocol, methods):
     """{method: bucket} for one clip under one protocol (empty if the protocol does not apply)."""
+    methods = methods_for(protocol, methods)
     buckets = {m: scoring.new_bucket() for m in methods}
     shown = report.sheet_frames([n for first, last in clip.shots for n in range(first, last + 1)])
     for index, shot in enumerate(clip.shots):
         keys = keys_for(protocol, clip.name, clip.shots, index, clip.truth)
         if keys is None:
             continue
-        task = clip.task(shot, keys)
+        task = clip.task(shot, keys, protocol.named)
         for method_name, method in methods.items():
-            if method_name in PROPAGATION and not task.pinned:
-                continue  # propagation needs the key inside the shot
             start = time.perf_counter()
             outputs = method(task)
             bucket = buckets[method_name]
@@ -174,8 +165,8 @@ def run_protocol(clip, protocol, methods):
             bucket["outputs"].update({n: outputs[n] for n in shown if n in outputs})
             scoring.score_shot(clip, task, outputs, bucket, index)
             if isinstance(method, qm.NodeMethod):
-                scoring.add_node_extras(clip, task, outputs, method, bucket)
-            log.info("%s %s shot %d %s: %.1f dB (%.1f s)", clip.name, protocol, index, method_name,
+                scoring.add_node_extras(clip, task, outputs, method, bucket, index)
+            log.info("%s %s shot %d %s: %.1f dB (%.1f s)", clip.name, protocol.name, index, method_name,
                      np.mean([r["psnr"] for r in bucket["rows"] if r["shot"] == index] or [np.nan]),
                      time.perf_counter() - start)
     return buckets
@@ -191,7 +182,7 @@ def run(args):
         log.info("%s: %d frames at %dx%d, shots %s", name, len(clip.truth), clip.truth.shape[2],
                  clip.truth.shape[1], clip.shots)
         for protocol in args.protocols:
-            buckets = run_protocol(clip, protocol, methods)
+            buckets = run_protocol(clip, PROTOCOLS[protocol], methods)
             for method_name, bucket in buckets.items():
                 if bucket["rows"]:
                     results.append(report.summarise(name, protocol, method_name, bucket))

@@ -3,8 +3,8 @@
 A method is called as method(task) -> {frame: rgb (H,W,3) float32 sRGB} for every frame
 of task.shot (unclipped float: values outside 0..1 carry chroma out of gamut at that L). A
 `Task` carries what a colorist would have: the gray plates (8-bit OpenCV gray in
-three equal channels, no colour) and the keys (true colour of a frame, pinned to it, or of a
-frame of another shot, unpinned).
+three equal channels, no colour) and the keys (true colour of a frame of the shot, pinned to it
+or given with no frame for the node to find, or of a frame of another shot, given with no frame).
 
   gray        ab = 0
   global      the keys' mean ab everywhere
@@ -14,7 +14,9 @@ frame of another shot, unpinned).
               carried by one DIS flow straight to the frame, weighted per pixel by how well
               each one's warped L fits the frame's (quality_floor.py)
   excolor     excolor.engine.node.ColorizeNode: the product itself (default model, or a model dir);
-              excolor_<set> the same node fusing only that candidate set (excolor.engine.fusion)
+              excolor_<candidate> the same node fusing only that candidate wherever it may be
+              used (excolor.engine.fusion); a key with no frame goes to the node with none
+              (its default, auto: the node scans the shot for the key's frame)
   warped_ab   the node model's correspondence output alone (what the reference gives each
               pixel before the colorization stage), through the node's own graphs
 
@@ -43,27 +45,39 @@ from .quality_metrics import dis_flow, warp_backward
 class Task:
     """One shot to colour. gray: (N,H,W,3) float32 gray plates of the whole clip (indexed by
     frame); gray8: (N,H,W) the same plates as uint8; gray_l: (N,H,W) their L 0..100;
-    keys: ((rgb (h,w,3) float32 sRGB 0..1, frame or None), ...), pinned keys sorted by frame."""
+    keys: ((rgb (h,w,3) float32 sRGB 0..1, the frame of the shot it is the true colour of or
+    None), ...) sorted by frame; named: whether the methods are told those frames (the keys are
+    pinned) or not (the node must find them)."""
 
     gray: np.ndarray
     gray8: np.ndarray
     gray_l: np.ndarray
     shot: tuple  # (first, last) inclusive
     keys: tuple
+    named: bool = True
 
     def frames(self):
         return range(self.shot[0], self.shot[1] + 1)
 
     @property
-    def pinned(self):
-        """The frames the keys are pinned to (empty for an unpinned key)."""
+    def key_frames(self):
+        """The frames of the shot the keys are the true colour of, named or not."""
         return [frame for _, frame in self.keys if frame is not None]
+
+    @property
+    def pinned(self):
+        """The frames the methods are told the keys are pinned to (empty when not named)."""
+        return self.key_frames if self.named else []
 
     def runs(self):
         """[(key rgb, [key frame, then the frames the run visits in order])], one forward and
         one backward run per pinned key, each stopping halfway to the neighbouring key."""
         if not self.pinned or len(self.pinned) != len(self.keys):
             raise ValueError("propagation needs every key pinned to a frame of the shot")
+        return self._runs()
+
+    def _runs(self):
+        """runs() from the key frames, named or not (every key a frame of the shot)."""
         runs = []
         for index, (rgb, frame) in enumerate(self.keys):
             after = self.keys[index + 1][1] if index + 1 < len(self.keys) else None
@@ -75,12 +89,13 @@ class Task:
         return runs
 
     def outward(self):
-        """Frames in the order a propagation visits them: run after run from the pinned keys,
-        or first to last if unpinned."""
-        if not self.pinned:
+        """Frames in the order a propagation visits them: run after run outward from the key
+        frames (named or not: the node pins a key it finds there), or first to last when no
+        key is a frame of the shot."""
+        if not self.key_frames:
             return list(self.frames())
         order = []
-        for _, frames in self.runs():
+        for _, frames in self._runs():
             order += [n for n in frames if n not in order]
         return order
 
@@ -124,15 +139,23 @@ def flow_method(task: Task) -> dict:
 
 
 class NodeMethod:
-    """The product's runtime node (excolor.engine.node.ColorizeNode) on one shot at a time. After each
-    call: `mattes` {frame: confidence (H,W)} and `usage` {candidate: mean weight} of that shot,
-    with `usage_frames` the frames the usage covers (keyed frames excluded)."""
+    """The product's runtime node (excolor.engine.node.ColorizeNode) on one shot at a time.
+
+    candidates: None (all, the node's default fusion) or the candidates it may fuse, runs from
+    a pinned keyframe included (an ablation: ("global",) is the global candidate alone wherever
+    the node gives it). After each call: `mattes` {frame: confidence (H,W)}, `usage`
+    {candidate: mean weight} of that shot with `usage_frames` the frames it covers (the fused
+    ones: frames the node pinned a key to are not fused), and `scan` [{frame, found,
+    best_frame, similarity}] for each key given with no frame: the frame it is the true colour
+    of (None: another shot's), where the node's scan pinned it (None: kept unpinned), and its
+    best match.
+    """
 
     def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None, rule="learned"):
-        fusion = FusionSettings(rule=rule) if candidates is None else FusionSettings(candidates=tuple(candidates),
-                                                                                      rule=rule)
+        fusion = FusionSettings(rule=rule) if candidates is None else FusionSettings(
+            candidates=tuple(candidates), from_pinned=tuple(candidates), rule=rule)
         self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion)
-        self.mattes, self.usage, self.usage_frames = {}, {}, 0
+        self.mattes, self.usage, self.usage_frames, self.scan = {}, {}, 0, []
 
     @property
     def model_dir(self):
@@ -141,8 +164,10 @@ class NodeMethod:
     def __call__(self, task: Task) -> dict:
         gray = task.gray
         self.node.source = lambda n: gray[n]
-        keys = [Keyframe(rgb.astype(np.float32), frame=frame) for rgb, frame in task.keys]
+        # A key with no frame goes as the node's default, auto: the node scans for its frame.
+        keys = [Keyframe(rgb.astype(np.float32), frame=frame if task.named else None) for rgb, frame in task.keys]
         self.node.shots = [Shot(task.shot[0], task.shot[1], keyframes=keys)]
+        self.scan = [] if task.named else self._scan(task)
         self.node.reset_candidate_usage()
         out, self.mattes = {}, {}
         for n in task.outward():
@@ -150,8 +175,17 @@ class NodeMethod:
             out[n] = result.image[..., :3]  # float, unclipped, as a host receives it
             self.mattes[n] = result.confidence
         self.usage = self.node.candidate_usage()
-        self.usage_frames = len(out) - len(task.pinned)
+        pinned = task.pinned if task.named else [record["found"] for record in self.scan if record["found"] is not None]
+        self.usage_frames = len(out) - len(set(pinned))
         return out
+
+    def _scan(self, task):
+        """The node's scan of the shot for its keys, as a render job asks for it before its
+        first frame -> a `scan` record per key."""
+        findings = self.node.find_reference_frames()  # one FoundFrame per key, in the keys' order
+        return [{"frame": frame, "found": found.frame, "best_frame": found.match.best_frame,
+                 "similarity": float(found.match.similarity)}
+                for (_, frame), found in zip(task.keys, findings, strict=True)]
 
 
 class WarpedAbMethod:

@@ -10,14 +10,13 @@ conventions, excolor.colour.cielab). Nothing here needs learned weights.
   colorfulness(rgb)                      Hasler & Suesstrunk (2003), on 0..255 values
   TrueMotion(truth_frames).warp_error(clip)  mean |out_t - out_{t-1} warped along the truth's
                                          motion| (sRGB 0..255) where forward-backward flow agrees
-  confidence_auc(matte, ab_error)        ROC AUC of (1 - matte) for pixels whose ab error
-                                         exceeds AB_ERROR_THRESHOLD
+  confidence_auc(confidence, ab_error)   ROC AUC of the confidence as a detector of right
+                                         pixels (ab error <= AB_ERROR_THRESHOLD), from ranks
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.stats import mannwhitneyu
 
 from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
 
@@ -40,15 +39,23 @@ def ab_error(out_lab: np.ndarray, truth_lab: np.ndarray) -> np.ndarray:
     return np.hypot(out_lab[..., 1] - truth_lab[..., 1], out_lab[..., 2] - truth_lab[..., 2])
 
 
-def confidence_auc(matte: np.ndarray, error: np.ndarray) -> float:
-    """ROC AUC of (1 - matte) as a detector of pixels with ab error > AB_ERROR_THRESHOLD (same-
-    shaped arrays): the Mann-Whitney U of the wrong pixels' scores against the right ones' over
-    the product of the counts. NaN when every pixel is on one side of the threshold."""
-    score, wrong = (1.0 - matte).ravel(), (error > AB_ERROR_THRESHOLD).ravel()
-    if wrong.all() or not wrong.any():
+def confidence_auc(confidence: np.ndarray, error: np.ndarray) -> float:
+    """ROC AUC of `confidence` as a detector of right pixels, ab error <= AB_ERROR_THRESHOLD
+    (same-shaped arrays): the chance that a right pixel has a higher confidence than a wrong
+    one, ties counting half, i.e. the Mann-Whitney U of the right pixels' ranks over the
+    product of the counts. 1: the confidence separates them; 0.5: chance. NaN when every pixel
+    is on one side of the threshold."""
+    values, right = np.asarray(confidence, np.float64).ravel(), (np.asarray(error) <= AB_ERROR_THRESHOLD).ravel()
+    right_count = int(right.sum())
+    wrong_count = right.size - right_count
+    if not right_count or not wrong_count:
         return float("nan")
-    u_statistic = mannwhitneyu(score[wrong], score[~wrong], method="asymptotic").statistic
-    return float(u_statistic / (wrong.sum() * float((~wrong).sum())))
+    ranks = np.empty(values.size, np.float64)
+    order = np.argsort(values, kind="stable")
+    _, starts, counts = np.unique(values[order], return_index=True, return_counts=True)
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)  # 1-based, ties averaged
+    u_statistic = ranks[right].sum() - right_count * (right_count + 1) / 2.0
+    return float(u_statistic / (right_count * float(wrong_count)))
 
 
 def psnr(out: np.ndarray, truth: np.ndarray) -> float:

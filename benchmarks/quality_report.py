@@ -1,5 +1,6 @@
-"""Writing the quality benchmark's results: tables (quality.md, ending in the keyed frames, the
-node's candidates and matte, and the targets from quality_targets.py), raw numbers
+"""Writing the quality benchmark's results: tables (quality.md: the summary of
+quality_summary.py at the top; the cross reference and the node's scan; ending in the keyed
+frames, the node's candidates and matte, and the targets from quality_targets.py), raw numbers
 (quality.json), per-frame PSNR plots along each shot (the paper's Fig. 7) and contact sheets."""
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ import onnxruntime
 from excolor.files import file_sha256, replacing, write_atomically
 
 from .quality_scoring import node_summary
-from .repository import shown_path
+from .quality_summary import cross_section, scan_section, summary_lines
 from .quality_targets import DISTANCE_BINS, bin_label, fmt, sections
+from .repository import shown_path
 
 SHEET_COLUMNS = 6
 SHEET_CELL_WIDTH = 192
@@ -111,10 +113,15 @@ def markdown(head, results):
         lines.append("- models: none (baselines only)")
     if head["quick"]:
         lines.append("- QUICK MODE: a few tiny frames; the numbers mean nothing")
-    lines += ["", "Input: OpenCV's 8-bit gray (cv2.COLOR_RGB2GRAY) of each 8-bit frame, three equal channels; "
+    lines += summary_lines(results)
+    lines += ["", "## Results", "",
+              "Input: OpenCV's 8-bit gray (cv2.COLOR_RGB2GRAY) of each 8-bit frame, three equal channels; "
               "keys: true colour frames. Scored on the output's ab recombined with the truth's L "
               "(ab MAE on the output's ab), so luma earns nothing. Long side 448 unless quick; "
-              "frames a key is pinned to are scored apart (keyed frames, below).",
+              "frames a key is the true colour of are scored apart (keyed frames, below). Protocols "
+              "`*_unnamed` give the key with no frame (the node finds it); `first_exported_pinned` and "
+              "`first_exported` the key as a colorist exports it (3/4 size, +5 % contrast, warmer, JPEG 85), pinned "
+              "and with no frame: benchmarks/quality_protocols.py.",
               "Warp error and colorfulness in brackets: the truth's own figure on the same frames.", "",
               "| clip | protocol | method | frames | PSNR dB | ab MAE | warp err (truth) | colorfulness (truth) | s/frame |",
               "|---|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -130,7 +137,7 @@ def markdown(head, results):
     for r in results:
         cells = [fmt(r["psnr_by_distance"].get(bin_label(lo, hi))) for lo, hi in DISTANCE_BINS]
         lines.append(f"| {r['clip'].split('.')[0]} | {r['protocol']} | {r['method']} | " + " | ".join(cells) + " |")
-    lines += sections(results)
+    lines += cross_section(results) + scan_section(results) + sections(results)
     lines += ["", "Plots: `quality_psnr_<clip>_<protocol>.png`; contact sheets: `quality_sheet_<clip>_<protocol>.jpg`", ""]
     return "\n".join(lines)
 

@@ -2,7 +2,9 @@
 
 Every score but ab MAE is taken on the output's ab recombined with the truth's L
 (quality_metrics.with_true_l); ab MAE compares the output's own ab with the truth's. Frames a
-key is pinned to are scored apart ("keyed"), never among the propagated frames.
+key is the true colour of are scored apart ("keyed"), never among the propagated frames,
+whether the key was pinned there or given with no frame (so a protocol with no frame named
+scores the same frames as its pinned twin).
 """
 from __future__ import annotations
 
@@ -12,24 +14,26 @@ from excolor.colour.cielab import srgb_to_lab
 
 from . import quality_metrics as metrics
 
-MATTE_STRIDE = 2  # every 2nd pixel each way: the AUC over a whole clip without 4x the memory
+# Every 2nd pixel each way of every scored frame: the AUC over a whole clip without 4x the
+# memory (each node method holds its pixels until its protocol ends).
+MATTE_STRIDE = 2
 
 
 def new_bucket():
     """Everything one (clip, protocol, method) collects over its shots."""
     return {"rows": [], "keyed": [], "warp": [], "truth_warp": [], "seconds": 0.0, "frames_done": 0,
             "outputs": {},  # only the contact sheet's frames: a whole clip per method is gigabytes
-            "usage_sum": {}, "usage_frames": 0, "matte_scores": [], "matte_errors": []}
+            "usage_sum": {}, "usage_frames": 0, "matte_scores": [], "matte_errors": [], "scan": []}
 
 
 def distance_to_keys(frame, task):
-    pinned = task.pinned
-    return min(abs(frame - key) for key in pinned) if pinned else frame - task.shot[0]
+    keys = task.key_frames
+    return min(abs(frame - key) for key in keys) if keys else frame - task.shot[0]
 
 
 def score_shot(clip, task, outputs, bucket, shot_index):
     """Adds the shot's per-frame rows, keyed frames and warp-error pairs to `bucket`."""
-    keyed = set(task.pinned)
+    keyed = set(task.key_frames)
     scored = {n: metrics.with_true_l(outputs[n], clip.truth_l[n]) for n in task.frames()}
     for n in task.frames():
         psnr = metrics.psnr(scored[n], clip.truth[n])
@@ -50,12 +54,14 @@ def score_shot(clip, task, outputs, bucket, shot_index):
         bucket["truth_warp"].append(clip.motion.pair_error(clip.truth[t - 1], clip.truth[t], t))
 
 
-def add_node_extras(clip, task, outputs, method, bucket):
-    """The node's candidate usage (weighted by frames) and its mattes against the ab error."""
+def add_node_extras(clip, task, outputs, method, bucket, shot_index):
+    """The node's candidate usage (weighted by frames), its mattes against the ab error, and
+    what its scan made of each key given with no frame."""
     for name, weight in method.usage.items():
         bucket["usage_sum"][name] = bucket["usage_sum"].get(name, 0.0) + weight * method.usage_frames
     bucket["usage_frames"] += method.usage_frames
-    keyed = set(task.pinned)
+    bucket["scan"] += [{"shot": shot_index, **record} for record in method.scan]
+    keyed = set(task.key_frames)
     for n, matte in method.mattes.items():
         if n in keyed:
             continue
@@ -65,10 +71,11 @@ def add_node_extras(clip, task, outputs, method, bucket):
 
 
 def node_summary(bucket):
-    """{"usage": {candidate: mean weight}, "confidence_auc": float} or {} for a non-node method."""
+    """{"usage": {candidate: mean weight}, "confidence_auc": float, "scan": [{shot, frame,
+    found, best_frame, similarity}, ...]} or {} for a non-node method."""
     if not bucket["matte_scores"]:
         return {}
     frames = max(1, bucket["usage_frames"])
     auc = metrics.confidence_auc(np.concatenate(bucket["matte_scores"]), np.concatenate(bucket["matte_errors"]))
     return {"usage": {name: total / frames for name, total in bucket["usage_sum"].items()},
-            "confidence_auc": auc}
+            "confidence_auc": auc, "scan": bucket["scan"]}

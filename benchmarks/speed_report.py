@@ -6,6 +6,9 @@ import statistics
 
 from excolor.timing import STAGES as NODE_STAGES
 
+from .speed_renders import render_tables
+from .speed_motion import motion_tables
+
 # The node's stages, then the pipeline's write. "chroma" (guided upsampling to the plate) is
 # only timed for plates beyond the history cap.
 STAGES = (*NODE_STAGES, "write")
@@ -338,6 +341,7 @@ def targets(results):
 
 def write(results, out, quick=False):
     lines = (header(results, quick) + targets(results) + before_after_table(results)
+             + render_tables(results, STAGES) + motion_tables(results)
              + pipeline_table(results) + colour_paths_table(results) + node_table(results)
              + graph_table(results)
              + memory_table(results))

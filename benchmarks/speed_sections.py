@@ -14,6 +14,8 @@ from pathlib import Path
 import onnxruntime
 
 from .speed_cases import make_clip
+from .speed_renders import RENDER_CASES, QUICK_RENDER_CASES, STAGE_PLATES
+from .speed_motion import QUALITY_SHOTS
 
 SPEED_MODULE = f"{__package__}.speed"  # runs a case: --worker KIND SPEC
 PLATES = ((360, 640), (1080, 1920), (2160, 3840))
@@ -36,14 +38,20 @@ class Plan:
     official_node: tuple  # (plate, long side) pairs run for the official architecture
     memory_sides: tuple
     pipeline: tuple  # (plate, frames) clips rendered by `excolor colorize` end to end
+    render_cases: tuple = RENDER_CASES  # speed_renders.RenderCase: whole renders against a baseline commit
+    stage_plates: tuple = STAGE_PLATES  # plates of the node's stage profile by run kind
+    motion_plates: tuple = STAGE_PLATES  # plates of the motion step's estimators side by side
+    quality_shots: tuple = QUALITY_SHOTS  # (clip, first, last) shots scored with each estimator
 
 
 FULL = Plan(PLATES, LONG_SIDES, frames=6, reps=5, threads=os.cpu_count() or 1,
             official_node=(((360, 640), 384), ((1080, 1920), 384), ((1080, 1920), 512)),
             memory_sides=LONG_SIDES, pipeline=(((360, 640), 96), ((1080, 1920), 48)))
 QUICK = Plan(((72, 128),), (64,), frames=3, reps=2, threads=os.cpu_count() or 1,
-             official_node=(((72, 128), 64),), memory_sides=(64, 96), pipeline=(((72, 128), 6),))
-SECTIONS = ("node", "before_after", "colour_paths", "graphs", "memory", "pipeline")
+             official_node=(((72, 128), 64),), memory_sides=(64, 96), pipeline=(((72, 128), 6),),
+             render_cases=QUICK_RENDER_CASES, stage_plates=((72, 128),), motion_plates=((72, 128),),
+             quality_shots=(("bikes.mp4", 30, 33),))
+SECTIONS = ("node", "before_after", "colour_paths", "graphs", "memory", "pipeline", "renders", "stages", "motion")
 PIPELINE_ROUNDS = 2
 
 

@@ -18,6 +18,8 @@ tests/export/test_helper_graphs.py regenerates them in memory and compares the b
 - `recombine_{display_referred|unbounded}`: the finish graph's colour steps for chroma already at
   the plate's size, with the same luma weight initializers.
 - `previous_lab`: one Concat, the next previous-frame Lab kept on the GPU (`excolor.engine.graph_runtime`).
+- `motion`: dense motion between lightness images, judged as the host judges DIS's flows
+  (`excolor.export.motion_graph`, run by `excolor.engine.motion_graph`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from ..colour.cielab import (
     LAB_EPSILON,
@@ -39,6 +40,7 @@ from ..colour.cielab import (
     WHITE_D65_2,
     XYZ_FROM_RGB,
 )
+from ..engine.motion_graph import MOTION_GRAPH
 from ..files import write_atomically
 from ..ort.sessions import (
     GRAPHS_DIR,
@@ -50,66 +52,11 @@ from ..ort.sessions import (
     recombine_graph_name,
     upsampler_graph_name,
 )
+from .graph_builder import GraphBuilder, onnx_model
+from .motion_graph import motion_graph
 
-# Opset 17 with its IR version 8: readable by every onnxruntime >= 1.14.
-OPSET = 17
-IR_VERSION = 8
 # Placeholder luma weights in the finish graphs (Rec. 709); the runtime sets the converter's own.
 PLACEHOLDER_LUMA = (0.2126, 0.7152, 0.0722)
-
-
-class GraphBuilder:
-    """Nodes and constants of a graph being built, their names under one prefix (so that graphs
-    built apart can be joined into one)."""
-
-    def __init__(self, prefix=""):
-        self.prefix = prefix
-        self.nodes = []
-        self.constants = []
-
-    def const(self, value, dtype=np.float32, name=None):
-        """An initializer holding `value` (named `name`, else numbered); returns its name."""
-        name = name or f"{self.prefix}const_{len(self.constants)}"
-        self.constants.append(numpy_helper.from_array(np.array(value, dtype=dtype), name))
-        return name
-
-    def constant_node(self, name, value, dtype):
-        """A Constant node in the graph whose output `name` holds `value`; returns `name`."""
-        tensor = numpy_helper.from_array(np.array(value, dtype=dtype), name)
-        self.nodes.append(helper.make_node("Constant", [], [name], name=f"{self.prefix}const_{name}",
-                                           value=tensor))
-        return name
-
-    def op(self, op_type, *inputs, outputs=1, **attrs):
-        """Append a node. outputs: how many (named after the node) or their names. Returns the
-        output's name, or the list of names when there are several."""
-        index = len(self.nodes)
-        if isinstance(outputs, int):
-            names = [f"{self.prefix}{op_type.lower()}_{index}_{i}" for i in range(outputs)]
-        else:
-            names = list(outputs)
-        self.nodes.append(helper.make_node(op_type, list(inputs), names,
-                                           name=f"{self.prefix}{op_type}_{index}", **attrs))
-        return names[0] if len(names) == 1 else names
-
-    def output(self, name, value):
-        """Expose `value` as the graph output `name` (an Identity node)."""
-        self.nodes.append(helper.make_node("Identity", [value], [name], name=f"{self.prefix}out_{name}"))
-
-    def tensor(self, name, shape):
-        """A float32 graph input or output; symbolic dims are strings."""
-        return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
-
-    def graph(self, name, inputs, outputs):
-        """The GraphProto of everything built so far."""
-        return helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.constants)
-
-
-def onnx_model(graph):
-    """A ModelProto around a GraphProto at OPSET and IR_VERSION."""
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="excolor")
-    model.ir_version = IR_VERSION
-    return model
 
 
 def upsampler_graph(radius: int):
@@ -326,7 +273,7 @@ def previous_lab_graph():
 def shipped_graphs():
     """{file name: serialized ModelProto} of every graph the runtime loads, each checked by
     onnx's full checker."""
-    models = {"lightness": lightness_graph(), "previous_lab": previous_lab_graph()}
+    models = {"lightness": lightness_graph(), "previous_lab": previous_lab_graph(), MOTION_GRAPH: motion_graph()}
     for display_referred in (True, False):
         models[recombine_graph_name(display_referred)] = recombine_graph(display_referred)
     for radius in range(1, MAX_RADIUS + 1):

@@ -51,7 +51,8 @@ class ExcolorKeyframe(bpy.types.PropertyGroup):
         name="Reference", subtype="FILE_PATH", description="Coloured reference image")
     use_frame: bpy.props.BoolProperty(
         name="Pin to Frame",
-        description="The reference is the coloured version of one frame (runs go both ways from it)")
+        description="The reference is the coloured version of one frame (runs go both ways from it); "
+                    "off: that frame is found in the shot, and the reference pinned there when beyond doubt")
     frame: bpy.props.IntProperty(name="Frame", description="Frame the reference colours")
 
 
@@ -185,7 +186,7 @@ class EXCOLOR_UL_keyframes(bpy.types.UIList):
         row = layout.row(align=True)
         row.label(text=item.marker or "(no marker)", icon="MARKER")
         row.label(text=bpy.path.basename(item.image) or "(no image)", icon="IMAGE_DATA")
-        row.label(text=str(item.frame) if item.use_frame else "start")
+        row.label(text=str(item.frame) if item.use_frame else "auto")
 
 
 class EXCOLOR_PT_panel(bpy.types.Panel):

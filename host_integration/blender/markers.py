@@ -2,8 +2,10 @@
 
 The convention the add-on documents to users:
 - a keyframe entry binds a reference image to a timeline marker by the marker's name, optionally
-  pinned to the frame the image is the coloured version of; several entries on one marker give
-  that shot several keyframes (the core node runs outward from each and blends between them);
+  pinned to the frame the image is the coloured version of; without a frame, the core node finds
+  that frame in the shot and pins the image there when beyond doubt, else keeps it unpinned (an
+  auto Keyframe); several entries on one marker give that shot several keyframes (the core node
+  runs outward from each and blends between them);
 - every marker that a keyframe entry names starts a shot; the shot ends on the frame before the
   next such marker, and the last one on the scene's end frame (frames before the first are in no
   shot and pass through unchanged);
@@ -28,7 +30,7 @@ class Marker:
 @dataclasses.dataclass(frozen=True)
 class MarkerKeyframe:
     """A keyframe entry of the panel: reference `image` (absolute path) for the shot starting at
-    marker `marker`, pinned to scene frame `frame` or unpinned (None)."""
+    marker `marker`, pinned to scene frame `frame`, or None: the node finds the frame (auto)."""
 
     marker: str
     image: str

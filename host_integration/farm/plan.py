@@ -8,6 +8,10 @@ continues each forward run from its state at A-1, so forward chunks of a shot ru
 keyframes all start runs forward (an unpinned reference, or one pinned to its first frame) has
 no backward chain. Shots, and a shot's two chains, are independent: every task depends on at
 most the previous task of its own chain, so the graph has no cycles.
+
+A reference with no frame (auto) is found before the chains are planned, since a reference found
+inside its shot starts a backward chain (excolor.hosts.farm.found_frames): the one file planning
+writes is the shot list with those frames, which every task reads instead of SHOTS.
 """
 import dataclasses
 import os
@@ -17,9 +21,11 @@ from pathlib import Path
 
 from excolor import io
 from excolor.engine.runs import BACKWARD, FORWARD, direction_word, plan_runs
-from excolor.errors import UsageError
+from excolor.errors import OutputError, UsageError
 from excolor.render.node_shots import node_shot
-from excolor.shotlists.entries import load_shot_list
+from excolor.shotlists.entries import load_shot_list, write_entries
+
+from .found_frames import beside_output, find_entry_frames, has_frames_to_find
 
 # Flags the job sets per task: passing them through to every task would break the chain.
 RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
@@ -64,6 +70,7 @@ class FarmJob:
     tasks: tuple
     threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
     references: tuple = ()  # every keyframe image of the shot list, absolute (a bundle's inputs)
+    found: tuple = ()  # one line per reference whose frame was looked for (`shots` holds the answers)
 
     def task(self, name):
         for task in self.tasks:
@@ -85,7 +92,7 @@ def default_excolor():
 
 
 def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None, threads=1,
-             environ=None):
+             environ=None, found_shots=None, replace=True):
     """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
 
     input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
@@ -97,6 +104,10 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     (the cores an engine reserves for it). environ: the submitting machine's environment
     (default os.environ): without --ocio-config, its $OCIO becomes the tasks' --ocio-config,
     so that every render node uses the submitter's colour config whatever its own $OCIO.
+    found_shots: where the shot list with the frames found goes when SHOTS has references with
+    no frame (default: in OUTPUT's folder, found_frames.beside_output); it becomes the job's
+    `shots` and every task's --shots. It is never SHOTS itself (UsageError), and an existing
+    file is replaced only when `replace` (else OutputError, before anything is scanned).
     """
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
@@ -118,6 +129,20 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     ocio = (os.environ if environ is None else environ).get("OCIO")
     if ocio and not any(flag.split("=", 1)[0] == "--ocio-config" for flag in flags):
         flags += ["--ocio-config", _absolute(ocio) if _is_path(ocio) else ocio]
+    job_name = name or f"excolor-{Path(shots).stem}"  # the user's shot list names the job
+    found = ()
+    if has_frames_to_find(entries):
+        target = Path(_absolute(found_shots) if found_shots is not None else beside_output(output))
+        if target.resolve() == Path(shots).resolve():
+            raise UsageError(f"{target}: is SHOTS itself; the shot list with the frames found is written "
+                             "beside the job, so give the job another name")
+        if target.exists() and not replace:
+            raise OutputError(f"{target}: exists; pass --overwrite to replace it with the shot list with the "
+                              "frames found, or give another -o")
+        entries, found = find_entry_frames(input, entries, _flag_value(flags, "--ocio-config", str),
+                                           _flag_value(flags, "--input-space", str))
+        write_entries(target, entries)
+        shots = str(target)
     common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
     tasks = []
     for entry in sorted(entries, key=lambda e: e.first):
@@ -135,10 +160,9 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                 tasks.append(FarmTask(task_name, entry.number, word, a, b,
                                       (previous,) if previous else (), argv))
                 previous = task_name
-    job_name = name or f"excolor-{Path(shots).stem}"
     references = tuple(sorted({str(Path(image).resolve()) for entry in entries
                                for image, _frame in entry.keyframes if image is not None}))
-    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references)
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found)
 
 
 def _absolute_paths(flags):

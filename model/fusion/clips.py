@@ -8,12 +8,13 @@ past output, so it is not recorded as values but as its motion (excolor.engine.o
 does not depend on what is carried): training carries its own output along it.
 
 A clip is either keyed (its true frame 0 pinned to frame 0: the run starts from the key and
-carries it) or unkeyed (the pseudo-video's reference, a view of the same picture, a similar
-picture or a far frame, as an unpinned exemplar). Saved as one .npz per clip, float16 except
+carries it) or unkeyed (a reference that is not a frame of the clip, never pinned: a view of the
+same picture, a look-alike, a far frame, another scene, a detail, another grade; drawn by
+excolor.model.fusion.unkeyed_references). Saved as one .npz per clip, float16 except
 the lightness and the motion offsets, float32 (the motion is estimated from the lightness, and
 offsets need sub-pixel precision):
   truth_ab (T,2,H,W); lightness (T,H,W); exemplar_ab (T,2,H,W), exemplar_quality (T,H,W);
-  global_ab (T,2,H,W); keyframe_ab (T,2,H,W), keyframe_error, keyframe_quality (T,H,W) (zeros
+  global_ab (T,2,H,W), global_quality (T,H,W); keyframe_ab (T,2,H,W), keyframe_error, keyframe_quality (T,H,W) (zeros
   when unkeyed and at frame 0); history_offset (T,2,H,W) float32 (source pixel - target pixel),
   history_error, history_quality (T,H,W) (zeros at frame 0); keyed () bool.
 """
@@ -28,22 +29,27 @@ import numpy as np
 from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
 from excolor.files import replacing
 from excolor.engine.fusion import CANDIDATES, FusionSettings, HandSetFusion
-from excolor.engine.optical_flow import MotionEstimator
+from excolor.engine.optical_flow import DisMotion
 from excolor.engine.node import ColorizeNode, Keyframe, NodeTuning, Shot
 
 from ..data.config import PseudoVideoConfig
 from ..data.dataset import PseudoVideoDataset
+from .unkeyed_references import draw_kind, unkeyed_reference
 
 
 @dataclasses.dataclass(frozen=True)
 class ClipSettings:
     """clips: how many to record; frames: T per clip (drift needs >= 8); size: (H, W);
-    keyed_fraction: share of keyed clips (the rest unkeyed); seed: which pseudo-videos."""
+    keyed_fraction: share of keyed clips (the rest unkeyed); unkeyed_references: the share of
+    each kind of reference among the unkeyed clips ((kind, share) pairs, kinds from
+    excolor.model.fusion.unkeyed_references.UNKEYED_REFERENCES); seed: which pseudo-videos."""
 
     clips: int = 320
     frames: int = 10
     size: tuple = (192, 320)
     keyed_fraction: float = 0.5
+    unkeyed_references: tuple = (("pseudo-video", 0.4), ("other picture", 0.3), ("detail", 0.15),
+                                 ("regraded", 0.15))
     seed: int = 0
 
 
@@ -75,15 +81,17 @@ def gray_plate(rgb8):
     return np.repeat(gray[..., None], 3, axis=2)
 
 
-def record_clip(node, recorder, item, keyed):
+def record_clip(node, recorder, item, reference_lab=None):
     """Run `node` (whose fusion is `recorder`, a RecordingFusion) over a pseudo-video item ->
-    the clip's arrays (module doc)."""
+    the clip's arrays (module doc). reference_lab: an unkeyed clip's reference (3,H,W CIELAB,
+    L centred), never pinned; None: the clip is keyed (its true frame 0 pinned to frame 0)."""
     rgb8 = [to_8bit_srgb(frame) for frame in item["frames"]]
     plates = [gray_plate(frame) for frame in rgb8]
     count = len(plates)
-    reference = rgb8[0] if keyed else to_8bit_srgb(item["reference"])
+    keyed = reference_lab is None
+    reference = rgb8[0] if keyed else to_8bit_srgb(reference_lab)
     node.source = lambda n: plates[n]
-    node.shots = [Shot(0, count - 1, [Keyframe(reference.astype(np.float32) / 255.0, frame=0 if keyed else None)])]
+    node.shots = [Shot(0, count - 1, [Keyframe(reference.astype(np.float32) / 255.0, frame=0 if keyed else "none")])]
     recorder.frames.clear()
     (run,) = node.runs(0)
     state = node.initial_state(run)
@@ -99,7 +107,7 @@ def record_clip(node, recorder, item, keyed):
     zeros1, zeros2 = np.zeros((count, height, width), np.float32), np.zeros((count, 2, height, width), np.float32)
     for name in ("exemplar_ab", "global_ab", "keyframe_ab", "history_offset"):
         clip[name] = zeros2.copy()
-    for name in ("exemplar_quality", "keyframe_error", "keyframe_quality", "history_error", "history_quality"):
+    for name in ("exemplar_quality", "global_quality", "keyframe_error", "keyframe_quality", "history_error", "history_quality"):
         clip[name] = zeros1.copy()
     for t, candidates in enumerate(recorded):
         if candidates is None:
@@ -109,11 +117,12 @@ def record_clip(node, recorder, item, keyed):
         clip["exemplar_ab"][t] = by_name["exemplar"].ab
         clip["exemplar_quality"][t] = by_name["exemplar"].quality
         clip["global_ab"][t] = by_name["global"].ab
+        clip["global_quality"][t] = by_name["global"].quality
         if "keyframe" in by_name:
             clip["keyframe_ab"][t] = by_name["keyframe"].ab
             clip["keyframe_error"][t] = by_name["keyframe"].error
             clip["keyframe_quality"][t] = by_name["keyframe"].quality
-    estimator = MotionEstimator()
+    estimator = DisMotion()
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for t in range(1, count):
         motion = estimator.motion(clip["lightness"][t - 1], clip["lightness"][t])
@@ -138,13 +147,24 @@ def record_clips(data_root, folder, model=None, settings=ClipSettings(), progres
     recorder = RecordingFusion()
     node = ColorizeNode(model, device="cpu", fusion=recorder, tuning=NodeTuning(threads=1))
     share = settings.keyed_fraction
+    shares = dict(settings.unkeyed_references)
     paths = []
     for index in range(settings.clips):
         path = clip_path(folder, index)
         paths.append(path)
         if not path.exists():
-            keyed = int((index + 1) * share) > int(index * share)  # spread evenly
-            clip = record_clip(node, recorder, dataset.sample(index), keyed)
+            item = dataset.sample(index)
+            reference = None
+            if int((index + 1) * share) <= int(index * share):  # keyed clips spread evenly
+                rng = np.random.default_rng([settings.seed, index, 1])
+                kind = draw_kind(rng, shares)
+                other = None
+                if kind == "other picture":
+                    # Item i shows picture i % pictures: an offset of 1..pictures-1 is another picture.
+                    offset = int(rng.integers(1, len(dataset.store.pictures)))
+                    other = dataset.sample((index + offset) % len(dataset))
+                reference = unkeyed_reference(rng, kind, item, other)
+            clip = record_clip(node, recorder, item, reference)
             with replacing(path) as temporary, open(temporary, "wb") as file:
                 np.savez(file, **clip)
         if progress is not None:

@@ -1,7 +1,9 @@
 """FusionNet: per-pixel weights over a frame's colour candidates, and a confidence matte.
 
 A few 1x1 convolutions over each pixel's candidate signals, with one pooled copy of the hidden
-features for neighbourhood context (is the flow failing all around?). Small on purpose: it
+features for neighbourhood context (is the flow failing all around?) and one for the whole
+frame (does the exemplar agree with the global colour anywhere? A reference of another scene
+is told by the frame as a whole, not by any one pixel's match). Small on purpose: it
 runs on every frame at the history size (up to 2K), on the CPU too, and it decides between
 strong candidates rather than painting colour itself. For the same reason the weights are
 estimated at 1/`scale` of the history size (signals taken every `scale` pixels: the carried
@@ -29,11 +31,13 @@ ABSENT_LOGIT = 30.0
 @dataclasses.dataclass(frozen=True)
 class FusionNetConfig:
     """hidden: channels of the per-pixel layers; context: side of the pooling window (pixels
-    at the weights' size) for the neighbourhood copy; scale: the weights are estimated at
-    1/scale of the history size; candidates: how many slots (CANDIDATES)."""
+    at the weights' size) for the neighbourhood copy; frame_context: add the mean of the hidden
+    features over the whole frame; scale: the weights are estimated at 1/scale of the history
+    size; candidates: how many slots (CANDIDATES)."""
 
     hidden: int = 24
     context: int = 7
+    frame_context: bool = True
     scale: int = 2
     candidates: int = len(CANDIDATES)
 
@@ -54,6 +58,7 @@ class FusionNet(nn.Module):
         # copying the hidden features at every frame.
         self.mix_local = nn.Conv2d(config.hidden, config.hidden, 1)
         self.mix_context = nn.Conv2d(config.hidden, config.hidden, 1, bias=False)
+        self.mix_frame = nn.Conv2d(config.hidden, config.hidden, 1, bias=False) if config.frame_context else None
         self.head = nn.Conv2d(config.hidden, k + 1, 1)
 
     def features(self, lightness, candidate_ab, candidate_error, candidate_quality, present):
@@ -86,7 +91,10 @@ class FusionNet(nn.Module):
         side, half = self.config.context, self.config.context // 2
         context = F.avg_pool2d(hidden, (1, side), stride=1, padding=(0, half), count_include_pad=False)
         context = F.avg_pool2d(context, (side, 1), stride=1, padding=(half, 0), count_include_pad=False)
-        hidden = F.relu(self.mix_local(hidden) + self.mix_context(context))
+        mixed = self.mix_local(hidden) + self.mix_context(context)
+        if self.mix_frame is not None:
+            mixed = mixed + self.mix_frame(hidden.mean(dim=(2, 3), keepdim=True))
+        hidden = F.relu(mixed)
         out = self.head(hidden)
         weights = torch.softmax(out[:, :k] - ABSENT_LOGIT * (1.0 - present), dim=1)
         matte = torch.sigmoid(out[:, k:])

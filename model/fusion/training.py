@@ -2,9 +2,9 @@
 through time): each frame's history candidate is the network's own previous output carried
 along the clip's recorded motion, as at inference, so the network learns what drift costs.
 
-The loss per fused frame: a smooth L1 on ab against the truth (beta = 2 ab units), plus a
-binary cross-entropy teaching the matte to predict whether the fused ab is within
-MATTE_THRESHOLD of the truth. Batches are a pure function of (seed, step), so a resumed training
+The loss per fused frame: a smooth L1 on ab against the truth (its beta in ab units, one for
+keyed and one for unkeyed clips: FusionTrainConfig), plus a binary cross-entropy teaching the
+matte to predict whether the fused ab is within MATTE_THRESHOLD of the truth. Batches are a pure function of (seed, step), so a resumed training
 continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
@@ -33,7 +33,11 @@ MATTE_THRESHOLD = 5.0
 class FusionTrainConfig:
     """steps, batch (clips per step, all keyed or all unkeyed), learning_rate (Adam, cosine
     decay to 5 % at `decay_steps`, flat after it: a training extended to more steps keeps the
-    schedule it had), matte_weight (the matte's loss against the chroma's),
+    schedule it had), matte_weight (the matte's loss against the chroma's), keyed_beta and
+    unkeyed_beta (the chroma loss's smooth-L1 beta, ab units, for keyed and unkeyed clips: a
+    large beta is a squared error, which pays for hedging between candidates that may both be
+    wrong, as an unpinned reference's exemplar and global colour are; a small one keeps a
+    keyed run's carried colours sharp),
     val_clips (the last clips of the folder, held out), crop (side of the square window each
     step trains on, the same through a clip), margin (pixels inside a crop's edges not
     scored), checkpoint_every, seed, net."""
@@ -43,6 +47,8 @@ class FusionTrainConfig:
     batch: int = 2
     learning_rate: float = 3e-3
     matte_weight: float = 0.1
+    keyed_beta: float = 2.0
+    unkeyed_beta: float = 12.0
     val_clips: int = 24
     crop: int = 112
     margin: int = 12
@@ -93,7 +99,8 @@ def run_clips(net, clips, settings=FusionSettings()):
         errors = torch.cat([at["history_error"][:, None] if has_history else zeros1,
                             at["keyframe_error"][:, None], zeros1, zeros1], 1)
         quality = torch.cat([at["history_quality"][:, None] if has_history else zeros1,
-                             at["keyframe_quality"][:, None], at["exemplar_quality"][:, None], zeros1], 1)
+                             at["keyframe_quality"][:, None], at["exemplar_quality"][:, None],
+                             at["global_quality"][:, None]], 1)
         available = {"history": has_history, "keyframe": keyed, "exemplar": True, "global": True}
         present = torch.tensor([float(available[n] and n in uses) for n in CANDIDATES])
         present = present.view(1, -1, 1, 1).expand(batch, -1, 1, 1).contiguous()
@@ -111,9 +118,10 @@ def clip_loss(net, clips, config, margin=0):
     inner = (Ellipsis, slice(margin, -margin or None), slice(margin, -margin or None))
     truth = _stack(clips, "truth_ab")[inner]
     chroma, matte_loss, error_sum, count = 0.0, 0.0, 0.0, 0
+    beta = config.keyed_beta if bool(clips[0]["keyed"]) else config.unkeyed_beta
     for t, ab, matte, _ in run_clips(net, clips):
         ab, matte = ab[inner], matte[inner]
-        chroma = chroma + F.smooth_l1_loss(ab, truth[:, t], beta=2.0)
+        chroma = chroma + F.smooth_l1_loss(ab, truth[:, t], beta=beta)
         error = torch.sqrt(((ab.detach() - truth[:, t]) ** 2).sum(1, keepdim=True))
         right = (error <= MATTE_THRESHOLD).float()
         matte_loss = matte_loss + F.binary_cross_entropy(matte.clamp(1e-6, 1 - 1e-6), right)

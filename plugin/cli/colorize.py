@@ -13,6 +13,8 @@ from . import EXIT_CODES
 # x264's and x265's preset names (kept here so that --help does not import the video module).
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
            "veryslow", "placebo")
+# --motion's words: excolor.engine.tuning.MOTIONS (kept here so that --help imports no engine).
+MOTIONS = ("dis", "graph")
 
 HELP = """\
 Colorize a gray (or faded) shot from colored reference images. INPUT and OUTPUT are video
@@ -22,7 +24,7 @@ name.####.ext (EXR half/float, DPX, TIFF, PNG 8/16-bit, JPEG); frame numbers are
 image sequence keeps its bit depth and channels.
 
 examples:
-  # one shot, one reference (the true colour of frame 0 of the clip):
+  # one shot, one reference (the true colour of frame 0 of the clip: found, and pinned there):
   excolor colorize plugin/samples/carphone.mp4 carphone_colorized.mp4 \\
       --reference plugin/samples/carphone_reference.png --preview carphone_sheet.png
 
@@ -30,7 +32,8 @@ examples:
   excolor shots plates/reel1.####.exr -o shots.json      # then fill in the references
   excolor colorize plates/reel1.####.exr out/reel1.####.exr --shots shots.json
 
-  # a reference pinned to the frame it is the coloured version of (runs go both ways):
+  # a reference pinned to the frame it is the coloured version of (runs go both ways); without
+  # --reference-frame that frame is found when the reference is one of the shot's frames:
   excolor colorize in.%04d.png out.%04d.png --reference key_1050.png --reference-frame 1050
 
   # a render farm: chunks of one shot, each continuing from the state the previous chunk saved
@@ -79,8 +82,13 @@ def add_parser(sub):
                              "(see 'excolor shots')")
     source.add_argument("--edl-rate", type=float, metavar="FPS",
                         help="frame rate of an EDL's timecode (default: INPUT's rate for a video, else 24)")
-    what.add_argument("--reference-frame", type=int, metavar="N",
-                      help="with --reference: the frame the reference is the coloured version of")
+    what.add_argument("--reference-frame", type=reference_frame, default="auto", metavar="auto|none|N",
+                      help="with --reference: the frame the reference is the coloured version of. auto "
+                           "(default): find it; the shot is scanned before the first frame renders, the "
+                           "reference pinned to the frame it matches beyond doubt (said on stderr), else "
+                           "kept unpinned. N: pinned to frame N (runs go both ways from it; the output there "
+                           "is the reference). none: never pinned, for a picture of another scene or "
+                           "moment (it starts the shot and is matched like an exemplar)")
     frames = parser.add_argument_group("frames and farm chunks")
     frames.add_argument("--frames", metavar="A-B", help="render only frames A..B (inclusive); a farm chunk")
     frames.add_argument("--direction", choices=("both", "forward", "backward"), default="both",
@@ -105,6 +113,10 @@ def add_parser(sub):
                        help="use at most N threads in each of excolor's pools (ONNX Runtime, the "
                             "colour work, OpenCV, BLAS; --io-threads at most N), e.g. the cores a farm "
                             "task reserved (default: every core)")
+    model.add_argument("--motion", choices=MOTIONS, default="dis",
+                       help="how motion between frames is found: dis (default: OpenCV's DIS optical flow on "
+                            "the host's cores) or graph (experimental until measured on CUDA: a coarse-to-fine "
+                            "estimator as an ONNX graph on --device, beside the network; other pixels than dis)")
     colour = parser.add_argument_group("colour")
     colour.add_argument("--ocio-config", metavar="FILE", help="OCIO config (default: OCIO's built-in CG config)")
     colour.add_argument("--input-space", metavar="NAME",
@@ -115,7 +127,14 @@ def add_parser(sub):
     out = parser.add_argument_group("output")
     out.add_argument("--preview", metavar="SHEET.png",
                      help="also write a contact sheet: input / reference / output / confidence at the "
-                          "first, middle and last frame of each shot")
+                          "first, middle and last frame of each shot and at the frames to key next "
+                          "(see --report), marked")
+    out.add_argument("--report", nargs="?", const="-", metavar="REPORT.json",
+                     help="also report how sure the colours are and where to key next: per shot, the "
+                          "frames' mean confidence and share of unsure pixels, and up to 3 frames to key "
+                          "next (the least sure, spaced apart, never a pinned frame); as text on stderr, "
+                          "or as JSON in REPORT.json. Frames done by an earlier run of the command are "
+                          "reported too; a --frames chunk reports its own frames")
     out.add_argument("--matte", metavar="OUT|channel",
                      help="also write each frame's confidence matte (1 where the colours can be trusted, "
                           "0 where not): OUT an image sequence, e.g. matte.####.exr (one channel Y; EXR half, "
@@ -152,6 +171,16 @@ def non_negative(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
+
+
+def reference_frame(text):
+    """--reference-frame: "auto", "none" or a frame number."""
+    if text in ("auto", "none"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not auto, none or a frame number") from None
 
 
 def positive(text):

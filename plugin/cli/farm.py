@@ -21,6 +21,13 @@ The frames' pixels equal a one-go 'excolor colorize'. OUTPUT must be an image se
 Every path is made absolute; without --ocio-config, $OCIO of this machine is written into the
 job, so the render nodes use this machine's colour config whatever their own $OCIO is.
 
+A reference with no frame in SHOTS (no "reference_frame"/"frame", or null) is looked for here,
+once, as 'excolor colorize' would (one line per reference on stderr): its shot's frames are read
+from INPUT and the reference is pinned to the frame it matches beyond doubt, else kept
+unpinned. The shot list with those frames is written beside the job, JOB.shots.json (in a
+bundle: shots.json; with no job file, as Ray and an OpenCue launch run: beside OUTPUT's frames,
+NAME.shots.json), and the tasks read it instead of SHOTS, so no chunk scans again.
+
 engines (each needs its extra: pip install 'excolor[ENGINE]', or 'excolor[farm]' for all):
   openjd           write an Open Job Description template (-o job.yaml) and its parameter
                    values (job.params.json); run it here with
@@ -72,7 +79,8 @@ def add_parser(sub):
     parser.add_argument("-o", "--job", metavar="FILE|DIR",
                         help="openjd/opencue: the job file to write; deadline-bundle: the bundle's folder")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace an existing job file or bundle (not passed to the tasks)")
+                        help="replace an existing job file or bundle, and the shot list with the frames "
+                             "found (not passed to the tasks)")
     parser.add_argument("--name", help="job name (default: excolor-<shot list name>)")
     parser.add_argument("--excolor", metavar="CMD",
                         help="command that runs excolor on the render nodes (default: this Python "
@@ -129,7 +137,8 @@ def _importable(name):
 
 
 def _job_files(args):
-    """The files this command would write (to refuse replacing them without --overwrite)."""
+    """The files this command would write (to refuse replacing them without --overwrite),
+    besides the shot list with the frames found (`_found_shots`, which plan_job checks)."""
     if not args.job:
         return []
     if args.engine == "openjd":
@@ -141,6 +150,19 @@ def _job_files(args):
 
         return [Path(args.job) / name for name in BUNDLE_FILES]
     return [Path(args.job)]
+
+
+def _found_shots(args):
+    """Where the shot list with the frames found goes (written only when SHOTS has references
+    with no frame): beside the job file, in the bundle, or None: plan_job's default, beside
+    OUTPUT's frames (a job with no file)."""
+    from ..hosts.farm.found_frames import beside
+
+    if not args.job or args.engine == "ray":
+        return None
+    if args.engine == "deadline-bundle":
+        return Path(args.job) / "shots.json"
+    return beside(args.job)
 
 
 def run(args):
@@ -157,7 +179,13 @@ def run(args):
         raise OutputError(f"{', '.join(existing)}: exists; pass --overwrite to replace it, or give another -o")
     excolor = shlex.split(args.excolor) if args.excolor else None
     job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
-                   excolor=excolor, name=args.name, threads=args.threads)
+                   excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
+                   replace=args.overwrite)
+    for line in job.found:
+        print(f"excolor farm: {line}", file=sys.stderr)
+    if job.found:
+        print(f"excolor farm: wrote {job.shots}, the shot list with those frames, which the tasks read",
+              file=sys.stderr)
     print(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
           f"{args.chunk} frames, {job.threads} thread(s) each", file=sys.stderr)
     if args.engine == "openjd":

@@ -19,7 +19,9 @@ pseudo-videos made from the pictures in DATA_ROOT (model/data/fetch_training_dat
 
 Three stages, each resumable (run the same command again and it continues):
   1. record TRAINING_DIR/clips/clip_NNNNN.npz: each pseudo-video run through the real node with
-     --base-model, half of them keyed (the true first frame pinned), half with an exemplar;
+     --base-model, half of them keyed (the true first frame pinned), half with an unpinned
+     reference that is not a frame of the clip (a view of the same scene, a look-alike, another
+     scene, a detail, another grade), as the references a render leaves unpinned;
   2. train TRAINING_DIR/last.pt through whole clips (the history is the network's own output
      carried along the node's own motion estimate), with exact resume;
   3. with --export MODEL_DIR: write the base model plus the fusion graph there, its training
@@ -110,7 +112,8 @@ def run(args):
             "steps": state["step"], "training_wall_time_s": round(state["wall_time_s"], 1),
             "recording_wall_time_s_this_call": round(recording_s, 1), "hardware": _hardware(),
             "clips": {"count": settings.clips, "frames": settings.frames, "size": list(settings.size),
-                      "keyed_fraction": settings.keyed_fraction, "seed": settings.seed},
+                      "keyed_fraction": settings.keyed_fraction,
+                      "unkeyed_references": dict(settings.unkeyed_references), "seed": settings.seed},
             "train_config": checkpoint["config"], "held_out": state["val"],
             "base_model_manifest_sha256": base.sha256(), "data": data_record(args.data_root),
             "checkpoint_sha256": file_sha256(training_dir / "last.pt"),

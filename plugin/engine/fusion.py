@@ -9,7 +9,8 @@ signals of how far it can be trusted at every pixel (made by excolor.engine.cand
   exemplar  the network's output (the reference matched to this frame, then colorized): the
             match's confidence;
   global    the reference's chroma as a function of lightness alone (excolor.engine.global_colour):
-            the fallback where nothing else explains the pixel.
+            the fallback where nothing else explains the pixel; how coherent the reference's
+            colours are at the pixel's lightness.
 A fusion weighs them per pixel into one chroma and a confidence (1 = trusted). Two fusions
 exist: the model's learned one (excolor.engine.fusion_graph, a graph in the model directory)
 and the hand-set rule here, which model directories without that graph use.
@@ -32,7 +33,7 @@ CANDIDATES = ("history", "keyframe", "exemplar", "global")
 class Candidate:
     """ab (2,H,W) float32; error (H,W) float32 in L units for a carried candidate (0 for the
     others); quality (H,W) float32 0..1: flow consistency for a carried candidate, the match
-    confidence for the exemplar, 0 for global."""
+    confidence for the exemplar, the lightness's coherence in the reference for global."""
 
     ab: np.ndarray
     error: np.ndarray
@@ -113,11 +114,12 @@ class FusionSettings:
 
     def needs_exemplar(self, from_pinned, has_history):
         """Whether a frame of a run (from a pinned keyframe or not, with a history or at its
-        first frame) uses the exemplar: when the fusion weighs it, or when nothing carried is
-        there. When not, the node does not run the network for the frame at all."""
+        first frame) uses the exemplar: when the fusion weighs it, or when no other colour is
+        there (nothing carried, and no global colour, which every reference gives). When not,
+        the node does not run the network for the frame at all."""
         uses = self.candidates_for(from_pinned)
         carried = (has_history and "history" in uses) or (from_pinned and "keyframe" in uses)
-        return "exemplar" in uses or not carried
+        return "exemplar" in uses or not (carried or "global" in uses)
 
 
 def weighted_sum(by_name, weights):

@@ -1,17 +1,18 @@
 """ColorizeNode: the pull-based runtime node (ONNX Runtime + OpenColorIO, never torch).
 
 The host sets `source` (frame number -> float32 HxWxC plate in its working space) and `shots`,
-then asks `render(n)`. Internally each shot is split into runs (`excolor.engine.runs`); a frame is
-the blend of one or two runs' results (`RunFrame`, chroma at the history size: the plate's up to
-2K), finished at the plate's full resolution (`excolor.engine.finishing`). Each run step is the
-method's figure (`ColorizeNode.step`): gather the frame's candidates (the run's history carried
-by motion, a pinned keyframe carried from its own frame, the network's exemplar, the reference's
-global colour: `excolor.engine.candidates`), fuse them (`excolor.engine.fusion`), and output the
-fused chroma, which is also the run's next history; at the frame a keyframe is pinned to, the
-output is the key. Every frame's chroma is channels first, (2, h, w) float32, from the
-candidates to the state and the result. The lower-level API (`initial_state`, `step`, `compose`)
-is what batch and farm drivers use; `render` is built on it, so both give the same pixels. See
-docs/node-api.md.
+then asks `render(n)`. Before it plans, the node finds the frame of each keyframe that asks for it
+(`find_reference_frames`, excolor.engine.found_frames). Internally each shot is split into runs
+(`excolor.engine.runs`); a frame is the blend of one or two runs' results (`RunFrame`, chroma
+at the history size: the plate's up to 2K), finished at the plate's full resolution
+(`excolor.engine.finishing`). Each run step is the method's figure (`ColorizeNode.step`): gather
+the frame's candidates (the run's history carried by motion, a pinned keyframe carried from its
+own frame, the network's exemplar, the reference's global colour: `excolor.engine.candidates`),
+fuse them (`excolor.engine.fusion`), and output the fused chroma, which is also the run's next
+history; at the frame a keyframe is pinned to, the output is the key. Every frame's chroma is
+channels first, (2, h, w) float32, from the candidates to the state and the result. The
+lower-level API (`initial_state`, `step`, `compose`) is what batch and farm drivers use;
+`render` is built on it, so both give the same pixels. See docs/node-api.md.
 """
 from __future__ import annotations
 
@@ -25,24 +26,25 @@ from ..colour.upsample import GuidedChromaUpsampler
 from ..colour.work_graphs import GraphColourWork
 from ..errors import InputError, StateError
 from ..timing import StageTimer
-from .candidates import carried_candidate, exemplar_candidate, global_candidate
+from .candidates import carried_candidates, exemplar_candidate, global_candidate
 from .exemplar import ExemplarNetwork
 from .finishing import FrameResult, finish_frame, refuse_other_size
+from .found_frames import FoundFrame, find_frames
 from .fusion import Candidates, CandidateUsage, Fused, FusionSettings
 from .fusion_graph import make_fusion
 from .graph_runtime import GraphRuntime
+from .key_suggestions import SUGGESTED_KEYS, ConfidenceLog, KeySuggestion, suggest_keys
 from .keyframe_colours import KeyChromas
 from .models import ModelDir, find_model
-from .optical_flow import MotionEstimator
-from .plates import NetworkLayout, Plates, network_layout
+from .plates import NetworkLayout, Plates, checked_plate, network_layout
 from .references import ReferenceBank
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
 from .state import KeptCache, RunFrame, RunState, blend_frames
-from .tuning import NodeTuning, colour_work_for
+from .tuning import NodeTuning, colour_work_for, motion_for
 
 __all__ = [
     "ColorizeNode", "NodeTuning", "FusionSettings", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
-    "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames",
+    "FoundFrame", "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames", "KeySuggestion",
 ]
 
 PINNED_STARTS = ("reference", "zeros")
@@ -107,15 +109,16 @@ class ColorizeNode:
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._network = ExemplarNetwork(self._runtime, self._references, self.saturation, self._timer)
         self._keys = KeyChromas(self._references)
-        self._motion = MotionEstimator()
+        self._motion = motion_for(tuning, self._runtime)
         # FusionSettings, or a caller's own fusion: a callable Candidates -> Fused with a
         # `settings` attribute (a FusionSettings: which candidates it weighs).
         fusion = FusionSettings() if fusion is None else fusion
         self._fusion = make_fusion(fusion, self._runtime.sessions) if isinstance(fusion, FusionSettings) else fusion
         self._usage = CandidateUsage()
         self._kept = KeptCache(int(memory_budget_mb * 2**20))
-        self._shots = ()
-        self._runs = ()
+        self._confidences = ConfidenceLog()  # every finished frame's, for key_suggestions()
+        self._given_shots = ()  # the shots as the host set them
+        self._forget_plan()
         self._finished = None
 
     # -- inputs --------------------------------------------------------------------------------
@@ -128,10 +131,13 @@ class ColorizeNode:
         if source is not None and not callable(source):
             raise ValueError(f"source must be a callable frame -> image, got {type(source).__name__}")
         self._plates.source = source
+        self._forget_plan()  # an auto keyframe's frame is found in the source's pixels
         self.clear_cache()
 
     @property
     def shots(self):
+        """The shots as set, each auto keyframe replaced by the keyframe it resolved to once
+        `find_reference_frames` ran (the node runs it before it first plans its runs)."""
         return list(self._shots)
 
     @shots.setter
@@ -144,16 +150,51 @@ class ColorizeNode:
         for before, after in zip(ordered, ordered[1:]):
             if after.first <= before.last:
                 raise InputError(f"shots {before.first}-{before.last} and {after.first}-{after.last} overlap")
-        self._shots = shots
-        self._runs = tuple(plan_runs(shot, i) for i, shot in enumerate(shots))
+        self._given_shots = shots
+        self._forget_plan()
         self._references.forget_images()
         self.clear_cache()
+
+    def _forget_plan(self):
+        """Back to the shots as given: auto keyframes not resolved, no runs planned."""
+        self._shots = self._given_shots
+        self._found = None
+        self._runs = None
+
+    def find_reference_frames(self, read=None):
+        """Find the frame of every auto keyframe of `shots` (`Keyframe.find_frame`), once ->
+        (FoundFrame, ...) in shot order (excolor.engine.found_frames).
+
+        Each shot with an auto keyframe is scanned: its frames, read through `read` (frame ->
+        plate; default the node's source) and shown through `colour.to_display`, against the
+        keyframe's image. The keyframe becomes pinned to the frame found where the scan is
+        sure, else never pinned; `shots` holds the result and the runs are planned from it.
+        Later calls return the same findings until `shots` or `source` is set again. The node
+        calls this itself before it first plans (runs, contributions, render), so a host need not.
+        """
+        if self._found is None:
+            read = self.source if read is None else read
+            if read is None and any(k.find_frame for shot in self._given_shots for k in shot.keyframes):
+                raise InputError("the node has no source to find its keyframes' frames in: set "
+                                 "node.source = callable(frame) -> image")
+            self._shots, self._found = find_frames(
+                self._given_shots, lambda keyframe: self._references.display(keyframe)[1],
+                lambda frame: checked_plate(frame, read(frame)), self._colour.to_display)
+            self._runs = tuple(plan_runs(shot, i) for i, shot in enumerate(self._shots))
+        return self._found
+
+    def _planned_runs(self):
+        """Every shot's runs, planned once the auto keyframes are resolved."""
+        if self._runs is None:
+            self.find_reference_frames()
+        return self._runs
 
     def clear_cache(self):
         """Forget kept states and results (call when the source's pixels changed upstream)."""
         self._kept.clear()
         self._keys.clear()
         self._plates.forget()
+        self._confidences.forget()
         self._finished = None
 
     @property
@@ -161,6 +202,12 @@ class ColorizeNode:
         """True when the full-resolution colour work runs as ONNX graphs on the node's device
         (excolor.colour.work_graphs), False when it runs in numpy on the host's cores."""
         return isinstance(self._colour_work, GraphColourWork)
+
+    @property
+    def motion(self):
+        """The motion estimator in use, NodeTuning.motion's word: "dis" (OpenCV's DIS on the
+        host) or "graph" (the motion graph on the node's device)."""
+        return self._motion.name
 
     @property
     def colour(self):
@@ -214,11 +261,11 @@ class ColorizeNode:
     # -- runs (batch / farm API) ---------------------------------------------------------------
     def runs(self, shot_index):
         """The runs of shot `shot_index` (FORWARD and BACKWARD from its keyframes' anchors)."""
-        return self._runs[shot_index]
+        return self._planned_runs()[shot_index]
 
     def contributions(self, frame):
         """((Run, weight), ...) that make up `frame`: one run, or two blended by distance."""
-        return contributions(self._runs[self._shot_of(frame)], frame)
+        return contributions(self._planned_runs()[self._shot_of(frame)], frame)
 
     def _keyframe(self, run):
         return self._shots[run.shot].keyframes[run.keyframe]
@@ -267,13 +314,13 @@ class ColorizeNode:
         if key is not None and frame == keyframe.frame:
             fused = Fused.keyed(key.ab)  # the key's own frame is the key; the run goes on from it
         else:
-            lightness, gathered = plate.l_history, {}
+            lightness, carried = plate.l_history, {}
+            if "history" in uses and state.history_ab is not None:
+                carried["history"] = (state.history_ab, state.history_l)
+            if "keyframe" in uses and key is not None:
+                carried["keyframe"] = (key.ab, key.lightness)
             with self._timer.stage("motion"):
-                if "history" in uses and state.history_ab is not None:
-                    gathered["history"] = carried_candidate(self._motion, state.history_ab, state.history_l,
-                                                            lightness)
-                if "keyframe" in uses and key is not None:
-                    gathered["keyframe"] = carried_candidate(self._motion, key.ab, key.lightness, lightness)
+                gathered = carried_candidates(self._motion, carried, lightness) if carried else {}
             with self._timer.stage("fusion"):
                 if exemplar is not None:
                     gathered["exemplar"] = exemplar_candidate(self._upsampler, exemplar, lightness)
@@ -320,7 +367,9 @@ class ColorizeNode:
         refuse_other_size(blended, plate)
         pinned = [k for k in self._shots[self._shot_of(frame)].keyframes if k.frame == frame]
         key = self._key_chroma(pinned[0], plate) if pinned else None
-        return finish_frame(self._colour_work, plate, blended, key)
+        finished = finish_frame(self._colour_work, plate, blended, key)
+        self._confidences.record(frame, finished.confidence)
+        return finished
 
     # -- pull API (hosts) ----------------------------------------------------------------------
     def _run_frame(self, run, frame):
@@ -358,6 +407,17 @@ class ColorizeNode:
         """The fusion's confidence for `frame` at the plate's size: float32 HxW in 0..1 (1 at a
         frame a keyframe is pinned to)."""
         return self.render_result(frame).confidence
+
+    def key_suggestions(self, shot_index=None, count=SUGGESTED_KEYS):
+        """Where to key next: of the frames finished since `shots` or `source` was set (render or
+        compose), up to `count` per shot where the mean confidence is lowest, spaced apart and
+        never a pinned frame (excolor.engine.key_suggestions) -> tuple of KeySuggestion, shot by
+        shot, least sure first. shot_index: one shot's (an index into `shots`), None for all."""
+        if shot_index is not None and not 0 <= shot_index < len(self._shots):
+            raise IndexError(f"shot_index {shot_index}: the node has {len(self._shots)} shot(s)")
+        indices = range(len(self._shots)) if shot_index is None else (shot_index,)
+        summaries = self._confidences.summaries()
+        return tuple(s for i in indices for s in suggest_keys(self._shots[i], i, summaries, count))
 
     # -- reference files read by the caller (a render job reads and hashes each once) -----------
     def use_reference_files(self, files):

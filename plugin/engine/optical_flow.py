@@ -2,18 +2,23 @@
 
 A run carries its previous output to the next frame along this motion, at the history
 resolution (the plate's, up to `HISTORY_CAP` on the long side), so fine colour survives
-propagation. The estimator is OpenCV's DIS optical flow (coarse-to-fine, so it follows large
-displacements) on 8-bit lightness, run on the host: it is deterministic for a given input,
-which keeps chunked and resumed renders byte-exact with one-go renders. Each carried image
-comes with a per-pixel error: how far the carried lightness is from the frame's own (over a
-small window), raised where the flows each way disagree (occlusions, pixels that left the
-frame). Flows are OpenCV's (H,W,2) offsets and stay inside this module; what is carried is
-channels first, (C,H,W), as the engine keeps its chroma.
+propagation. A `MotionEstimator` gives a `Motion` for a pair of lightness images; the node picks
+one once (`NodeTuning.motion`): `DisMotion` (the default) is OpenCV's DIS optical flow
+(coarse-to-fine, so it follows large displacements) on 8-bit lightness, run on the host;
+`excolor.engine.motion_graph.GraphMotion` is a classical estimator as an ONNX graph on the node's
+device. Both are deterministic for a given input (and device), which keeps chunked and resumed
+renders byte-exact with one-go renders. Each carried image comes with a per-pixel error: how far
+the carried lightness is from the frame's own (over a small window), raised where the flows each
+way disagree (occlusions, pixels that left the frame). Flows are OpenCV's (H,W,2) offsets and
+stay inside this module; what is carried is channels first, (C,H,W), as the engine keeps its chroma.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
+import threading
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -43,6 +48,8 @@ class MotionSettings:
         finest scale decides quality (1: flow at half the image's size, as the medium preset;
         2, as the fast presets, loses ~1 dB on large motion); one variational refinement
         iteration instead of medium's five halves the cost at the same benchmark PSNR.
+    The motion graph (excolor.engine.motion_graph) is built with the defaults' window, round trip
+    and occlusion penalty and takes `flow_long_side`; the DIS settings are DIS's alone.
     """
 
     window: int = 9
@@ -58,6 +65,15 @@ def history_size(plate_height, plate_width, cap=HISTORY_CAP):
     """(height, width) of the history for a plate: the plate's, scaled down to `cap` long side."""
     scale = min(1.0, cap / max(plate_height, plate_width))
     return max(1, round(plate_height * scale)), max(1, round(plate_width * scale))
+
+
+def flow_size(height, width, long_side):
+    """(width, height) of the flow's working size for an image: scaled down to `long_side`
+    (cv2's order, as cv2.resize takes it), or None when the image is not larger."""
+    scale = min(1.0, long_side / max(height, width))
+    if scale == 1.0:
+        return None
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def lightness_u8(l_channel):
@@ -118,37 +134,83 @@ class Motion:
         return carried
 
 
-class MotionEstimator:
-    """Dense motion between two lightness images and the carrying of images along it."""
+class MotionEstimator(Protocol):
+    """What the node asks of motion: `motion(source_l, target_l)` -> the Motion from lightness
+    `source_l` (H,W) to `target_l` (H,W) (L 0..100 float32); `motions(pairs)` the same for a
+    sequence of (source_l, target_l) pairs of one size, at once (in parallel, or as one batch,
+    where the estimator can), in order. name: "dis" or "graph" (NodeTuning.motion's words)."""
 
-    def __init__(self, settings=MotionSettings()):
+    name: str
+
+    def motion(self, source_l, target_l) -> Motion: ...
+
+    def motions(self, pairs) -> list[Motion]: ...
+
+
+class DisMotion:
+    """OpenCV's DIS flow each way on the host, judged by `MotionSettings`.
+
+    workers: threads that share one `motions` call, the flows first (two a pair), then each
+    pair's judging; 1 runs them in turn. OpenCV releases the GIL and DIS's result does not
+    depend on which thread runs it (each thread has its own DIS instance), so any count gives
+    the same bytes.
+    """
+
+    name = "dis"
+
+    def __init__(self, settings=MotionSettings(), workers=1):
+        if not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {workers!r}")
         self.settings = settings
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-        self._dis.setFinestScale(settings.finest_scale)
-        self._dis.setVariationalRefinementIterations(settings.refinement_iterations)
+        self._local = threading.local()  # a DIS instance per thread: one is not thread-safe
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def _dis(self):
+        dis = getattr(self._local, "dis", None)
+        if dis is None:
+            dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+            dis.setFinestScale(self.settings.finest_scale)
+            dis.setVariationalRefinementIterations(self.settings.refinement_iterations)
+            self._local.dis = dis
+        return dis
 
     def flow(self, target_u8, source_u8):
         """(H,W,2) float32: for each pixel p of `target`, the offset to where it is in `source`."""
         height, width = target_u8.shape
-        scale = min(1.0, self.settings.flow_long_side / max(height, width))
-        if scale == 1.0:
-            return self._dis.calc(target_u8, source_u8, None)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = self._dis.calc(cv2.resize(target_u8, size, interpolation=cv2.INTER_AREA),
-                               cv2.resize(source_u8, size, interpolation=cv2.INTER_AREA), None)
+        dis = self._dis()
+        size = flow_size(height, width, self.settings.flow_long_side)
+        if size is None:
+            return dis.calc(target_u8, source_u8, None)
+        small = dis.calc(cv2.resize(target_u8, size, interpolation=cv2.INTER_AREA),
+                         cv2.resize(source_u8, size, interpolation=cv2.INTER_AREA), None)
         flow = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
         flow[..., 0] *= np.float32(width / size[0])
         flow[..., 1] *= np.float32(height / size[1])
         return flow
 
+    def _map(self, function, *iterables):
+        """[function(*items)] in order, on the pool's threads where there is one."""
+        if self._pool is None:
+            return list(map(function, *iterables))
+        return list(self._pool.map(function, *iterables))
+
     def motion(self, source_l, target_l):
         """The Motion from lightness `source_l` (H,W) to `target_l` (H,W): the flow from target
         to source, and its error (lightness mismatch over a window, plus the occlusion penalty
         where the flows each way disagree)."""
+        return self.motions([(source_l, target_l)])[0]
+
+    def motions(self, pairs):
+        """[Motion] of each (source_l, target_l) pair, the flows of all pairs in parallel first."""
+        lightness = [(lightness_u8(target_l), lightness_u8(source_l)) for source_l, target_l in pairs]
+        directions = [ends for target_u8, source_u8 in lightness
+                      for ends in ((target_u8, source_u8), (source_u8, target_u8))]
+        flows = self._map(self.flow, *zip(*directions))
+        return self._map(self._judged, [p[0] for p in pairs], [p[1] for p in pairs], flows[0::2], flows[1::2])
+
+    def _judged(self, source_l, target_l, to_source, to_target):
+        """The Motion of the flow `to_source` (target -> source) judged against `to_target`."""
         settings = self.settings
-        target_u8, source_u8 = lightness_u8(target_l), lightness_u8(source_l)
-        to_source = self.flow(target_u8, source_u8)
-        to_target = self.flow(source_u8, target_u8)
         height, width = target_l.shape
         xs, ys = _pixel_grid(height, width)
         map_x, map_y = xs + to_source[..., 0], ys + to_source[..., 1]

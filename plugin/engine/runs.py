@@ -23,36 +23,50 @@ def direction_word(direction):
     return "forward" if direction == FORWARD else "backward"
 
 
+# Keyframe(frame=...) words besides a frame number: find the frame (the default), or never pin.
+AUTO = "auto"
+NOT_PINNED = "none"
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Keyframe:
     """A reference as the node holds it: an image, optionally pinned to the frame it colours.
 
     image: a path (str or Path; integer files are display sRGB, float files the working space)
         or an HxWx3 float32 array in the host's working space.
-    frame: the frame number this image is the coloured version of, or None (unpinned: the
-        keyframe starts the shot at its first frame, from an empty previous frame).
+    frame (as given): a frame number (pinned: the image is the coloured version of that frame);
+        None or "auto" (the default): find it, i.e. the node scans the shot for the frame the
+        image colours and pins it there when beyond doubt (ColorizeNode.find_reference_frames);
+        "none": never pinned (the keyframe starts the shot at its first frame, from an empty
+        previous frame, and colours it as an exemplar).
+    frame (as held): the pinned frame number, or None (not pinned, yet or ever).
+    find_frame: True for an "auto" keyframe whose frame is still to be found.
     """
 
     image: object
     frame: int | None = None
+    find_frame: bool = dataclasses.field(init=False)
 
     def __post_init__(self):
-        if isinstance(self.image, (str, Path)):
+        if isinstance(self.image, str):
             object.__setattr__(self, "image", Path(self.image))
-        else:
+        elif not isinstance(self.image, Path):
             array = np.asarray(self.image)
             if array.ndim != 3 or array.shape[2] < 3 or not np.issubdtype(array.dtype, np.floating):
                 raise ValueError(
                     "Keyframe.image must be a path or an HxWx3 float array in the working space, "
                     f"got {type(self.image).__name__} with shape {getattr(array, 'shape', None)}"
                 )
-        if self.frame is not None:
-            object.__setattr__(self, "frame", int(self.frame))
+        word = AUTO if self.frame is None else self.frame
+        if isinstance(word, str) and word not in (AUTO, NOT_PINNED):
+            raise ValueError(f"Keyframe.frame must be a frame number, {AUTO!r} or {NOT_PINNED!r}, got {word!r}")
+        object.__setattr__(self, "frame", None if isinstance(word, str) else int(word))
+        object.__setattr__(self, "find_frame", isinstance(word, str) and word == AUTO)
 
     def __eq__(self, other):
         # Arrays compare by content, so two keyframes of the same picture are equal (and the
         # dataclass default, which compares arrays with ==, would raise instead).
-        if not isinstance(other, Keyframe) or self.frame != other.frame:
+        if not isinstance(other, Keyframe) or (self.frame, self.find_frame) != (other.frame, other.find_frame):
             return False
         paths = isinstance(self.image, Path), isinstance(other.image, Path)
         if any(paths):
@@ -61,7 +75,7 @@ class Keyframe:
 
     def __hash__(self):
         image = self.image if isinstance(self.image, Path) else self.image.shape
-        return hash((image, self.frame))
+        return hash((image, self.frame, self.find_frame))
 
     def describe(self):
         """Short name for messages: the file name, or 'array HxW'."""

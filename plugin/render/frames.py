@@ -18,11 +18,11 @@ def check_frames(options, reader, frames):
     if options.shots is not None:
         entries = load_shot_list(options.shots, edl_rate=options.edl_rate, media=options.input)
     else:
-        if options.reference_frame is not None and not first <= options.reference_frame <= last:
-            raise UsageError(
-                f"--reference-frame {options.reference_frame} is outside frames {first}-{last}"
-            )
-        entries = single_shot(options.reference, first, last, options.reference_frame)
+        frame = options.reference_frame
+        if isinstance(frame, int) and not first <= frame <= last:
+            raise UsageError(f"--reference-frame {frame} is outside frames {first}-{last}")
+        # A shot entry's keyframe frame: None is found (auto), "none" never pinned.
+        entries = single_shot(options.reference, first, last, None if frame == "auto" else frame)
     uncovered = check_shots(entries, reader.first, reader.last, frames)
     if uncovered:
         warnings.warn(uncovered)

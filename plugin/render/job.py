@@ -9,8 +9,8 @@ never an input, never a file this job did not write).
 `colorize(options)` makes the first checks and holds what they found in a ColorizeJob, whose
 `render()` tells the rest in order: the node, the last checks and OUTPUT's paths, the output's
 `.excolor/` workspace, the output's target (excolor.render.targets), the batch over the node's
-runs (excolor.render.batch), a video's encode, the contact sheet (excolor.render.preview), and
-what was done.
+runs (excolor.render.batch), the confidence report (excolor.render.confidence_report), a
+video's encode, the contact sheet (excolor.render.preview), and what was done.
 """
 from __future__ import annotations
 
@@ -31,16 +31,18 @@ from ..files import file_sha256, temp_name
 from ..shotlists.entries import FrameRange, ShotEntry, parse_frame_range
 from ..threads import limit_threads
 from .batch import Batch, delivery_order, waiting_error
+from .confidence_report import WithSummaries, report_data, report_lines, shot_confidences, write_report
 from .encoder import check_encoder, video_writer
 from .frames import check_frames
 from .matte import Matte
-from .node_shots import node_shot
+from .node_shots import entry_frame, node_shot
 from .options import DIRECTIONS, JobOptions, check_options, option_words
 from .output_paths import claim_output_paths, output_location, protected_inputs, record_written
 from .overlap import DEFAULT_READ_AHEAD, ReadAhead
-from .preview import shot_samples, write_preview
+from .preview import sheet_frames, write_preview
 from .progress import progress_bar
 from .reference_files import ReferenceFile, read_references, refuse_pinned_keys_of_other_aspect
+from .replay import replayed_frame
 from .targets import clear_frame_cache, encode_video, frame_cache, output_targets
 from .workspace import Workspace, fingerprint_digest
 
@@ -128,11 +130,13 @@ class ColorizeJob:
 
     def _render(self, node, reads):
         options = self.options
+        self._find_reference_frames(node)
         self._check_output(node)
         workspace, encoded = self._open_workspace(node)
         rendered = {}
         if encoded and not self.matte.missing(self.covered):
             say(f"{options.output} is already complete")
+            shots = self._report(node, workspace)
         else:
             targets = self._targets(node, workspace, encoded)
             report = self._render_frames(node, reads, workspace, targets)
@@ -140,13 +144,14 @@ class ColorizeJob:
             say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
             if report.waiting:
                 raise waiting_error(report, f"{self.first}-{self.last}")
+            shots = self._report(node, workspace)
             if not self._finish_video(workspace, targets.output, encoded):
                 return 0  # the video waits for frames other chunks render
             rendered = report.kept
         if self.output_kind == "video":
             clear_frame_cache(workspace.root)  # the encoded video holds them now
         if options.preview:
-            self._write_preview(node, rendered, workspace)
+            self._write_preview(node, rendered, workspace, shots)
         return 0
 
     # -- the node ------------------------------------------------------------------------------
@@ -159,7 +164,7 @@ class ColorizeJob:
                 model=options.model, device=options.device, network_long_side=options.network_size,
                 ocio_config=options.ocio_config, input_space=options.input_space,
                 saturation=options.saturation, input_kind=input_kind_for_pixels(self.reader.pixel_format.dtype),
-                tuning=NodeTuning(threads=options.threads),
+                tuning=NodeTuning(threads=options.threads, motion=options.motion),
             )
         except ValueError as error:
             raise UsageError(option_words(str(error))) from error
@@ -173,14 +178,23 @@ class ColorizeJob:
         node.use_reference_files(self.references)
         return node
 
+    def _find_reference_frames(self, node):
+        """Find the frames of the references that have none (excolor.engine.found_frames), each
+        shot scanned whole, its plates read from INPUT in frame order (not through the batch's
+        read-ahead, which plans its own order); one line per reference scanned."""
+        for found in node.find_reference_frames(read=self.reader.read):
+            say(f"{self.entries[found.shot].describe()}: {found.describe(Path(found.keyframe.image).name)}")
+
     def fingerprint(self, node, config):
-        """What the output's pixels depend on, as JSON-able data (see excolor.render.workspace).
+        """What the output's pixels depend on, as JSON-able data (see excolor.render.workspace):
+        each keyframe's frame as the node uses it once its reference frames are found (a frame
+        number, or "none": unpinned), so a rerun that decides otherwise is noticed.
         config: the OCIO config the node uses (a file, or a name OCIO knows)."""
         shots = {}
-        for entry in self.entries:
+        for entry, shot in zip(self.entries, node.shots):
             shots[f"shot {entry.number} (frames {entry.first}-{entry.last})"] = [
-                {"image": Path(image).name, "frame": frame, "sha256": self.references[image].sha256}
-                for image, frame in entry.keyframes
+                {"image": Path(image).name, "frame": entry_frame(keyframe), "sha256": self.references[image].sha256}
+                for (image, _frame), keyframe in zip(entry.keyframes, shot.keyframes)
             ]
         ocio_config = file_sha256(config) if Path(config).is_file() else config.replace(BUILTIN_CONFIG, "built-in")
         return {
@@ -193,6 +207,7 @@ class ColorizeJob:
                 "input space": self.options.input_space or "default",
                 "pinned start": node.pinned_start,
                 "preroll": self.options.preroll,
+                "motion": node.motion,
                 **self.matte.fingerprint(),
             },
             "input size": [self.reader.width, self.reader.height],
@@ -219,6 +234,7 @@ class ColorizeJob:
         order = delivery_order(node, first, last, DIRECTIONS[self.options.direction])
         for position, frame in enumerate(order):
             if frame != first + position:
+                self._refuse_found_inside(node)
                 raise UsageError(
                     f"--stream: frame {frame} would finish before frame {first + position} (frames "
                     "rendered backwards from a keyframe pinned inside a shot, blended between two "
@@ -229,12 +245,26 @@ class ColorizeJob:
             raise UsageError(f"--stream: frames {first + len(order)}-{last} are in no shot; render "
                              "without --stream, which encodes the input's own frames there")
 
+    def _refuse_found_inside(self, node):
+        """--stream's refusal when a reference was found to be a frame after its shot's first:
+        name that frame, and how to render anyway."""
+        for found in node.find_reference_frames():
+            entry = self.entries[found.shot]
+            if found.frame is not None and found.frame > entry.first:
+                unpin = ("--reference-frame none" if self.options.reference is not None else
+                         'its "reference_frame" (or "frame") set to "none" in the shot list')
+                raise UsageError(
+                    f"--stream: {entry.describe()}: {Path(found.keyframe.image).name} is frame {found.frame}, "
+                    f"after the shot's first frame, so the frames before it render backwards from it and reach "
+                    f"the encoder out of order; keep it unpinned with {unpin}, or render without --stream"
+                )
+
     def _claim_paths(self, workspace, digest, config):
         options = self.options
         inputs = protected_inputs(self.reader, self.references, options.shots, config)
         return claim_output_paths(inputs, output=options.output, output_kind=self.output_kind, covered=self.covered,
-                                  matte=self.matte, preview=options.preview, workspace=workspace, digest=digest,
-                                  overwrite=options.overwrite)
+                                  matte=self.matte, preview=options.preview, report=options.report_file,
+                                  workspace=workspace, digest=digest, overwrite=options.overwrite)
 
     # -- the workspace -------------------------------------------------------------------------
     def _open_workspace(self, node):
@@ -277,11 +307,13 @@ class ColorizeJob:
         keeping the contact sheet's frames. A streamed video is finished, or aborted on any
         error (no partial video is left behind)."""
         options = self.options
-        keep = [frame for _shot, frame in shot_samples(node.shots, *self.frames)] if options.preview else ()
+        keep = [frame for _shot, frame, _next in sheet_frames(node.shots, *self.frames)] if options.preview else ()
         # The encoder of a streamed video takes frames in order, on one thread.
         writers = min(options.io_threads, 1) if options.stream else options.io_threads
-        batch = Batch(node, targets.with_matte, workspace, self.frames, reads, directions=DIRECTIONS[options.direction],
-                      state_every=options.state_every, preroll=options.preroll, keep=keep, writers=writers)
+        # Each frame's confidence summary is kept with it, for --report on this or a later run.
+        batch = Batch(node, WithSummaries(targets.with_matte, workspace), workspace, self.frames, reads,
+                      directions=DIRECTIONS[options.direction], state_every=options.state_every,
+                      preroll=options.preroll, keep=keep, writers=writers)
         progress = progress_bar(len(batch.frames_to_write()), "colorizing")
         try:
             report = batch.render(progress)
@@ -322,10 +354,31 @@ class ColorizeJob:
         return video_writer(self.options.video_options(), self.reader, output,
                             workspace.tmp / temp_name("encoding" + Path(output).suffix), (self.first, self.last))
 
-    # -- the contact sheet ---------------------------------------------------------------------
-    def _write_preview(self, node, rendered, workspace):
+    # -- the confidence report and the contact sheet -------------------------------------------
+    def _report(self, node, workspace):
+        """Each shot's ShotConfidence over the job's frames (excolor.render.confidence_report),
+        reported as --report asks; [] when neither --report nor --preview needs them."""
+        options = self.options
+        if not (options.report or options.preview):
+            return []
+        shots = shot_confidences(node, workspace, self.first, self.last)
+        if options.report_file is not None:
+            write_report(options.report_file, report_data(shots, options.output, self.frames))
+            record_written(workspace, options.report_file)  # so that the same command may rewrite it
+            say(f"wrote report {options.report_file}")
+        elif options.report:
+            for line in report_lines(shots):
+                say(line)
+        return shots
+
+    def _write_preview(self, node, rendered, workspace, shots):
+        """The contact sheet: frames the batch kept as they are, the others (done earlier, or
+        to key next) finished again from the run states the workspace saved."""
         sheet = Path(self.options.preview)  # its folder was made with OUTPUT's (claim_output_paths)
-        rows = write_preview(sheet, node, self.frames, self.references, self.reader.read, rendered, sheet.parent)
+        key_next = [suggestion.frame for shot in shots for suggestion in shot.key_next]
+        rows = write_preview(sheet, node, self.frames, self.references, self.reader.read,
+                             lambda frame: rendered.get(frame) or replayed_frame(node, workspace, frame),
+                             sheet.parent, key_next)
         record_written(workspace, sheet)  # so that the same command again may rewrite it
         say(f"wrote contact sheet {sheet} ({rows} row(s))")
 

@@ -23,6 +23,8 @@ from ..errors import UsageError
 MAX_FPS = 1000  # beyond any camera's rate; FFmpeg's time bases overflow far above it
 # --direction's words (what the user types) -> the directions of the runs the job renders.
 DIRECTIONS = {"both": (FORWARD, BACKWARD), **{direction_word(d): (d,) for d in (FORWARD, BACKWARD)}}
+# `--report` given without a path (excolor.cli.colorize's const): the report as text on stderr.
+REPORT_ON_STDERR = "-"
 # The node's parameter names as the command's flags, for messages the node raises.
 _OPTION_WORDS = (("network_long_side", "--network-size"), ("device='cpu'", "--device cpu"))
 
@@ -35,7 +37,7 @@ class JobOptions:
     input: str
     output: str
     reference: Path | None
-    reference_frame: int | None
+    reference_frame: int | Literal["auto", "none"]  # --reference-frame: pinned, found, never pinned
     shots: Path | None
     frames: str | None  # "A-B" as given: parsed after the checks that come before it
     direction: Literal["both", "forward", "backward"]  # one of DIRECTIONS
@@ -46,11 +48,13 @@ class JobOptions:
     device: Literal["auto", "cpu", "cuda"]
     io_threads: int
     threads: int | None = None  # --threads: at most this many threads per pool
+    motion: Literal["dis", "graph"] = "dis"  # --motion: the node's motion estimator (NodeTuning.motion)
     edl_rate: float | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
     ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
     input_space: str | None
     saturation: float | None
     preview: str | None
+    report: str | None = None  # --report: None, REPORT_ON_STDERR (no path given) or a JSON file's path
     matte: str | None  # a sequence pattern, or "channel" (excolor.render.matte)
     overwrite: bool
     stream: bool
@@ -64,6 +68,11 @@ class JobOptions:
     def from_namespace(cls, args):
         """The options from `excolor colorize`'s parsed arguments (other attributes ignored)."""
         return cls(**{field.name: getattr(args, field.name) for field in dataclasses.fields(cls)})
+
+    @property
+    def report_file(self):
+        """The file --report writes its JSON to (a Path), or None (no report, or text on stderr)."""
+        return None if self.report in (None, REPORT_ON_STDERR) else Path(self.report)
 
     def video_options(self):
         """A video OUTPUT's encoder settings (excolor.io.VideoOptions)."""
@@ -82,8 +91,9 @@ def check_options(options, output_kind):
     output_kind: OUTPUT's, as excolor.io.describe_kind names it."""
     if options.reference is None and options.shots is None:
         raise UsageError("give the colours: --reference IMG (one shot) or --shots SHOTS.json")
-    if options.reference_frame is not None and options.reference is None:
-        raise UsageError("--reference-frame goes with --reference")
+    if options.reference_frame != "auto" and options.reference is None:
+        raise UsageError("--reference-frame goes with --reference; in a shot list each reference's frame is its "
+                         '"reference_frame" (or a keyframe\'s "frame"): a frame number, or "none"')
     if options.state_every < 1:
         raise UsageError(f"--state-every {options.state_every}: must be at least 1")
     if options.preroll < 0:

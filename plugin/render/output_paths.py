@@ -1,5 +1,5 @@
-"""The one rule for every path `excolor colorize` writes: OUTPUT, `--preview`, `--matte` and the
-`.excolor/` state folder beside OUTPUT.
+"""The one rule for every path `excolor colorize` writes: OUTPUT, `--preview`, `--matte`,
+`--report` and the `.excolor/` state folder beside OUTPUT.
 
 A path is refused when it is
 - one of the job's inputs: an INPUT frame (any frame of INPUT's sequence, on disk or not) or
@@ -8,7 +8,7 @@ A path is refused when it is
   (UsageError, exit 2);
 - a file that exists and that this job did not write, unless `--overwrite` (OutputError): the
   caller says which files the job wrote earlier, from what `.excolor/` recorded under the same
-  fingerprint (a frame's done marker, a complete video, a contact sheet's sha256: see
+  fingerprint (a frame's done marker, a complete video, a contact sheet's or a report's sha256: see
   `record_written` and `written_earlier`); those are reused or rewritten, as resume does;
 - in a folder that cannot be created or written (OutputError).
 
@@ -161,13 +161,15 @@ def protected_inputs(reader, references, shot_list, ocio_config):
     return protected, sequences
 
 
-def claim_output_paths(inputs, *, output, output_kind, covered, matte, preview, workspace, digest, overwrite):
+def claim_output_paths(inputs, *, output, output_kind, covered, matte, preview, workspace, digest, overwrite,
+                       report=None):
     """The OutputPaths of a render job, every claim checked (nothing is created: call
     create_folders() on the result).
 
     inputs: protected_inputs(...); output: OUTPUT as given, of output_kind "video" or
     "sequence", whose frames `covered` a sequence writes; matte: the job's Matte
-    (excolor.render.matte); preview: --preview, or None; workspace: OUTPUT's Workspace (its
+    (excolor.render.matte); preview: --preview, or None; report: the file --report writes, or
+    None; workspace: OUTPUT's Workspace (its
     folder is claimed; what it recorded says which files are this job's); digest: the job's
     fingerprint digest (files recorded under it were written by this job); overwrite: --overwrite.
     """
@@ -183,11 +185,13 @@ def claim_output_paths(inputs, *, output, output_kind, covered, matte, preview, 
     if preview:
         sheet = Path(preview)
         paths.claim(sheet, "--preview", ours=written_earlier(workspace.root, sheet, digest))
+    if report is not None:
+        paths.claim(report, "--report", ours=written_earlier(workspace.root, report, digest))
     return paths
 
 
 def written_earlier(workspace_root, path, digest):
-    """True when `path` is a file (a contact sheet) this job wrote under the fingerprint
+    """True when `path` is a file (a contact sheet, a report) this job wrote under the fingerprint
     `digest` and nothing changed it since (see `record_written`)."""
     try:
         record = json.loads((Path(workspace_root) / WRITTEN_RECORD).read_text())

@@ -1,7 +1,8 @@
 """Contact sheets: input | reference | output | confidence for the first, middle and last frame
-of each shot.
+of each shot, and the frames to key next (excolor.engine.key_suggestions).
 
-One row per sampled frame, four tiles per row, written as an 8-bit sRGB PNG. Tiles are in
+One row per sampled frame, four tiles per row, written as an 8-bit sRGB PNG; a frame to key
+next has its own row (or, when it is sampled already, its row's label) marked "key next". Tiles are in
 display values: a scene-linear working space goes through the OCIO config's default display and
 view (excolor.colour.display_view, as integer output files do), never clipped linear values; other
 working spaces are shown as the network sees them. The reference is the keyframe image whose run
@@ -26,19 +27,21 @@ TILE_WIDTH = 320
 GAP = 4
 LABEL_HEIGHT = 18
 BACKGROUND = 0.08
+KEY_NEXT = (0.5, 0.25, 0.0)  # the label strip of a frame to key next: seen without a font too
 COLUMNS = ("input", "reference", "output", "confidence")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SheetRow:
     """One sampled frame: display images (H,W,3 float32 0..1; the reference at its own size)
-    and the matte (H,W 0..1)."""
+    and the matte (H,W 0..1); key_next: a frame to key next (its label strip is KEY_NEXT)."""
 
     label: str
     input: np.ndarray
     reference: np.ndarray
     output: np.ndarray
     confidence: np.ndarray
+    key_next: bool = False
 
 
 class SheetDisplay:
@@ -77,35 +80,38 @@ def sample_frames(first, last):
     return sorted({first, (first + last) // 2, last})
 
 
-def shot_samples(shots, first, last):
-    """(shot number, 1-based, frame) for the sampled frames of each shot (excolor.engine.runs.Shot)
-    within first..last, shot by shot."""
+def sheet_frames(shots, first, last, key_next=()):
+    """(shot number, 1-based, frame, True for a frame to key next) for each row of the sheet:
+    the sampled frames of each shot (excolor.engine.runs.Shot) within first..last and the frames
+    of `key_next` there, shot by shot in frame order."""
+    key_next = set(key_next)
     for number, shot in enumerate(shots, start=1):
         low, high = max(shot.first, first), min(shot.last, last)
         if low <= high:
-            for frame in sample_frames(low, high):
-                yield number, frame
+            for frame in sorted(set(sample_frames(low, high)) | {f for f in key_next if low <= f <= high}):
+                yield number, frame, frame in key_next
 
 
-def write_preview(path, node, frames, references, read_input, rendered, temp_dir):
+def write_preview(path, node, frames, references, read_input, render, temp_dir, key_next=()):
     """Write the contact sheet of `node`'s shots within `frames` (first, last) to `path`, an
     8-bit PNG written atomically through `temp_dir`; returns its number of rows.
 
     references: {image Path: ReferenceFile} of the node's keyframe images (read by the job);
-    read_input: frame -> INPUT's plate; rendered: {frame: FrameResult} of the frames rendered
-    already (the node renders the others again).
+    read_input: frame -> INPUT's plate; render: frame -> its FrameResult (as the job wrote
+    it); key_next: the frames to key next, marked on the sheet.
     """
     display = SheetDisplay(node.colour, path)
     rows = []
-    for number, frame in shot_samples(node.shots, *frames):
-        result = rendered.get(frame) or node.render_result(frame)
+    for number, frame, suggested in sheet_frames(node.shots, *frames, key_next):
+        result = render(frame)
         image = row_keyframe(node, frame).image
         rows.append(SheetRow(
-            f"shot {number} frame {frame}",
+            f"shot {number} frame {frame}{' key next' if suggested else ''}",
             display.colour(read_input(frame)),
             display.reference(image, references[image]),
             display.colour(result.image),
             result.confidence,
+            suggested,
         ))
     write_contact_sheet(path, rows, temp_dir)
     return len(rows)
@@ -156,6 +162,8 @@ def contact_sheet(rows, tile_width=TILE_WIDTH):
             # The reference is a picture of its own size; the others are the plate's frame.
             tile = fitted(image, tile_h, tile_width) if name == "reference" else _resize(image, tile_h, tile_width)
             sheet[top + LABEL_HEIGHT: top + row_h, left: left + tile_width] = tile
+            if row.key_next:
+                sheet[top: top + LABEL_HEIGHT, left: left + tile_width] = KEY_NEXT
             _label(sheet[top: top + LABEL_HEIGHT, left: left + tile_width], 2, LABEL_HEIGHT - 4,
                    f"{row.label}  {name}")
     return sheet

@@ -51,13 +51,14 @@ def read_references(entries):
 def refuse_pinned_keys_of_other_aspect(entries, references, plate_size):
     """InputError naming the shot and the image of the first keyframe pinned to a frame whose
     aspect ratio is not the plates': a pinned keyframe is the coloured version of its frame
-    (excolor.engine.runs.refuse_other_aspect says how close is close enough).
+    (excolor.engine.runs.refuse_other_aspect says how close is close enough). A reference whose
+    frame is to be found needs no check: the scan never finds it in plates of another aspect.
 
     references: {image: ReferenceFile} (read_references); plate_size: (height, width).
     """
     for entry in entries:
         for image, frame in entry.keyframes:
-            if frame is None:
+            if not isinstance(frame, int):
                 continue
             try:
                 refuse_other_aspect(references[image].size, plate_size, f"{image} (pinned to frame {frame})")

@@ -7,6 +7,8 @@
                                        second run passes it
         done/<frame>                   marker: frame (and its --matte file) written under the
                                        fingerprint it holds, with each file's size
+        confidence/<frame>.json        the frame's confidence in two numbers (mean, unsure
+                                       share), kept so that a resumed render reports every frame
         tmp/                           temp files of atomic writes (same filesystem as OUTDIR)
         frames/                        a video OUTPUT's frames before they are encoded
         complete.json                  [first, last]: a video OUTPUT encoded for those frames
@@ -14,6 +16,7 @@
 Every file is written to tmp/ and renamed into place, so a kill at any moment leaves either
 the old file or the new one. Nothing is written outside this folder and OUTPUT itself.
 """
+import dataclasses
 import hashlib
 import io
 import json
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.key_suggestions import ConfidenceSummary
 from ..engine.state import RunFrame
 from ..errors import OutputError, StateError
 from ..files import stale_temp, write_atomically
@@ -75,7 +79,7 @@ class Workspace:
         done marker records their sizes, so a file cut short afterwards is rendered again.
         """
         try:
-            for sub in ("states", "waiting", "done", "tmp"):
+            for sub in ("states", "waiting", "done", "confidence", "tmp"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise OutputError(f"{self.root}: cannot create the state folder ({error})") from error
@@ -104,8 +108,9 @@ class Workspace:
         self.write_bytes(path, (json.dumps(fingerprint, indent=2, sort_keys=True) + "\n").encode())
 
     def clear(self):
-        """Forget every state, waiting result, marker and cached frame (for --overwrite)."""
-        for sub in ("states", "waiting", "done", "frames"):
+        """Forget every state, waiting result, marker, confidence summary and cached frame (for
+        --overwrite)."""
+        for sub in ("states", "waiting", "done", "confidence", "frames"):
             folder = self.root / sub
             if folder.is_dir():
                 for item in folder.iterdir():
@@ -196,6 +201,26 @@ class Workspace:
 
     def _files(self, frame):
         return [path_of(frame) for path_of in self.frame_files]
+
+    # -- frames' confidence summaries -----------------------------------------------------------
+    def summary_path(self, frame):
+        return self.root / "confidence" / f"{frame}.json"
+
+    def save_summary(self, summary):
+        """Keep a frame's ConfidenceSummary (excolor.engine.key_suggestions), under this fingerprint."""
+        record = {"fingerprint": self.digest, **dataclasses.asdict(summary)}
+        self.write_bytes(self.summary_path(summary.frame), json.dumps(record).encode())
+
+    def load_summary(self, frame):
+        """The ConfidenceSummary kept for `frame` under this fingerprint, or None (none kept, or
+        kept for other inputs)."""
+        try:
+            record = json.loads(self.summary_path(frame).read_text())
+            if record.pop("fingerprint") != self.digest:
+                return None
+            return ConfidenceSummary(**record)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     # -- a video OUTPUT encoded ----------------------------------------------------------------
     def mark_complete(self, frames):

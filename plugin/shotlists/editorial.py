@@ -13,23 +13,27 @@ checks a JSON file. The convention (docs/editorial.md):
 - the clip's name is the shot's name (messages name it);
 - references, relative to the timeline file:
   * clip metadata ``{"excolor": {"reference": "key.png", "reference_frame": 1001}}`` or
-    ``{"excolor": {"reference": [{"image": "a.png", "frame": 1001}, ...]}}``: as in SHOTS.json;
+    ``{"excolor": {"reference": [{"image": "a.png", "frame": 1001}, ...]}}``: as in SHOTS.json
+    (no frame, or null: found by the render; ``"none"``: never pinned);
   * a marker on the clip named ``excolor: keys/a.png`` (or with metadata
     ``{"excolor": {"reference": "keys/a.png"}}``): a keyframe pinned to the marker's frame.
     In an .otio file the marker's time is the clip's source time (OTIO's convention); in an
-    EDL a ``* LOC:`` line carries record timecode, mapped to the clip's source frames;
+    EDL a ``* LOC:`` line carries record timecode, mapped to the clip's source frames. Markers
+    go with at most one more reference in the metadata, a single image (its
+    ``reference_frame`` as in SHOTS.json);
   * no reference: a placeholder, which `excolor colorize` refuses, naming the clip.
 
 Writing (`excolor shots -o SHOTS.otio`): one clip per shot on one video track, source range =
 the shot, media = INPUT, placeholder references in clip metadata; pinned keyframes (when
-converting a SHOTS.json) become markers, an unpinned reference stays in the clip metadata.
+converting a SHOTS.json) become markers, a reference without a frame number stays in the clip
+metadata (with ``"reference_frame": "none"`` when it is never pinned).
 """
-import os
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError, UsageError
 from ..files import replacing
+from .paths import relative_path
 
 SUFFIXES = (".otio", ".edl")
 MARKER_PREFIX = "excolor:"
@@ -188,13 +192,14 @@ def _clip_shot(clip, where, record_start, start=0, timing=None):
             )
         markers.append({"image": image, "frame": frame})
     if markers and settings.get("reference") is not None:
-        unpinned = settings["reference"]
-        if not isinstance(unpinned, str) or "reference_frame" in settings:
+        single = settings["reference"]
+        if not isinstance(single, str):
             raise UsageError(
                 f"{where}: references given both as markers and as a list in its metadata; use one"
             )
-        # An unpinned reference starts the shot; markers pin the others.
-        markers.insert(0, {"image": unpinned})
+        # The metadata's reference is a keyframe beside the markers' (unpinned, it starts the shot).
+        frame = {"frame": settings["reference_frame"]} if "reference_frame" in settings else {}
+        markers.insert(0, {"image": single, **frame})
     if markers:
         shot["reference"] = markers
     else:
@@ -219,7 +224,8 @@ def write_timeline(path, shots, rate=24.0, media=None):
     """Write shots as an .otio timeline (one clip per shot on one video track).
 
     shots: [(first, last, keyframes, name)] with keyframes a sequence of (image path or None,
-    frame or None); (None, None) or no keyframes is a placeholder. rate: frames per second of
+    frame) as ShotEntry holds them (a frame number, None: find it, or "none": never pinned);
+    (None, None) or no keyframes is a placeholder. rate: frames per second of
     the source ranges. media: INPUT (a video path or sequence pattern) referenced by each clip.
     The file is written atomically.
     """
@@ -236,13 +242,13 @@ def write_timeline(path, shots, rate=24.0, media=None):
         )
         if media is not None:
             clip.media_reference = otio.schema.ExternalReference(target_url=str(media))
-        reference = None
+        settings = {"reference": None}
         for image, frame in keyframes or ():
             if image is None:
                 continue
-            relative = _relative(image, folder)
-            if frame is None:
-                reference = relative
+            relative = relative_path(image, folder)
+            if not isinstance(frame, int):  # found by the render (None) or never pinned ("none")
+                settings = {"reference": relative, **({} if frame is None else {"reference_frame": frame})}
             else:
                 clip.markers.append(otio.schema.Marker(
                     name=f"{MARKER_PREFIX} {relative}",
@@ -250,16 +256,9 @@ def write_timeline(path, shots, rate=24.0, media=None):
                                                          otio.opentime.RationalTime(0, rate)),
                     metadata={"excolor": {"reference": relative}},
                 ))
-        clip.metadata["excolor"] = {"reference": reference}
+        clip.metadata["excolor"] = settings
         track.append(clip)
     timeline = otio.schema.Timeline(name=path.stem, tracks=[track])
     with replacing(path) as temp:
         otio.adapters.write_to_file(timeline, str(temp), adapter_name="otio_json")
 
-
-def _relative(image, folder):
-    image = Path(image)
-    try:
-        return os.path.relpath(image.resolve(), folder)
-    except ValueError:  # another drive on Windows
-        return str(image.resolve())

@@ -4,13 +4,16 @@
       {"start": 1001, "end": 1096, "reference": "key_a.png", "reference_frame": 1001},
       {"start": 1097, "end": 1180, "reference": [{"image": "key_b.png", "frame": 1100},
                                                  {"image": "key_c.png", "frame": 1170}]},
-      {"start": 1181, "end": 1200, "reference": null}
+      {"start": 1181, "end": 1190, "reference": "key_d.png"},
+      {"start": 1191, "end": 1200, "reference": null}
     ]}
 
 Ranges are inclusive frame numbers as on disk (0-based for a video). Reference paths are
-relative to the SHOTS.json file. `reference_frame` (optional) pins a single reference to the
-frame it is the coloured version of. `"reference": null` is the placeholder `excolor shots`
-writes; `colorize` refuses it, naming the shot. Every problem names the shot (its number in
+relative to the SHOTS.json file. A single reference's `reference_frame`, or a keyframe's
+`frame`, pins it to the frame it is the coloured version of; absent or null, that frame is
+found (the render scans the shot for it and pins the reference there when beyond doubt, else
+keeps it unpinned); `"none"` keeps it unpinned, never scanned. `"reference": null` is the
+placeholder `excolor shots` writes; `colorize` refuses it, naming the shot. Every problem names the shot (its number in
 the file, 1-based, and its frames) and what is wrong. `detect_cuts` finds the shots of a plate
 for `excolor shots`.
 """
@@ -26,9 +29,12 @@ from ..errors import InputError, UsageError
 from ..files import write_atomically
 from ..io import ranges_text
 from .editorial import read_timeline_shots
+from .paths import relative_path
 from .schema import structure_problem
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
+# A keyframe's frame that says "never pinned" (None, absent or null, says "find it").
+NOT_PINNED = "none"
 
 
 class FrameRange(NamedTuple):
@@ -41,7 +47,8 @@ class FrameRange(NamedTuple):
 @dataclasses.dataclass(frozen=True)
 class ShotEntry:
     """One shot of a shot list: inclusive frames first..last (the file's "start" and "end",
-    named as `excolor.engine.runs.Shot` names them), and keyframes as (image Path, frame or None)."""
+    named as `excolor.engine.runs.Shot` names them), and keyframes as (image Path, frame): the
+    frame number it is pinned to, None (find it: auto) or NOT_PINNED ("none": never pinned)."""
 
     number: int  # 1-based position in the file, for messages
     first: int
@@ -104,17 +111,18 @@ def load_shot_list(path, edl_rate=None, media=None):
         if start > end:
             raise UsageError(f"{where}: start {start} is after end {end}")
         keyframes = _keyframes(shot, path.parent, where)
+        pinned = [frame for _image, frame in keyframes if isinstance(frame, int)]
         for image, frame in keyframes:
-            if frame is not None and not start <= frame <= end:
+            if isinstance(frame, int) and not start <= frame <= end:
                 raise UsageError(
                     f"{where}: keyframe {image.name} is pinned to frame {frame}, outside the shot"
                 )
-        pinned = [frame for _image, frame in keyframes if frame is not None]
         if len(set(pinned)) != len(pinned):
             raise UsageError(f"{where}: two keyframes are pinned to the same frame")
         if len(keyframes) - len(pinned) > 1:
             raise UsageError(
-                f"{where}: several keyframes without a frame; give each keyframe its \"frame\""
+                f"{where}: several keyframes without a frame number; at most one (it starts the shot), "
+                "give each of the others its \"frame\""
             )
         entries.append(ShotEntry(number, start, end, keyframes, name))
     return entries
@@ -151,7 +159,8 @@ def _keyframes(shot, folder, where):
 
 
 def single_shot(reference, first, last, reference_frame=None):
-    """`--reference IMAGE`: one shot spanning first..last."""
+    """`--reference IMAGE`: one shot spanning first..last; reference_frame as a ShotEntry's
+    keyframe frame (a frame number, None: find it, or "none")."""
     return [ShotEntry(1, first, last, ((Path(reference), reference_frame),))]
 
 
@@ -188,6 +197,28 @@ def check_shots(entries, input_first, input_last, frames=None):
     if not uncovered:
         return ""
     return f"frames {ranges_text(uncovered)} are in no shot and will not be rendered"
+
+
+def write_entries(path, entries):
+    """Write `entries` (ShotEntry) as a SHOTS.json at `path`, atomically: reference paths
+    relative to its folder (absolute on another drive), frames and names as the entries hold
+    them (a None frame, auto, is left out)."""
+    folder = Path(path).resolve().parent
+    shots = []
+    for entry in entries:
+        shot = {"start": entry.first, "end": entry.last}
+        if entry.name:
+            shot["name"] = entry.name
+        keyframes = [{"image": relative_path(image, folder), **({} if frame is None else {"frame": frame})}
+                     for image, frame in entry.keyframes]
+        if len(keyframes) == 1:
+            shot["reference"] = keyframes[0]["image"]
+            if "frame" in keyframes[0]:
+                shot["reference_frame"] = keyframes[0]["frame"]
+        else:
+            shot["reference"] = keyframes
+        shots.append(shot)
+    write_atomically(path, json.dumps({"shots": shots}, indent=2) + "\n")
 
 
 def write_shot_list(path, ranges):

@@ -14,6 +14,10 @@ from jsonschema import Draft202012Validator, validators
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "shots.schema.json"
 
 
+# What a reference's frame may be, in a message (the schema's "pinning").
+_PINNING = 'a whole frame number (pinned), null or absent (found by the render) or "none" (never pinned)'
+
+
 def _whole_number(_checker, instance):
     # JSON Schema counts 1001.0 as an integer; a frame number written so is a mistake.
     return isinstance(instance, int) and not isinstance(instance, bool)
@@ -62,8 +66,10 @@ def _in_shot(error, rest):
     if not rest:
         return _object_problem(error, "expected an object with start, end and reference")
     field = rest[0]
-    if field in ("start", "end", "reference_frame"):
+    if field in ("start", "end"):
         return f"'{field}' must be a whole frame number, got {value!r}"
+    if field == "reference_frame":
+        return f"'reference_frame' must be {_PINNING}, got {value!r}"
     if field == "name":
         return f"'name' must be text, got {value!r}"
     if len(rest) == 1:  # the reference itself
@@ -78,7 +84,7 @@ def _in_shot(error, rest):
         problem = _object_problem(error, f'must be {{"image": "key.png", "frame": N}}, got {value!r}')
         return f"{where}: {problem}"
     if rest[2] == "frame":
-        return f"{where}: 'frame' must be a whole frame number, got {value!r}"
+        return f"{where}: 'frame' must be {_PINNING}, got {value!r}"
     if value == "":
         return f"{where}: 'image' is empty; give the keyframe's image file"
     return f"{where}: 'image' must be a path to an image, got {value!r}"

@@ -1,5 +1,6 @@
 """The speed benchmark's --quick mode runs end to end and writes finite figures (never a speed
-assertion: the machine is shared), and the node's stage timings cover a rendered frame."""
+assertion: the machine is shared), the whole renders, the stage profile and the motion section
+included, and the node's stage timings cover a rendered frame."""
 import json
 import math
 import os
@@ -82,6 +83,23 @@ def test_quick_benchmark_writes_finite_figures(model_dir, tmp_path):
         assert "error" not in row, row.get("error")
         assert _finite(row["latency"]["median_ms"]) and _finite(row["stages_ms"]["colour_out"])
     assert "graphs vs host" in (out / "speed.md").read_text()
+    renders = results["renders"]  # whole renders (no --baseline-commit: this code alone)
+    assert {(row["case"], row["variant"]) for row in renders} == {("bikes pinned", "this code"),
+                                                                ("bikes unpinned", "this code")}
+    assert all(row["exit_code"] == 0 and _finite(row["seconds"]) for row in renders), renders
+    stages = {(row["shots"], row["motion"]): row for row in results["stages"]}
+    assert set(stages) == {(s, m) for s in ("pinned", "unpinned") for m in ("dis", "graph")}
+    for (shots, _), row in stages.items():
+        assert "error" not in row, row.get("error")
+        assert _finite(row["stages_ms"]["motion"])
+        assert ("correspondence" in row["stages_ms"]) == (shots == "unpinned")  # a pinned run has no network
+    motion = {row["name"]: row for row in results["motion"]}
+    assert set(motion) == {"dis, 1 worker", f"dis, {os.cpu_count()} workers", "graph"}
+    assert all(_finite(row["latency"]["median_ms"]) and row["epe_median"] < 1.0 for row in motion.values())
+    quality = {row["motion"]: row for row in results["motion_quality"]}
+    assert set(quality) == {"dis", "graph"} and all(row["psnr_db"] > 20 for row in quality.values())
+    text = (out / "speed.md").read_text()
+    assert "## Whole renders of real clips against a baseline commit" in text and "## Motion: DIS on the host" in text
     # The report names the models and files it measured, never this machine's paths.
     assert results["models"]["lite"]["chunked"] == model_dir.name
     assert results["models"]["lite"]["dense"] == "lite-dense"
@@ -96,7 +114,7 @@ def test_node_timings_cover_the_stages_of_a_frame(model_dir):
     frames = carphone_frames(3)
     node = ColorizeNode(model_dir, device="cpu", tuning=NodeTuning(threads=1))
     node.source = lambda n: frames[n]
-    node.shots = [Shot(0, 2, [Keyframe(frames[0])])]  # unpinned: every frame runs the network
+    node.shots = [Shot(0, 2, [Keyframe(frames[0], "none")])]  # never pinned: every frame runs the network
     node.render(0)  # the run's first frame: nothing carried yet
     first = node.timings
     assert {"read", "colour_in", "reference", "correspondence", "colorization", "colour_out"} <= set(first)

@@ -34,8 +34,13 @@ def test_missing_frame_names_the_file(tmp_path, plate):
 def test_corrupt_frame_names_the_file_and_frame(tmp_path, plate, lite_model_dir):
     path = tmp_path / "in" / "plate.1003.png"
     path.write_bytes(path.read_bytes()[:200])
+    # Finding the reference's frame reads the whole shot first: refused before anything is written.
     result = excolor("colorize", plate[0], tmp_path / "out" / "o.####.png", "--reference", plate[1],
                      "--model", lite_model_dir)
+    assert result.returncode == 3, result.stderr
+    assert "plate.1003.png: frame 1003" in result.stderr and not (tmp_path / "out").exists()
+    result = excolor("colorize", plate[0], tmp_path / "out" / "o.####.png", "--reference", plate[1],
+                     "--reference-frame", "none", "--model", lite_model_dir)
     assert result.returncode == 3, result.stderr
     assert "plate.1003.png: frame 1003" in result.stderr
     # Frames before the bad one are finished and kept; nothing partial is left.

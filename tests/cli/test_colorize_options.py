@@ -29,6 +29,8 @@ def odd_plate(tmp_path):
                          "video encoder)"),
     (("--network-size", "0"), "--network-size 0: must be a positive number"),
     (("--saturation", "nan"), "--saturation nan: must be a number, 0 or more"),
+    (("--reference-frame", "first"), "argument --reference-frame: 'first' is not auto, none or a frame number"),
+    (("--reference-frame", "999"), "--reference-frame 999 is outside frames 1001-1004"),
 ])
 def test_bad_option_values(tmp_path, plate, lite_model_dir, extra, words):
     result = excolor("colorize", plate[0], tmp_path / "out" / "out.mp4", "--reference", plate[1],
@@ -36,6 +38,15 @@ def test_bad_option_values(tmp_path, plate, lite_model_dir, extra, words):
     assert result.returncode == 2, result.stderr
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_reference_frame_goes_with_one_reference(tmp_path, plate, lite_model_dir):
+    shots = tmp_path / "SHOTS.json"
+    shots.write_text(f'{{"shots": [{{"start": 1001, "end": 1004, "reference": "{plate[1]}"}}]}}')
+    result = excolor("colorize", plate[0], tmp_path / "out" / "o.####.png", "--shots", shots,
+                     "--reference-frame", "none", "--model", lite_model_dir)
+    assert result.returncode == 2 and "--reference-frame goes with --reference" in result.stderr
+    assert '"reference_frame"' in result.stderr and not (tmp_path / "out").exists()
 
 
 def test_codec_the_container_cannot_hold(tmp_path, plate, lite_model_dir):

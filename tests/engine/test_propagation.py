@@ -9,7 +9,7 @@ import pytest
 from excolor.colour.cielab import srgb_to_lab
 from excolor.engine.fusion import CANDIDATES, Candidate, Candidates, FusionSettings, HandSetFusion
 from excolor.engine.node import ColorizeNode, Keyframe, Shot
-from excolor.engine.optical_flow import MotionEstimator, history_size
+from excolor.engine.optical_flow import DisMotion, history_size
 from excolor.errors import InputError
 
 from tests.support.node import carphone_frames, chroma_psnr, shared_test_model
@@ -74,7 +74,7 @@ def test_every_candidate_takes_part_and_each_can_be_left_out(model_dir, frames):
     for n in range(5):
         every.render(n)
     assert all(weight > 0 for weight in every.candidate_usage().values())
-    unpinned = make_node(model_dir, plates, [Shot(0, 4, [Keyframe(frames[0])])])
+    unpinned = make_node(model_dir, plates, [Shot(0, 4, [Keyframe(frames[0], "none")])])
     for n in range(5):
         unpinned.render(n)
     usage = unpinned.candidate_usage()
@@ -105,7 +105,7 @@ def test_motion_carries_a_moved_picture_and_flags_what_left_the_frame(frames):
     source = srgb_to_lab(frames[0])
     moved = np.roll(source, 6, axis=1)  # everything 6 pixels to the right
     moved[:, :6] = source[:, :1]  # new content enters on the left
-    motion = MotionEstimator().motion(source[..., 0], moved[..., 0])
+    motion = DisMotion().motion(source[..., 0], moved[..., 0])
     carried = motion.carry(np.moveaxis(source[..., 1:], -1, 0))  # chroma is channels first
     assert carried.shape == (2,) + source.shape[:2] and carried.dtype == np.float32
     inner = (slice(10, -10), slice(20, -10))

@@ -78,6 +78,23 @@ def test_keyframe_rejects_a_non_image():
         Keyframe(np.zeros((4, 4), np.float32))
 
 
+def test_a_keyframes_frame_is_found_never_pinned_or_a_number():
+    auto, never, pinned = Keyframe("a.png"), Keyframe("a.png", "none"), Keyframe("a.png", np.int64(3))
+    assert (auto.frame, auto.find_frame) == (None, True) and Keyframe("a.png", "auto") == auto
+    assert (never.frame, never.find_frame) == (None, False)
+    assert (pinned.frame, pinned.find_frame) == (3, False) and type(pinned.frame) is int
+    assert len({auto, never, pinned, Keyframe(Path("a.png"), None)}) == 3 and auto != never
+    assert auto.describe() == never.describe() == "a.png"
+    path = Path("keys/a.png")
+    assert Keyframe(path, 5).image is path  # the caller's path object, as a memo by id needs it
+    with pytest.raises(ValueError, match="'auto' or 'none'"):
+        Keyframe("a.png", "12")
+    # Auto and never-pinned keyframes are both unpinned to a shot: at most one of them.
+    with pytest.raises(ValueError, match="2 unpinned keyframes"):
+        Shot(0, 4, [auto, Keyframe("b.png", "none")])
+    assert [run.from_pinned for run in plan_runs(Shot(0, 4, [never]))] == [False]
+
+
 def _frame(run_name, frame, value, shape=(4, 6)):
     ab = np.full((2,) + shape, value, np.float32)
     return RunFrame(run_name, frame, ab, np.full((1,) + shape, value / 10, np.float32))

@@ -58,11 +58,11 @@ def test_fp16_model_renders_real_footage_like_the_fp32_model(fp16_dir):
     with pytest.warns(UserWarning, match="fp16 model on the CPU"):
         ColorizeNode(fp16_dir.path, device="cpu")
     for label, model in (("fp32", None), ("fp16", fp16_dir.path)):
-        # An unpinned reference, so that every frame shows the network's output, and one fusion
+        # A never-pinned reference, so that every frame shows the network's output, and one fusion
         # rule for both (an exported fp16 directory has no learned fusion graph).
         node = ColorizeNode(model, device="cpu", fusion=FusionSettings(rule="hand-set"))
         node.source = lambda n: frames[n]
-        node.shots = [Shot(0, FRAMES - 1, [Keyframe(frames[0])])]
+        node.shots = [Shot(0, FRAMES - 1, [Keyframe(frames[0], "none")])]
         outputs[label] = np.stack([node.render(n) for n in range(FRAMES)])
     difference = np.abs(outputs["fp16"] - outputs["fp32"])
     assert np.isfinite(outputs["fp16"]).all()

@@ -107,7 +107,9 @@ def test_sequence_to_video_keeps_uncovered_frames_and_rate(tmp_path, lite_model_
     plate = write_sequence(tmp_path / "in" / "p.####.png", frames, first=1001)
     write_reference(tmp_path / "key.png", frames[0])
     shots = tmp_path / "SHOTS.json"
-    shots.write_text(json.dumps({"shots": [{"start": 1001, "end": 1004, "reference": "key.png"}]}))
+    # Never pinned: the reference is frame 1001 in colour, which pinned would come back as the input.
+    shots.write_text(json.dumps({"shots": [{"start": 1001, "end": 1004, "reference": "key.png",
+                                            "reference_frame": "none"}]}))
     result = excolor("colorize", plate, tmp_path / "out.mp4", "--shots", shots, "--fps", "25",
                      "--crf", "0", "--pix-fmt", "yuv444p", "--model", lite_model_dir)
     assert result.returncode == 0, result.stderr

@@ -1,5 +1,6 @@
 """The contact sheet (`colorize --preview`): input | reference | output | confidence per row,
 written by the real command from real PNG and EXR sequences with the test model."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,11 +9,12 @@ from excolor.colour.management import ColourConverter
 from excolor.engine.node import ColorizeNode, Keyframe
 from excolor.io import read_image, read_reference
 from excolor.render.node_shots import node_shot
-from excolor.render.preview import BACKGROUND, COLUMNS, GAP, LABEL_HEIGHT, TILE_WIDTH, row_keyframe
+from excolor.render.preview import BACKGROUND, COLUMNS, GAP, KEY_NEXT, LABEL_HEIGHT, TILE_WIDTH, row_keyframe
 from excolor.shotlists.entries import ShotEntry
 from skimage.transform import resize
 
 from tests.support.batch import CARPHONE_REFERENCE, carphone_frames, excolor, write_reference, write_sequence
+from tests.support.node import colour_photo
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -90,7 +92,39 @@ def test_exr_sequence_sheet_goes_through_the_view(tmp_path, lite_model_dir):
 def test_row_reference_is_the_nodes_keyframe_whose_run_colours_the_frame(lite_model_dir):
     a, b = Path("a.png"), Path("b.png")
     node = ColorizeNode(lite_model_dir, device="cpu")
-    node.shots = [node_shot(entry) for entry in (ShotEntry(1, 1001, 1020, ((a, None), (b, 1012))),
+    node.shots = [node_shot(entry) for entry in (ShotEntry(1, 1001, 1020, ((a, "none"), (b, 1012))),
                                                                ShotEntry(2, 1021, 1029, ((b, 1025),)))]
     assert [row_keyframe(node, f).image for f in (1001, 1005, 1006, 1011, 1012, 1020)] == [a, a, a, b, b, b]
     assert row_keyframe(node, 1021) == Keyframe(b, 1025)  # backward from its pinned frame
+
+
+def test_sheet_shows_the_frames_to_key_next(tmp_path, lite_model_dir):
+    """The frames the report names to key next get rows of their own (or their sampled row),
+    marked by the label strip's colour; frames the batch did not keep are finished again from
+    the saved run states, equal to the frames written."""
+    frames = carphone_frames(count=12)
+    plate = write_sequence(tmp_path / "in" / "plate.####.png", frames)
+    reference = write_reference(tmp_path / "photo.png", colour_photo("coffee", (72, 88)))
+    result = excolor("colorize", plate, tmp_path / "out.####.png", "--reference", reference,
+                     "--preview", tmp_path / "sheet.png", "--report", tmp_path / "report.json",
+                     "--matte", tmp_path / "matte.####.png", "--state-every", "4", "--model", lite_model_dir)
+    assert result.returncode == 0, result.stderr
+    key_next = [s["frame"] for s in json.loads((tmp_path / "report.json").read_text())["shots"][0]["key_next"]]
+    samples = {1001, 1006, 1012}
+    assert len(key_next) == 3 and set(key_next) - samples, "frames the batch did not keep"
+    rows = sorted(samples | set(key_next))
+    sheet, _fmt = read_image(tmp_path / "sheet.png")
+    grid = tiles(sheet, frames[0].shape)
+    assert len(grid) == len(rows)
+    tile_h = grid[0][0].shape[0]
+    mattes = {n: resize(read_image(tmp_path / f"matte.{n}.png")[0][..., 0], (tile_h, TILE_WIDTH), order=1,
+                        anti_aliasing=True) for n in range(1001, 1013)}
+    for r, (frame, row) in enumerate(zip(rows, grid)):
+        top = GAP + r * (tile_h + LABEL_HEIGHT + GAP)
+        strip = sheet[top: top + LABEL_HEIGHT, GAP: GAP + TILE_WIDTH].reshape(-1, 3)
+        marked = KEY_NEXT if frame in key_next else (BACKGROUND,) * 3
+        assert np.allclose(np.median(strip, axis=0), np.round(np.array(marked) * 255) / 255, atol=1 / 255)
+        matte = row[3][..., 0]
+        assert min(mattes, key=lambda n: np.abs(mattes[n] - matte).mean()) == frame
+        written = read_image(tmp_path / f"out.{frame}.png")[0]
+        assert np.abs(row[2] - resize(written, (tile_h, TILE_WIDTH), order=1, anti_aliasing=True)).mean() < 2 / 255

@@ -109,7 +109,10 @@ def test_written_placeholders_are_refused_until_filled(tmp_path):
                 {"start": 10, "end": 12.0, "reference": "b.png"}]},
      "shot 2: 'end' must be a whole frame number, got 12.0"),
     ({"shots": [{"start": 1, "end": 9, "reference": [{"image": "a.png", "frame": "3"}]}]},
-     "shot 1 (frames 1-9): keyframe 1: 'frame' must be a whole frame number, got '3'"),
+     "shot 1 (frames 1-9): keyframe 1: 'frame' must be a whole frame number (pinned), null or absent (found "
+     "by the render) or \"none\" (never pinned), got '3'"),
+    ({"shots": [{"start": 1, "end": 9, "reference": "a.png", "reference_frame": "auto"}]},
+     "shot 1 (frames 1-9): 'reference_frame' must be a whole frame number (pinned), null or absent"),
     ({"shots": [{"start": 1, "end": 9, "reference": [{"frame": 3}]}]}, "keyframe 1: missing 'image'"),
     ({"shots": [{"start": 1, "end": 9, "reference": 7}]}, "reference must be a path, or a list"),
     ({"shots": [{"start": 1, "end": 9}]}, "shot 1 (frames 1-9): missing 'reference'"),

@@ -173,8 +173,10 @@ def render(args):
     props = scene.excolor
     first, last = args["frames"]
     report = {"version": bpy.app.version_string}
-    # The matte image holds the current frame's confidence (the render leaves the scene on the
-    # frame it started from, and that frame change updates the images), rows bottom-up.
+    # The matte image holds the current frame's confidence (a frame change updates the images),
+    # rows bottom-up. The first frame holds the first shot's key, found there and pinned (its
+    # confidence is 1 everywhere): the next frame's matte says more.
+    scene.frame_set(first + 1)
     session = scene_runtime.runtime.session(scene)
     matte = _pixels(props.matte_image)
     report["frame_after_render"] = scene.frame_current

@@ -32,6 +32,8 @@ def test_each_marker_starts_a_shot_that_ends_before_the_next():
         Shot(30, 49, [Keyframe(REF, 35), Keyframe(REF, 30)]),
         Shot(50, 60, [Keyframe(REF)]),
     ]
+    # An entry without a frame is an auto keyframe: the node finds its frame in the shot.
+    assert shots[0].keyframes[0].find_frame and not shots[1].keyframes[0].find_frame
 
 
 def test_markers_that_no_keyframe_names_are_ignored():
