@@ -3,6 +3,9 @@
     excolor.hosts.farm.plan        plan_job(INPUT, OUTPUT, SHOTS, chunk) -> FarmJob (tasks =
                                    `excolor colorize --frames A-B --direction D` chunks, each
                                    depending on the previous chunk of its chain)
+    excolor.hosts.farm.checks      the tasks checked before anything is written, as each
+                                   `excolor colorize` task checks itself before its first frame
+    excolor.hosts.farm.found_frames references with no frame, found once for the whole job
     excolor.hosts.farm.openjd      Open Job Description template (`openjd run`) and AWS Deadline
                                    Cloud job bundle
     excolor.hosts.farm.opencue     OpenCue outline (opencue-pyoutline) and its XML job spec

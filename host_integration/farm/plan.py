@@ -9,9 +9,12 @@ keyframes all start runs forward (an unpinned reference, or one pinned to its fi
 no backward chain. Shots, and a shot's two chains, are independent: every task depends on at
 most the previous task of its own chain, so the graph has no cycles.
 
-A reference with no frame (auto) is found before the chains are planned, since a reference found
-inside its shot starts a backward chain (excolor.hosts.farm.found_frames): the one file planning
-writes is the shot list with those frames, which every task reads instead of SHOTS.
+Before anything is planned the tasks are checked as each would check itself before its first
+frame (excolor.hosts.farm.checks), so a job the farm would fail is refused here, with the task's
+message and exit code. A reference with no frame (auto) is found before the chains are planned,
+since a reference found inside its shot starts a backward chain
+(excolor.hosts.farm.found_frames): the one file planning writes is the shot list with those
+frames, which every task reads instead of SHOTS.
 """
 import dataclasses
 import os
@@ -23,14 +26,16 @@ from excolor import io
 from excolor.engine.runs import BACKWARD, FORWARD, direction_word, plan_runs
 from excolor.errors import OutputError, UsageError
 from excolor.render.node_shots import node_shot
-from excolor.shotlists.entries import load_shot_list, write_entries
+from excolor.render.output_paths import claim_farm_paths, protected_inputs
+from excolor.shotlists.entries import write_entries
 
+from .checks import checked_tasks
 from .found_frames import beside_output, find_entry_frames, has_frames_to_find
 
 # Flags the job sets per task: passing them through to every task would break the chain.
 RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
             "--overwrite", "--preview", "--threads")
-# Colorize flags whose value may be a path: made absolute, since render nodes run elsewhere.
+# Colorize flags whose value may be a path: made absolute and normal, since render nodes run elsewhere.
 PATH_FLAGS = ("--model", "--ocio-config", "--matte")
 # A shot's chains of chunks: the direction of their runs, and the --direction word of their tasks.
 CHAINS = tuple((direction, direction_word(direction)) for direction in (FORWARD, BACKWARD))
@@ -69,7 +74,7 @@ class FarmJob:
     chunk: int
     tasks: tuple
     threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
-    references: tuple = ()  # every keyframe image of the shot list, absolute (a bundle's inputs)
+    references: tuple = ()  # every keyframe image of the shot list, absolute and normal (a bundle's inputs)
     found: tuple = ()  # one line per reference whose frame was looked for (`shots` holds the answers)
 
     def task(self, name):
@@ -92,22 +97,28 @@ def default_excolor():
 
 
 def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None, threads=1,
-             environ=None, found_shots=None, replace=True):
+             found_shots=None, replace=True, job_files=()):
     """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
 
     input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
-    machines write frames, a video is one file). shots: SHOTS.json, .otio or .edl (checked
-    here as colorize checks it). colorize_args: extra `excolor colorize` flags for every task
-    (model, network size, colour settings); the flags the job sets itself are refused, and
-    path values (--model DIR, --ocio-config FILE, --matte SEQUENCE) are made absolute. excolor: the command
-    (argv prefix) that runs excolor on the render nodes. threads: `--threads` of every task
-    (the cores an engine reserves for it). environ: the submitting machine's environment
-    (default os.environ): without --ocio-config, its $OCIO becomes the tasks' --ocio-config,
-    so that every render node uses the submitter's colour config whatever its own $OCIO.
+    machines write frames, a video is one file). shots: SHOTS.json, .otio or .edl.
+    colorize_args: extra `excolor colorize` flags for every task (model, network size, colour
+    settings, --edl-rate); the flags the job sets itself are refused. INPUT, OUTPUT, SHOTS and
+    path values (--model DIR, --ocio-config FILE, --matte SEQUENCE) are made absolute and
+    normal (_normal). Every task is checked here first as it would check itself before its
+    first frame (excolor.hosts.farm.checks: the same UsageError, InputError, ModelError...).
+    excolor: the command (argv prefix) that runs excolor on the render nodes. threads:
+    `--threads` of every task (the cores an engine reserves for it). Without --ocio-config, this
+    machine's $OCIO (checked as a task here would read it) becomes the tasks' --ocio-config, so
+    that every render node uses the submitter's colour config whatever its own $OCIO.
     found_shots: where the shot list with the frames found goes when SHOTS has references with
     no frame (default: in OUTPUT's folder, found_frames.beside_output); it becomes the job's
     `shots` and every task's --shots. It is never SHOTS itself (UsageError), and an existing
     file is replaced only when `replace` (else OutputError, before anything is scanned).
+    job_files: the files the caller writes for the job (`-o`). They, OUTPUT and the --matte
+    sequence are checked against the job's inputs before anything is scanned or written, as a
+    render job's are (excolor.render.output_paths.claim_farm_paths); an existing job file is
+    replaced only when `replace`.
     """
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
@@ -122,27 +133,29 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
         flag = str(arg).split("=", 1)[0]
         if flag in RESERVED:
             raise UsageError(f"{flag}: set by the farm job for each task; not allowed among the colorize flags")
-    entries = load_shot_list(shots, edl_rate=_flag_value(colorize_args, "--edl-rate", float), media=input)
-    input, output, shots = _absolute(input), _absolute(output), str(Path(shots).resolve())
+    input, output, shots = _normal(input), _normal(output), _normal(shots)
     prefix = tuple(excolor or default_excolor())
     flags = _absolute_paths([str(arg) for arg in colorize_args])
-    ocio = (os.environ if environ is None else environ).get("OCIO")
-    if ocio and not any(flag.split("=", 1)[0] == "--ocio-config" for flag in flags):
-        flags += ["--ocio-config", _absolute(ocio) if _is_path(ocio) else ocio]
     job_name = name or f"excolor-{Path(shots).stem}"  # the user's shot list names the job
-    found = ()
-    if has_frames_to_find(entries):
-        target = Path(_absolute(found_shots) if found_shots is not None else beside_output(output))
-        if target.resolve() == Path(shots).resolve():
-            raise UsageError(f"{target}: is SHOTS itself; the shot list with the frames found is written "
-                             "beside the job, so give the job another name")
-        if target.exists() and not replace:
-            raise OutputError(f"{target}: exists; pass --overwrite to replace it with the shot list with the "
-                              "frames found, or give another -o")
-        entries, found = find_entry_frames(input, entries, _flag_value(flags, "--ocio-config", str),
-                                           _flag_value(flags, "--input-space", str))
-        write_entries(target, entries)
-        shots = str(target)
+    with checked_tasks((input, output, "--shots", shots, *flags, "--threads", str(threads))) as (checked, node):
+        ocio = os.environ.get("OCIO")
+        if ocio and not any(flag.split("=", 1)[0] == "--ocio-config" for flag in flags):
+            flags += ["--ocio-config", _normal(ocio) if _is_path(ocio) else ocio]
+        claim_farm_paths(protected_inputs(input, checked.references, shots, _flag_value(flags, "--ocio-config")),
+                         output=output, matte=checked.matte, frames=checked.covered, job_files=job_files,
+                         overwrite=replace)
+        entries, found = checked.entries, ()
+        if has_frames_to_find(entries):
+            target = Path(_normal(found_shots) if found_shots is not None else beside_output(output))
+            if target.resolve() == Path(shots).resolve():
+                raise UsageError(f"{target}: is SHOTS itself; the shot list with the frames found is written "
+                                 "beside the job, so give the job another name")
+            if target.exists() and not replace:
+                raise OutputError(f"{target}: exists; pass --overwrite to replace it with the shot list with the "
+                                  "frames found, or give another -o")
+            entries, found = find_entry_frames(checked, node)
+            write_entries(target, entries)
+            shots = str(target)
     common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
     tasks = []
     for entry in sorted(entries, key=lambda e: e.first):
@@ -160,25 +173,25 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                 tasks.append(FarmTask(task_name, entry.number, word, a, b,
                                       (previous,) if previous else (), argv))
                 previous = task_name
-    references = tuple(sorted({str(Path(image).resolve()) for entry in entries
+    references = tuple(sorted({_normal(image) for entry in entries
                                for image, _frame in entry.keyframes if image is not None}))
     return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found)
 
 
 def _absolute_paths(flags):
-    """`flags` with the values of PATH_FLAGS made absolute where they name a path: an existing
-    file or folder, text with a path separator, or an .ocio file (a model name or a built-in OCIO config such
-    as ocio://cg-config-latest stays as it is)."""
+    """`flags` with the values of PATH_FLAGS made absolute and normal (_normal) where they name a
+    path: an existing file or folder, text with a path separator, or an .ocio file (a model name
+    or a built-in OCIO config such as ocio://cg-config-latest stays as it is)."""
     result = []
     pending = None
     for arg in flags:
         if pending is not None:
-            result.append(_absolute(arg) if _is_path(arg) else arg)
+            result.append(_normal(arg) if _is_path(arg) else arg)
             pending = None
             continue
         flag, equals, value = arg.partition("=")
         if flag in PATH_FLAGS and equals:
-            arg = f"{flag}={_absolute(value)}" if _is_path(value) else arg
+            arg = f"{flag}={_normal(value)}" if _is_path(value) else arg
         elif flag in PATH_FLAGS:
             pending = flag
         result.append(arg)
@@ -191,18 +204,22 @@ def _is_path(value):
                                    or value.lower().endswith(".ocio") or "#" in value or "%" in value)
 
 
-def _absolute(pattern):
-    """An input/output path or sequence pattern made absolute (render nodes have other cwds)."""
-    path = Path(pattern)
-    return str(path if path.is_absolute() else Path.cwd() / path)
+def _normal(path):
+    """A path or sequence pattern as the render nodes get it: absolute (they have other working
+    folders) and without `.` or `..` (a farm's path mapping replaces a prefix, which
+    `/show/a/../plates` does not start with), its folders named as given, not as their real
+    paths (a mount's name is what the mapping rules know) - except where a `..` follows a
+    symbolic link, whose lexical removal would name another file: there the real path."""
+    joined = Path.cwd() / path  # an absolute `path` stays itself
+    lexical = Path(os.path.normpath(joined))
+    return str(lexical if lexical.resolve() == joined.resolve() else joined.resolve())
 
 
-def _flag_value(args, flag, kind):
+def _flag_value(args, flag):
     """The value of `flag` among argv-style `args` (`--flag V` or `--flag=V`), or None."""
-    args = [str(arg) for arg in args]
     for index, arg in enumerate(args):
         if arg == flag and index + 1 < len(args):
-            return kind(args[index + 1])
+            return args[index + 1]
         if arg.startswith(flag + "="):
-            return kind(arg.split("=", 1)[1])
+            return arg.split("=", 1)[1]
     return None

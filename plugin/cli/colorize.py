@@ -5,7 +5,6 @@ parsed values as its JobOptions (excolor.render.options), checks them and render
 (excolor.render.job), its batch stepping the runs, saving states and resuming (excolor.render.batch).
 """
 import argparse
-import fractions
 from pathlib import Path
 
 from . import EXIT_CODES
@@ -15,6 +14,9 @@ PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "sl
            "veryslow", "placebo")
 # --motion's words: excolor.engine.tuning.MOTIONS (kept here so that --help imports no engine).
 MOTIONS = ("dis", "graph")
+# --edl-rate's help, also `excolor farm`'s (which passes it to every task).
+EDL_RATE_HELP = ("with --shots CUT.edl: the frame rate its timecode is read at, e.g. 25, 23.976 (= 24000/1001) "
+                 "or 29.97 (default: INPUT's rate for a video, else 24)")
 
 HELP = """\
 Colorize a gray (or faded) shot from colored reference images. INPUT and OUTPUT are video
@@ -80,8 +82,7 @@ def add_parser(sub):
     source.add_argument("--shots", type=Path, metavar="SHOTS.json",
                         help='shot list: {"shots": [{"start": A, "end": B, "reference": "key.png"}, ...]} '
                              "(see 'excolor shots')")
-    source.add_argument("--edl-rate", type=float, metavar="FPS",
-                        help="frame rate of an EDL's timecode (default: INPUT's rate for a video, else 24)")
+    what.add_argument("--edl-rate", type=frame_rate, metavar="RATE", help=EDL_RATE_HELP)
     what.add_argument("--reference-frame", type=reference_frame, default="auto", metavar="auto|none|N",
                       help="with --reference: the frame the reference is the coloured version of. auto "
                            "(default): find it; the shot is scanned before the first frame renders, the "
@@ -157,8 +158,10 @@ def add_parser(sub):
     out.add_argument("--pix-fmt", metavar="FMT",
                      help="video OUTPUT pixel format (default yuv420p, yuv444p for odd sizes)")
     out.add_argument("--fps", type=frame_rate, metavar="RATE",
-                     help="video OUTPUT frame rate when INPUT is a sequence: 24, 23.976 or 24000/1001 "
-                          "(default 24)")
+                     help="video OUTPUT frame rate when INPUT is an image sequence: 25, 23.976 (= 24000/1001, "
+                          "as 29.97, 59.94 ... are NTSC rates) or 24000/1001 (default: the rate the "
+                          "sequence's EXR/DPX header declares, else 24). A video INPUT's rate is kept: "
+                          "--fps with one is refused")
     parser.set_defaults(run=run)
     return parser
 
@@ -191,12 +194,15 @@ def positive(text):
 
 
 def frame_rate(text):
-    """--fps: an exact rate, as a decimal or a ratio (FFmpeg keeps rates as ratios; 23.976 as a
-    binary float would become a ratio of 50-bit numbers no container can store)."""
+    """--fps, --edl-rate: a rate as people type it, as the exact Fraction it means
+    (excolor.io.frame_rates: 23.976 is 24000/1001)."""
+    # Imported here, not at the top: `excolor --help` must not load the io package.
+    from ..io.frame_rates import parse_frame_rate
+
     try:
-        return fractions.Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a frame rate (e.g. 25, 23.976, 24000/1001)") from None
+        return parse_frame_rate(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run(args):

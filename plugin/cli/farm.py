@@ -6,10 +6,11 @@ import argparse
 import importlib.util
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
-from ..errors import OutputError, UsageError
-from .colorize import positive
+from ..errors import UsageError
+from .colorize import EDL_RATE_HELP, frame_rate, positive
 
 HELP = """\
 Split every shot of SHOTS into chunks of N frames and hand the chunks to a farm engine as
@@ -18,8 +19,13 @@ A chunk continues each run from the state the previous chunk of its chain saved,
 dependencies follow the chain: forward chunks of a shot in order, backward chunks (where a
 keyframe is pinned after the shot's start) in reverse order; shots and chains run in parallel.
 The frames' pixels equal a one-go 'excolor colorize'. OUTPUT must be an image sequence.
-Every path is made absolute; without --ocio-config, $OCIO of this machine is written into the
-job, so the render nodes use this machine's colour config whatever their own $OCIO is.
+Before anything is written, the tasks are checked here as each would check itself before its
+first frame, with its message and exit code: the flags, INPUT and its frames, the shots
+against INPUT, every reference image, the model (a --model name must be known here too) and
+--network-size, the OCIO config and --input-space (only --device is left to the render nodes).
+Every path is made absolute and normal (no '.' or '..', so a farm's path mapping applies);
+without --ocio-config, $OCIO of this machine is written into the job, so the render nodes use
+this machine's colour config whatever their own $OCIO is.
 
 A reference with no frame in SHOTS (no "reference_frame"/"frame", or null) is looked for here,
 once, as 'excolor colorize' would (one line per reference on stderr): its shot's frames are read
@@ -97,8 +103,7 @@ def add_parser(sub):
     colorize.add_argument("--saturation", type=float, metavar="X")
     colorize.add_argument("--state-every", type=int, metavar="N")
     colorize.add_argument("--matte", metavar="OUT|channel", help="see 'excolor colorize --help' (made absolute)")
-    colorize.add_argument("--edl-rate", type=float, metavar="FPS",
-                          help="frame rate of an EDL's timecode (default: INPUT's rate for a video, else 24)")
+    colorize.add_argument("--edl-rate", type=frame_rate, metavar="RATE", help=EDL_RATE_HELP)
     engines = parser.add_argument_group("engine options")
     engines.add_argument("--launch", action="store_true", help="opencue: submit the job to the Cuebot")
     engines.add_argument("--show", help="opencue: show (default: PyOutline's configured show)")
@@ -137,7 +142,7 @@ def _importable(name):
 
 
 def _job_files(args):
-    """The files this command would write (to refuse replacing them without --overwrite),
+    """The files this command would write (claimed by plan_job as any file excolor writes),
     besides the shot list with the frames found (`_found_shots`, which plan_job checks)."""
     if not args.job:
         return []
@@ -165,6 +170,11 @@ def _found_shots(args):
     return beside(args.job)
 
 
+def _show_warning(message, *_where, **_file_and_line):
+    # warnings.showwarning's signature: only the message is shown, as one of the command's lines.
+    print(f"excolor farm: warning: {message}", file=sys.stderr)
+
+
 def run(args):
     # The plan and each engine import here, not at the top: `excolor --help` loads every
     # command's module, and these load the shot-list readers and the engines' libraries.
@@ -174,13 +184,14 @@ def run(args):
     if args.engine != "ray" and not args.job and not (args.engine == "opencue" and args.launch):
         what = "-o DIR (the bundle's folder)" if args.engine == "deadline-bundle" else "-o FILE"
         raise UsageError(f"excolor farm {args.engine}: give the job to write with {what}")
-    existing = [str(path) for path in _job_files(args) if Path(path).exists()]
-    if existing and not args.overwrite:
-        raise OutputError(f"{', '.join(existing)}: exists; pass --overwrite to replace it, or give another -o")
     excolor = shlex.split(args.excolor) if args.excolor else None
-    job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
-                   excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
-                   replace=args.overwrite)
+    with warnings.catch_warnings():
+        # The tasks' checks warn as `excolor colorize` does (frames no shot covers): one line each.
+        warnings.simplefilter("always")
+        warnings.showwarning = _show_warning
+        job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
+                       excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
+                       replace=args.overwrite, job_files=_job_files(args))
     for line in job.found:
         print(f"excolor farm: {line}", file=sys.stderr)
     if job.found:

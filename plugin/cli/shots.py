@@ -1,4 +1,10 @@
-"""`excolor shots INPUT -o SHOTS.json`: find the cuts, write a shot list with placeholders."""
+"""`excolor shots INPUT -o SHOTS.json`: find the cuts, write a shot list with placeholders.
+
+`-o` names the format by its extension (WRITTEN) or is `-`, standard output (JSON); the path is
+checked before any frame is read, by the rule every path excolor writes follows
+(excolor.render.output_paths): never INPUT or a frame of INPUT's sequence, an existing file only
+with --overwrite.
+"""
 import argparse
 import logging
 import sys
@@ -10,11 +16,19 @@ from . import EXIT_CODES
 
 log = logging.getLogger(__name__)
 
+# -o's extension -> the format written (the writers: excolor.shotlists.entries and .editorial).
+WRITTEN = {".json": "a SHOTS.json shot list", ".otio": "an OpenTimelineIO timeline"}
+STDOUT = "-"  # -o - writes the JSON shot list to standard output
+
 HELP = """\
 Find the cuts in INPUT with PySceneDetect (content detector, luminance only, so gray plates
 work) and write SHOTS.json: one shot per cut-free stretch, frame numbers as on disk (0-based
 for a video), each with "reference": null. Fill in each shot's reference image (a path
 relative to SHOTS.json), then run 'excolor colorize INPUT OUTPUT --shots SHOTS.json'.
+
+-o names the format by its extension: .json (SHOTS.json) or .otio (an OpenTimelineIO timeline,
+one clip per shot); '-o -' writes the JSON to standard output. INPUT is never written, and an
+existing file is replaced only with --overwrite.
 
 examples:
   excolor shots plates/reel1.%04d.exr -o reel1_shots.json
@@ -37,13 +51,15 @@ def add_parser(sub):
     )
     parser.add_argument("input", metavar="INPUT", help="video file or image sequence (name.%%04d.ext / name.####.ext)")
     parser.add_argument("-o", "--output", metavar="SHOTS.json", required=True,
-                        help="shot list to write (.json, or .otio for an OpenTimelineIO timeline)")
+                        help="shot list to write: .json, .otio (an OpenTimelineIO timeline), "
+                             "or - for standard output (JSON)")
     parser.add_argument("--threshold", type=float, default=27.0,
                         help="cut threshold: mean luminance/edge change that makes a cut (default 27; lower finds more cuts)")
     parser.add_argument("--min-length", type=int, default=15, metavar="FRAMES",
                         help="shortest shot in frames (default 15)")
     parser.add_argument("--frames", metavar="A-B", help="only look at frames A..B (inclusive)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing SHOTS.json")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing file at -o (INPUT never)")
     parser.set_defaults(run=run)
     return parser
 
@@ -53,13 +69,9 @@ def run(args):
     # load OpenImageIO, PyAV and tqdm.
     from ..io import open_input, ranges_text
     from ..render.progress import progress_bar
-    from ..shotlists.entries import detect_cuts, parse_frame_range, write_shot_list
+    from ..shotlists.entries import detect_cuts, parse_frame_range, shot_list_text, write_shot_list
 
-    output = Path(args.output)
-    if output.exists() and not args.overwrite:
-        raise OutputError(f"{output}: exists; pass --overwrite to replace it")
-    if not output.parent.is_dir():
-        raise OutputError(f"{output}: folder {output.parent} does not exist")
+    paths = None if args.output == STDOUT else claimed_output(args)
     reader = open_input(args.input)
     try:
         first, last = reader.first, reader.last
@@ -82,15 +94,39 @@ def run(args):
                 progress.close()
     finally:
         reader.close()
-    try:
-        if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.shotlists.editorial)
-            write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
-        else:
-            write_shot_list(output, ranges)
-    except OSError as error:
-        raise OutputError(f"{output}: cannot write ({error})") from error
-    print(f"{output}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)
+    output = Path(args.output)
+    if paths is None:
+        sys.stdout.write(shot_list_text(ranges))
+        sys.stdout.flush()
+    else:
+        paths.create_folders()
+        try:
+            if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.shotlists.editorial)
+                write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
+            else:
+                write_shot_list(output, ranges)
+        except OSError as error:
+            raise OutputError(f"{output}: cannot write ({error})") from error
+    written = "standard output" if paths is None else output
+    print(f"{written}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)
     for a, b in ranges:
         print(f"  {a}-{b}", file=sys.stderr)
     return 0
 
+
+def claimed_output(args):
+    """The OutputPaths holding -o (a file), checked and nothing created: OutputError where it is
+    INPUT or a frame of INPUT's sequence (even with --overwrite), a folder, an existing file
+    without --overwrite, or in a folder that cannot be made; UsageError for a format excolor
+    shots does not write, naming those it does."""
+    from ..render.output_paths import OutputPaths, protected_inputs
+
+    output = Path(args.output)
+    paths = OutputPaths(*protected_inputs(args.input, (), None, None), overwrite=args.overwrite,
+                        writer="this command")
+    paths.claim(output, "-o")
+    if output.suffix.lower() not in WRITTEN:
+        formats = ", ".join(f"{suffix} ({what})" for suffix, what in WRITTEN.items())
+        raise UsageError(f"-o {output}: excolor shots writes {formats}, or '-o -' for JSON on standard "
+                         f"output; not {output.suffix or 'a file without extension'}")
+    return paths

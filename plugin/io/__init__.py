@@ -11,7 +11,10 @@ Every failure is an excolor.errors.InputError / OutputError that names the file 
 A video OUTPUT's pixel format and profile come from `choose_pixel_format` (pixel_formats.py);
 what it keeps of an input video besides the pictures (audio, timecode, tags) is video_streams.py.
 """
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import InputError
 from .channels import split_plate
@@ -71,6 +74,9 @@ def read_reference(path):
     """A reference image as float32 HxWx3 (gray files repeated to 3 channels, alpha dropped).
 
     Returns (pixels, PixelFormat). InputError names the file when it is missing or unreadable.
+    NaN/inf values (a float file's) are replaced by 0, as in a reference given as an array, with
+    a warnings.warn naming the file and how many pixels: every reference file is read here, so
+    the node and the command agree, and one NaN would otherwise spread to every output pixel.
     """
     path = Path(path)
     if path.suffix.lower() not in FORMATS and path.suffix.lower() not in (".bmp", ".webp", ".tga"):
@@ -79,4 +85,9 @@ def read_reference(path):
             f"{', '.join(sorted(FORMATS))}"
         )
     pixels, fmt = read_image(path, "reference image")
-    return split_plate(pixels)[0], fmt
+    colour = split_plate(pixels)[0]
+    broken = int(np.count_nonzero(~np.isfinite(colour).all(axis=-1)))
+    if broken:
+        warnings.warn(f"reference {path}: {broken} pixel(s) with NaN/inf values, replaced by 0")
+        colour = np.nan_to_num(colour, nan=0.0, posinf=0.0, neginf=0.0)
+    return colour, fmt

@@ -261,7 +261,7 @@ class ColorizeJob:
 
     def _claim_paths(self, workspace, digest, config):
         options = self.options
-        inputs = protected_inputs(self.reader, self.references, options.shots, config)
+        inputs = protected_inputs(options.input, self.references, options.shots, config)
         return claim_output_paths(inputs, output=options.output, output_kind=self.output_kind, covered=self.covered,
                                   matte=self.matte, preview=options.preview, report=options.report_file,
                                   workspace=workspace, digest=digest, overwrite=options.overwrite)

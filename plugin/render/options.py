@@ -19,8 +19,8 @@ from typing import Literal
 from .. import io
 from ..engine.runs import BACKWARD, FORWARD, direction_word
 from ..errors import UsageError
+from ..io.frame_rates import rate_text
 
-MAX_FPS = 1000  # beyond any camera's rate; FFmpeg's time bases overflow far above it
 # --direction's words (what the user types) -> the directions of the runs the job renders.
 DIRECTIONS = {"both": (FORWARD, BACKWARD), **{direction_word(d): (d,) for d in (FORWARD, BACKWARD)}}
 # `--report` given without a path (excolor.cli.colorize's const): the report as text on stderr.
@@ -49,7 +49,7 @@ class JobOptions:
     io_threads: int
     threads: int | None = None  # --threads: at most this many threads per pool
     motion: Literal["dis", "graph"] = "dis"  # --motion: the node's motion estimator (NodeTuning.motion)
-    edl_rate: float | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
+    edl_rate: Fraction | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
     ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
     input_space: str | None
     saturation: float | None
@@ -62,7 +62,7 @@ class JobOptions:
     crf: int
     preset: str | None
     pix_fmt: str | None
-    fps: Fraction | None
+    fps: Fraction | None  # a rate as excolor.io.frame_rates.parse_frame_rate gives it (above 0, at most 1000)
 
     @classmethod
     def from_namespace(cls, args):
@@ -110,8 +110,27 @@ def check_options(options, output_kind):
     if options.preset is not None and options.codec not in io.PRESET_CODECS:
         raise UsageError(f"--preset {options.preset}: presets are for {' and '.join(io.PRESET_CODECS)}, "
                          f"not --codec {options.codec}")
-    if options.fps is not None and not 0 < options.fps <= MAX_FPS:
-        raise UsageError(f"--fps {options.fps}: must be a frame rate above 0 and at most {MAX_FPS}")
+    _check_rates(options, output_kind)
     low, high = io.CRF_RANGES.get(options.codec, (-math.inf, math.inf))
     if not low <= options.crf <= high:
         raise UsageError(f"--crf {options.crf}: {options.codec} takes {low} (best) to {high} (smallest)")
+
+
+def _check_rates(options, output_kind):
+    """--edl-rate and --fps only where they set something: an option silently ignored would
+    leave a user believing the output has a rate it has not."""
+    if options.edl_rate is not None and (options.shots is None or options.shots.suffix.lower() != ".edl"):
+        given = f"SHOTS {options.shots} is not an EDL" if options.shots is not None else "there is no --shots"
+        raise UsageError(f"--edl-rate {rate_text(options.edl_rate)}: the rate of a CMX 3600 EDL's timecode "
+                         f"(--shots CUT.edl), and {given}; leave it out")
+    if options.fps is None:
+        return
+    if io.describe_kind(options.input) == "video":
+        # Frames are never retimed: a video OUTPUT of a video INPUT keeps its rate, time base and
+        # every frame's timestamp (and so its sync with the audio it carries over).
+        raise UsageError(f"--fps {rate_text(options.fps)}: INPUT {options.input} is a video, whose frame rate "
+                         "and timestamps OUTPUT keeps (excolor does not retime); --fps is the rate of a "
+                         "video made from an image sequence; leave it out")
+    if output_kind != "video":
+        raise UsageError(f"--fps {rate_text(options.fps)}: OUTPUT {options.output} is an image sequence, "
+                         "whose frames have no rate; --fps is a video OUTPUT's rate; leave it out")

@@ -1,5 +1,6 @@
-"""The one rule for every path `excolor colorize` writes: OUTPUT, `--preview`, `--matte`,
-`--report` and the `.excolor/` state folder beside OUTPUT.
+"""The one rule for every path excolor writes: `excolor colorize`'s OUTPUT, `--preview`,
+`--matte`, `--report` and the `.excolor/` state folder beside OUTPUT; `excolor shots -o`; `excolor
+farm -o` (the job's files) and the OUTPUT and `--matte` its tasks will write.
 
 A path is refused when it is
 - one of the job's inputs: an INPUT frame (any frame of INPUT's sequence, on disk or not) or
@@ -21,7 +22,8 @@ leaves the disk as it found it.
     paths.claim(Path("sheet.png"), "--preview", ours=written_earlier(workspace, sheet, digest))
     paths.create_folders()
 
-`claim_output_paths` makes those claims for a render job, from the values it writes and reads.
+`claim_output_paths` makes those claims for a render job, from the values it writes and reads;
+`claim_farm_paths` for a farm job. `excolor shots` claims its one file itself.
 """
 import json
 import os
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from ..errors import OutputError, UsageError
 from ..files import file_sha256
-from ..io import SequencePattern
+from ..io import SequencePattern, is_video_path
 
 WRITTEN_RECORD = "written.json"  # in `.excolor/<name>/`: files other than frames this job wrote
 
@@ -48,11 +50,14 @@ class OutputPaths:
     """The paths one job writes, checked against its inputs and each other (module docstring).
 
     protected: {file path: what it is, e.g. "the reference of shot 2"}; protected_sequences:
-    [(SequencePattern, what it is)], every frame number of which is protected.
+    [(SequencePattern, what it is)], every frame number of which is protected. writer: who the
+    messages say did not write an existing file ("this render"; "this command" for a command that
+    records nothing of what it wrote, so that every existing file needs --overwrite).
     """
 
-    def __init__(self, protected, protected_sequences=(), *, overwrite=False):
+    def __init__(self, protected, protected_sequences=(), *, overwrite=False, writer="this render"):
         self.overwrite = overwrite
+        self.writer = writer
         self._protected = {_absolute(path): what for path, what in protected.items()}
         self._protected_real = {Path(path).resolve(): what for path, what in protected.items()}
         self._protected_sequences = [(_absolute(p.directory), _pattern_regex(p), what)
@@ -72,7 +77,7 @@ class OutputPaths:
         if absolute.is_dir():
             raise OutputError(f"{option} {path} is a folder")
         if absolute.exists() and not (ours or self.overwrite):
-            raise OutputError(f"{option} {path} exists and was not written by this render; "
+            raise OutputError(f"{option} {path} exists and was not written by {self.writer}; "
                               "pass --overwrite to replace it")
         self._claimed[absolute] = option
         self.claim_folder(absolute.parent, option, path)
@@ -81,12 +86,23 @@ class OutputPaths:
         """`option` writes `pattern`'s files for `frames`; `ours(frame)`: that frame's file was
         written by this job earlier. A frame that exists and is not ours is refused as a whole
         (naming how many and the first) unless --overwrite."""
+        self.reserve_sequence(pattern, frames, option)
+        foreign = [] if self.overwrite else [
+            pattern.path(frame) for frame in frames if _absolute(pattern.path(frame)).exists() and not ours(frame)]
+        if foreign:
+            raise OutputError(f"{option} {pattern.display()} already has {len(foreign)} frame(s) (e.g. "
+                              f"{foreign[0]}) not made by {self.writer}; pass --overwrite to replace them")
+        self.claim_folder(pattern.directory, option, pattern.display())
+
+    def reserve_sequence(self, pattern, frames, option):
+        """`option` writes `pattern`'s files for `frames` later, in another process that checks
+        existing frames and folders itself (a farm task): refused here only where a frame is an
+        input (OutputError) or another option's path (UsageError)."""
         folder, regex = _absolute(pattern.directory), _pattern_regex(pattern)
         for other_folder, other_regex, other in self._claimed_sequences:
             if other != option and other_folder == folder and other_regex.pattern == regex.pattern:
                 raise UsageError(f"{option} {pattern.display()} is also written by {other}: "
                                  "give them different paths")
-        foreign = []
         for frame in frames:
             path = pattern.path(frame)
             absolute = _absolute(path)
@@ -94,13 +110,7 @@ class OutputPaths:
             if absolute in self._claimed and self._claimed[absolute] != option:
                 raise UsageError(f"{option} frame {path} is also written by {self._claimed[absolute]}: "
                                  "give them different paths")
-            if not self.overwrite and absolute.exists() and not ours(frame):
-                foreign.append(path)
-        if foreign:
-            raise OutputError(f"{option} {pattern.display()} already has {len(foreign)} frame(s) (e.g. "
-                              f"{foreign[0]}) not made by this render; pass --overwrite to replace them")
         self._claimed_sequences.append((folder, regex, option))
-        self.claim_folder(folder, option, pattern.display())
 
     def claim_folder(self, folder, option, path=None):
         """`option` needs `folder` (made by create_folders): refused if it cannot be made or
@@ -143,20 +153,22 @@ class OutputPaths:
         return None
 
 
-def protected_inputs(reader, references, shot_list, ocio_config):
-    """({file: what it is}, [(SequencePattern, what it is)]): what a render job reads and so never
-    writes. reader: INPUT (a video file, or a sequence every frame number of which is protected);
-    references: the reference image paths; shot_list: --shots, or None; ocio_config: the config
-    the job uses (excolor.colour.management.config_source: a file, or a name OCIO knows)."""
+def protected_inputs(input, references, shot_list, ocio_config):
+    """({file: what it is}, [(SequencePattern, what it is)]): what a job reads and so never
+    writes. input: INPUT as given (a video file, or a sequence pattern every frame number of
+    which is protected); references: the reference image paths; shot_list: --shots, or None;
+    ocio_config: the config the job uses (excolor.colour.management.config_source: a file, or a
+    name OCIO knows), or None where no config is named."""
     protected = {Path(image): "a reference image" for image in references}
     sequences = []
-    if reader.kind == "video":
-        protected[Path(reader.name)] = "INPUT"
+    pattern = None if is_video_path(input) else SequencePattern.parse(input)
+    if pattern is None:
+        protected[Path(input)] = "INPUT"
     else:
-        sequences.append((reader.pattern, "INPUT"))
+        sequences.append((pattern, "INPUT"))
     if shot_list is not None:
         protected[Path(shot_list)] = "the shot list"
-    if Path(ocio_config).is_file():
+    if ocio_config is not None and Path(ocio_config).is_file():
         protected[Path(ocio_config)] = "the OCIO config"
     return protected, sequences
 
@@ -187,6 +199,25 @@ def claim_output_paths(inputs, *, output, output_kind, covered, matte, preview, 
         paths.claim(sheet, "--preview", ours=written_earlier(workspace.root, sheet, digest))
     if report is not None:
         paths.claim(report, "--report", ours=written_earlier(workspace.root, report, digest))
+    return paths
+
+
+def claim_farm_paths(inputs, *, output, matte, frames, job_files, overwrite):
+    """The OutputPaths of `excolor farm`, every claim checked (nothing is created).
+
+    inputs: protected_inputs(...) of the tasks; output: OUTPUT, an image sequence pattern, and
+    matte: the tasks' Matte (excolor.render.matte), whose `frames` the tasks write: refused now
+    where they are an input or each other, as every task would refuse them (their existing
+    frames and folders are the tasks' to judge: a task run again resumes them). job_files: the
+    files `-o` makes (a job file and its parameter values, a bundle's files), claimed as any file
+    excolor writes: never an input or a task's frame, an existing one only with `overwrite`.
+    """
+    paths = OutputPaths(*inputs, overwrite=overwrite, writer="this command")
+    paths.reserve_sequence(SequencePattern.parse(output), frames, "OUTPUT")
+    if matte.form == "sequence":
+        paths.reserve_sequence(matte.pattern, frames, "--matte")
+    for path in job_files:
+        paths.claim(Path(path), "-o")
     return paths
 
 

@@ -7,7 +7,8 @@ checks a JSON file. The convention (docs/editorial.md):
 - the clip's source range is the shot's frames: first = source start in frames at the range's
   own rate, last = first + duration - 1 (inclusive, frame numbers as on disk);
 - an EDL's timecodes are read at --edl-rate, else at INPUT's frame rate when INPUT is a video,
-  else at 24 fps; for a video INPUT, source timecode is mapped to its frames (0-based) by the
+  else at 24 fps: an exact rate (23.976 is 24000/1001, excolor.io.frame_rates), one SMPTE
+  timecode runs at; for a video INPUT, source timecode is mapped to its frames (0-based) by the
   start timecode the video carries (a QuickTime/MP4 timecode track or `timecode` metadata), so
   source 01:00:00:10 of a video starting at 01:00:00:00 is frame 10;
 - the clip's name is the shot's name (messages name it);
@@ -28,6 +29,7 @@ the shot, media = INPUT, placeholder references in clip metadata; pinned keyfram
 converting a SHOTS.json) become markers, a reference without a frame number stays in the clip
 metadata (with ``"reference_frame": "none"`` when it is never pinned).
 """
+from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,7 +39,11 @@ from .paths import relative_path
 
 SUFFIXES = (".otio", ".edl")
 MARKER_PREFIX = "excolor:"
-DEFAULT_EDL_RATE = 24.0
+DEFAULT_EDL_RATE = Fraction(24)
+# The rates OpenTimelineIO reads SMPTE timecode at (opentime's valid timecode rates).
+TIMECODE_RATES = "23.976, 24, 25, 29.97, 30, 47.952, 48, 50, 59.94 and 60"
+# Two rates this close are one rate (a video's 2997/125 and 24000/1001 differ by 2.4e-5).
+RATE_TOLERANCE = 1e-3
 
 
 def _otio():
@@ -52,11 +58,13 @@ def read_timeline_shots(path, edl_rate=None, media=None):
     """Read a timeline -> ``{"shots": [...]}`` as in SHOTS.json (paths relative to the file).
 
     path: .otio (any OTIO file) or .edl (CMX 3600). edl_rate: frames per second of an EDL's
-    timecode (default: `media`'s rate when it is a video, else 24). media: INPUT, whose start
-    timecode (a video's) an EDL's source timecode is counted from.
+    timecode, exact (an int or Fraction: 24000/1001, as excolor.io.frame_rates reads "23.976";
+    default: `media`'s rate when it is a video, else 24). media: INPUT, whose start timecode (a
+    video's) an EDL's source timecode is counted from.
     Raises InputError (missing, unreadable) or UsageError naming the clip (no source range,
     a fractional frame, a marker outside the clip, both metadata and markers as references,
-    a clip before the video's start timecode, an --edl-rate that is not the video's rate).
+    a clip before the video's start timecode) or the rate (an --edl-rate that is not the
+    video's rate, or no rate SMPTE timecode has).
     """
     otio = _otio()
     path = Path(path)
@@ -64,14 +72,18 @@ def read_timeline_shots(path, edl_rate=None, media=None):
         raise InputError(f"{path}: timeline is missing (no such file)")
     is_edl = path.suffix.lower() == ".edl"
     timing = video_timing(media) if is_edl and media is not None else None
-    if timing and edl_rate and abs(edl_rate - timing.rate) > 1e-3:
-        raise UsageError(f"--edl-rate {edl_rate:g}: INPUT {media} runs at {timing.rate:g} fps, and its "
-                         "frames are numbered by that rate; give its rate or leave --edl-rate out")
+    if timing and edl_rate and abs(edl_rate - timing.rate) > RATE_TOLERANCE:
+        raise UsageError(f"--edl-rate {_rate_text(edl_rate)}: INPUT {media} runs at {_rate_text(timing.rate)} fps, "
+                         "and its frames are numbered by that rate; give its rate or leave --edl-rate out")
+    if is_edl and edl_rate and _timecode_rate(edl_rate) is None:
+        raise UsageError(f"--edl-rate {_rate_text(edl_rate)}: no SMPTE timecode runs at this rate; an EDL's "
+                         f"timecode is read at {TIMECODE_RATES} fps")
     rate = edl_rate or (timing.rate if timing else DEFAULT_EDL_RATE)
     start = timing.start_frame if timing else 0
     try:
         if is_edl:
-            timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=rate)
+            timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600",
+                                                    rate=_timecode_rate(rate) or float(rate))
         else:
             timeline = otio.adapters.read_from_file(str(path))
     except (otio.exceptions.OTIOError, ValueError, KeyError, TypeError, OSError) as error:
@@ -101,7 +113,7 @@ class VideoTiming(NamedTuple):
     """A video's frame rate and where its frames sit in its source timecode."""
 
     path: str
-    rate: float
+    rate: Fraction  # exact, as the file's stream says it (24000/1001)
     timecode: str  # "01:00:00:00" as the file says, or "00:00:00:00" without one
     start_frame: int  # the timecode's frame count at `rate`: source frame of the video's frame 0
 
@@ -123,7 +135,7 @@ def video_timing(media):
     try:
         with av.open(str(media)) as container:
             stream = container.streams.video[0]
-            rate = float(stream.average_rate or stream.guessed_rate or DEFAULT_EDL_RATE)
+            rate = Fraction(stream.average_rate or stream.guessed_rate or DEFAULT_EDL_RATE)
             found = [s.metadata.get("timecode") for s in (stream, *container.streams.data)]
             timecode = next((tc for tc in (*found, container.metadata.get("timecode")) if tc), None)
     except (av.error.FFmpegError, IndexError) as error:
@@ -131,10 +143,27 @@ def video_timing(media):
     if timecode is None:
         return VideoTiming(str(media), rate, "00:00:00:00", 0)
     try:
-        start = otio.opentime.from_timecode(timecode, rate).to_frames()
+        start = otio.opentime.from_timecode(timecode, _timecode_rate(rate) or float(rate)).to_frames()
     except ValueError as error:
-        raise InputError(f"{media}: start timecode {timecode!r} is not valid at {rate:g} fps ({error})") from error
+        raise InputError(f"{media}: start timecode {timecode!r} is not valid at {_rate_text(rate)} fps "
+                         f"({error})") from error
     return VideoTiming(str(media), rate, timecode, int(start))
+
+
+def _timecode_rate(rate):
+    """The rate OpenTimelineIO reads SMPTE timecode at (a float) that `rate` (frames per second)
+    is, within RATE_TOLERANCE, or None where timecode has no such rate. OpenTimelineIO knows
+    24000/1001 as the float nearest to it, and a video stored at 2997/125 (a rate typed as 23.976
+    and kept as a decimal) runs on 23.976 timecode all the same."""
+    nearest = _otio().opentime.RationalTime.nearest_valid_timecode_rate(float(rate))
+    return nearest if abs(nearest - float(rate)) <= RATE_TOLERANCE else None
+
+
+def _rate_text(rate):
+    # excolor.io (PyAV and OpenImageIO) only once a rate is named: `excolor --help` imports this module.
+    from ..io.frame_rates import rate_text
+
+    return rate_text(rate)
 
 
 def _video_tracks(timeline, path):

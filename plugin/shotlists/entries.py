@@ -221,10 +221,15 @@ def write_entries(path, entries):
     write_atomically(path, json.dumps({"shots": shots}, indent=2) + "\n")
 
 
-def write_shot_list(path, ranges):
-    """Write a SHOTS.json with one placeholder shot per (first, last) range (`excolor shots`)."""
+def shot_list_text(ranges):
+    """SHOTS.json text with one placeholder shot per (first, last) range (`excolor shots`)."""
     shots = [{"start": int(a), "end": int(b), "reference": None} for a, b in ranges]
-    write_atomically(path, json.dumps({"shots": shots}, indent=2) + "\n")
+    return json.dumps({"shots": shots}, indent=2) + "\n"
+
+
+def write_shot_list(path, ranges):
+    """Write shot_list_text(ranges) to `path`, atomically."""
+    write_atomically(path, shot_list_text(ranges))
 
 
 def detect_cuts(reader, first, last, threshold=27.0, min_length=15, *, progress=None):

@@ -41,3 +41,49 @@ def test_refuses_to_replace_a_shot_list(tmp_path):
     assert result.returncode == 5 and "--overwrite" in result.stderr
     result = excolor("shots", CARPHONE, "-o", tmp_path / "s.json", "--frames", "0-500", "--overwrite")
     assert result.returncode == 2 and "outside the input" in result.stderr
+
+
+def snapshot(folder):
+    """Every path under `folder` with its bytes (files) or None (folders)."""
+    return {str(p): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+def test_never_writes_over_its_input_even_with_overwrite(tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(CARPHONE.read_bytes())
+    plate = two_shot_sequence(tmp_path / "seq")
+    before = snapshot(tmp_path)
+    for source, target, words in [(video, video, "is INPUT"),
+                                  (plate, tmp_path / "seq" / "plate.1005.png", "is a frame of INPUT"),
+                                  (plate, tmp_path / "seq" / "plate.0042.png", "is a frame of INPUT")]:
+        result = excolor("shots", source, "-o", target, "--frames", "1001-1003" if source == plate else "0-3",
+                         "--overwrite")
+        assert result.returncode == 5, result.stderr
+        assert f"-o {target} {words}: excolor never overwrites its inputs" in result.stderr
+    assert snapshot(tmp_path) == before  # nothing replaced, nothing made
+
+
+def test_the_extension_names_the_format(tmp_path):
+    """.json and .otio are written as what they name; any other extension is refused before a
+    frame is read, naming the formats excolor shots writes."""
+    from excolor.shotlists.editorial import read_timeline_shots
+
+    for name in ("cut.edl", "cut.txt", "key.png", "shots"):
+        result = excolor("shots", CARPHONE, "-o", tmp_path / name, "--frames", "0-3")
+        assert result.returncode == 2, result.stderr
+        assert ".json (a SHOTS.json shot list), .otio (an OpenTimelineIO timeline)" in result.stderr
+        assert "finding cuts" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    timeline = tmp_path / "new" / "cut.otio"  # its folder is made, as every output's is
+    result = excolor("shots", CARPHONE, "-o", timeline, "--frames", "0-9")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(timeline.read_text())["OTIO_SCHEMA"].startswith("Timeline.")
+    assert read_timeline_shots(timeline)["shots"] == [{"start": 0, "end": 9, "name": "shot 1", "reference": None}]
+
+
+def test_dash_is_standard_output(tmp_path):
+    result = excolor("shots", CARPHONE, "-o", "-", "--frames", "0-9", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"shots": [{"start": 0, "end": 9, "reference": None}]}
+    assert "standard output: 1 shot(s) in frames 0-9" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no file named '-'

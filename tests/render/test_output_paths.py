@@ -4,7 +4,7 @@ renders, and nothing created when a check fails. Each case runs the real command
 import pytest
 from excolor.colour.management import config_source
 from excolor.errors import OutputError, UsageError
-from excolor.io import SequencePattern, open_input
+from excolor.io import SequencePattern
 from excolor.render.matte import Matte
 from excolor.render.output_paths import OutputPaths, claim_output_paths, output_location, protected_inputs
 from excolor.render.workspace import Workspace
@@ -94,12 +94,10 @@ def test_two_options_writing_one_sequence(tmp_path):
 
 def test_a_jobs_paths_are_claimed_from_the_values_it_writes_and_reads(tmp_path, plate):
     """claim_output_paths is given what it checks (OUTPUT, the covered frames, the matte, the
-    sheet, the workspace, the inputs), never the job."""
+    sheet, the workspace, the inputs as given on the command line), never the job or a reader."""
     shots = tmp_path / "shots.json"
     shots.write_text('{"shots": [{"start": 1001, "end": 1004, "reference": "key.png"}]}')
-    reader = open_input(plate[0])
-    inputs = protected_inputs(reader, [plate[1]], shots, config_source(None))
-    reader.close()
+    inputs = protected_inputs(plate[0], [plate[1]], shots, config_source(None))
     output = str(tmp_path / "out" / "o.####.png")
     workspace = Workspace(*output_location(output, "sequence"))
     values = dict(output=output, output_kind="sequence", covered=range(1001, 1005), workspace=workspace,

@@ -1,6 +1,8 @@
 """EDL timecode at the right rate and, for a video INPUT, counted from the video's own start
 timecode: a real CMX 3600 EDL read by OpenTimelineIO's adapter, and real QuickTime files made
 with PyAV (one with a timecode track starting at 01:00:00:00, one without)."""
+from fractions import Fraction
+
 import av
 import numpy as np
 import pytest
@@ -84,26 +86,22 @@ def test_timing_errors_name_the_clip_and_the_rate(tmp_path):
         read_timeline_shots(edl, edl_rate=24, media=video)
 
 
-def test_colorize_and_farm_read_an_edl_at_the_given_rate_and_the_videos_timecode(tmp_path):
-    from excolor.cli import build_parser
-    from excolor.hosts.farm.plan import plan_job
-    from excolor.io import open_input
-    from excolor.render.frames import check_frames
-    from excolor.render.options import JobOptions
-
-    one_clip = EDL_TIMECODE.split("002")[0]  # source 01:00:00:01-11, its reference key.png
+def test_ntsc_rates_are_read_exactly(tmp_path):
+    """An EDL at 24000/1001 (what --edl-rate 23.976 means): OpenTimelineIO has SMPTE timecode at
+    that rate, and not at 2997/125 (23.976 read as a decimal) nor at any 119.88."""
     edl = tmp_path / "cut.edl"
-    edl.write_text(one_clip)
-    (tmp_path / "key.png").write_bytes(b"")
-    # A 25 fps .mov whose timecode starts at 01:00:00:00: source 01:00:00:01 is its frame 1.
-    video = _video(tmp_path / "shot.mov", 25, timecode="01:00:00:00", frames=30)
-    args = build_parser().parse_args(["colorize", str(video), str(tmp_path / "o.####.png"), "--shots", str(edl)])
-    entries, _, _ = check_frames(JobOptions.from_namespace(args), open_input(video), None)
-    assert [(e.first, e.last) for e in entries] == [(1, 10)]
-    # An EDL over an image sequence is read at --edl-rate; excolor farm passes it to every task.
-    flat = tmp_path / "flat.edl"
-    flat.write_text(EDL_25 + "* LOC: 01:00:00:05 YELLOW excolor: key.png\n")
-    job = plan_job(str(tmp_path / "p.####.png"), str(tmp_path / "o.####.png"), str(flat), 4,
-                   colorize_args=["--edl-rate", "25"])
-    assert (min(t.first for t in job.tasks), max(t.last for t in job.tasks)) == (1001, 1012)  # 961-972 at 24
-    assert all(" --edl-rate 25 " in " ".join(task.argv) for task in job.tasks)
+    edl.write_text(EDL_TIMECODE.split("002")[0])  # clip 1: source 01:00:00:01-01:00:00:11
+    assert _frames(read_timeline_shots(edl, edl_rate=Fraction(24000, 1001))) == [(86401, 86410)]
+    with pytest.raises(UsageError, match=r"--edl-rate 119.88 \(120000/1001\): no SMPTE timecode runs at this "
+                                         r"rate; an EDL's timecode is read at 23.976, 24, 25, 29.97"):
+        read_timeline_shots(edl, edl_rate=Fraction(120000, 1001))
+    # A video at 24000/1001 (its frames counted from its start timecode), and one whose rate was
+    # stored as the decimal 2997/125: both run on 23.976 timecode.
+    for rate in (Fraction(24000, 1001), Fraction(2997, 125)):
+        video = _video(tmp_path / f"{rate.denominator}.mov", rate, timecode="01:00:00:00", frames=30)
+        timing = video_timing(video)
+        assert (timing.rate, timing.start_frame) == (rate, 86400)
+        assert _frames(read_timeline_shots(edl, media=video)) == [(1, 10)]
+    assert _frames(read_timeline_shots(edl, edl_rate=Fraction(24000, 1001), media=video)) == [(1, 10)]
+    with pytest.raises(UsageError, match=r"--edl-rate 25: INPUT .*125.mov runs at 2997/125 fps"):
+        read_timeline_shots(edl, edl_rate=25, media=video)

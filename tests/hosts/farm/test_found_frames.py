@@ -37,7 +37,7 @@ def _farm(clip, out, job, *extra):
 
 
 def test_the_job_reads_the_shot_list_with_the_frames_found(clip, tmp_path):
-    made = _farm(clip, tmp_path / "out", tmp_path / "job.yaml", "--model", "lite")
+    made = _farm(clip, tmp_path / "out", tmp_path / "job.yaml", "--model", "default")
     assert made.returncode == 0, made.stderr
     assert ("excolor farm: shot 1 (frames 1001-1010): key_1008.png pinned to frame 1008 (similarity "
             in made.stderr)

@@ -162,23 +162,57 @@ def test_each_engine_has_its_own_extra_and_farm_has_them_all():
     assert extras["farm"] == ["excolor[openjd,opencue,ray]"]
 
 
-def test_names_and_builtin_configs_stay_paths_become_absolute(studio, monkeypatch):
+def test_names_and_builtin_configs_stay_paths_become_absolute(studio, tmp_path, monkeypatch):
     from excolor.hosts.farm.plan import plan_job
 
     monkeypatch.chdir(studio)
+    # A model name: known here (the job is checked here) and looked up on the render node.
+    shutil.copytree(studio / "model", tmp_path / "models" / "lite")
+    monkeypatch.setenv("EXCOLOR_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("OCIO", "x.ocio")
     job = plan_job("clip/plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8,
-                   ["--model", "lite", "--ocio-config", "ocio://studio-config-latest"], environ={"OCIO": "x.ocio"})
+                   ["--model", "lite", "--ocio-config", "ocio://studio-config-latest"])
     argv = job.tasks[0].argv
-    assert argv[argv.index("--model") + 1] == "lite"  # a model name, looked up on the render node
+    assert argv[argv.index("--model") + 1] == "lite"
     assert argv.count("--ocio-config") == 1  # the flag wins over $OCIO
     assert argv[argv.index("--ocio-config") + 1] == "ocio://studio-config-latest"
-    job = plan_job("clip/plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8, ["--model=model"],
-                   environ={"OCIO": "ocio://cg-config-latest"})
+    monkeypatch.setenv("OCIO", "ocio://cg-config-latest")
+    job = plan_job("clip/plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8, ["--model=model"])
     argv = job.tasks[0].argv
     assert f"--model={studio / 'model'}" in argv
     assert argv[argv.index("--ocio-config") + 1] == "ocio://cg-config-latest"
-    assert plan_job("clip/plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8, environ={}).tasks[0].argv.count(
+    monkeypatch.delenv("OCIO")
+    assert plan_job("clip/plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8).tasks[0].argv.count(
         "--ocio-config") == 0
+
+
+def test_paths_are_normal_for_path_mapping(studio, monkeypatch):
+    """`.` and `..` leave every path of the job (a farm's path mapping replaces a prefix), the
+    folders keep the names they were given; where a `..` follows a symbolic link, the path is
+    the real one (dropping `link/..` by its letters would name another folder)."""
+    from excolor.hosts.farm.openjd import parameter_values
+    from excolor.hosts.farm.plan import plan_job
+
+    monkeypatch.chdir(studio / "clip")
+    job = plan_job("../clip/./plate.####.png", "../out/x/../c.####.png", "./SHOTS.json", 8,
+                   ["--model", "../model", "--matte", "../mattes/./m.####.exr", "--ocio-config", "../studio.ocio"])
+    argv = job.tasks[0].argv
+    assert (job.input, job.output, job.shots) == (
+        str(studio / "clip" / "plate.####.png"), str(studio / "out" / "c.####.png"), str(studio / "clip" / "SHOTS.json"))
+    for flag, value in (("--model", studio / "model"), ("--matte", studio / "mattes" / "m.####.exr"),
+                        ("--ocio-config", studio / "studio.ocio")):
+        assert argv[argv.index(flag) + 1] == str(value)
+    assert not [arg for arg in argv if "/../" in arg or "/./" in arg]
+    assert job.references == tuple(str(studio / "clip" / f"key_{n}.png") for n in (1001, 1008, 1013))
+    assert parameter_values(job)["InputFolder"] == str(studio / "clip")
+    # studio/hop -> studio/deep/inner: hop/.. is studio/deep, which holds these plates.
+    (studio / "deep" / "inner").mkdir(parents=True)
+    for frame in range(1001, 1017):
+        shutil.copy(studio / "clip" / f"plate.{frame}.png", studio / "deep" / f"plate.{frame}.png")
+    (studio / "hop").symlink_to(studio / "deep" / "inner", target_is_directory=True)
+    monkeypatch.chdir(studio)
+    job = plan_job("hop/../plate.####.png", "out/c.####.png", "clip/SHOTS.json", 8)
+    assert job.input == str((studio / "deep" / "plate.####.png").resolve())
 
 
 def _pip_resolves(target, folder):

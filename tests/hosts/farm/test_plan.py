@@ -28,7 +28,7 @@ def one_go(clip, tmp_path_factory, lite_model_dir):
 
 
 def test_plan_follows_the_state_chain(clip, tmp_path):
-    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "m"])
+    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"])
     chains = {key: [(t.first, t.last, t.depends_on) for t in tasks] for key, tasks in job.chains().items()}
     assert chains == {
         (1, "forward"): [(1001, 1004, ()), (1005, 1008, ("shot001-fwd-1001-1004",)),
@@ -45,7 +45,7 @@ def test_plan_follows_the_state_chain(clip, tmp_path):
         assert all(name in seen and job.task(name).shot == task.shot for name in task.depends_on)
         seen.add(task.name)
     argv = job.task("shot001-bwd-1001-1004").argv
-    assert argv[-10:] == ("--shots", str(clip["shots"]), "--model", "m", "--threads", "1",
+    assert argv[-10:] == ("--shots", str(clip["shots"]), "--model", "default", "--threads", "1",
                           "--frames", "1001-1004", "--direction", "backward")
     assert job.tasks[0].argv[:3] == (sys.executable, "-m", "excolor")
 
@@ -101,13 +101,13 @@ def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
 
     from excolor.hosts.farm import opencue
 
-    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "lite"],
+    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"],
                    excolor=["excolor"])
     outline = opencue.build_outline(job, show="restoration", shot="reel1")
     assert [layer.get_name() for layer in outline.get_layers()] == [t.name for t in job.tasks]
     spec_file = tmp_path / "job.xml"
     made = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
-                   "--chunk", "4", "--model", "lite", "--excolor", "excolor", "--show", "restoration",
+                   "--chunk", "4", "--model", "default", "--excolor", "excolor", "--show", "restoration",
                    "--retries", "5", "--threads", "3", "-o", spec_file)
     assert made.returncode == 0, made.stderr
     root = ET.fromstring(spec_file.read_text().split("?>", 1)[1].split(">", 1)[1])  # after the DOCTYPE
