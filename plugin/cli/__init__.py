@@ -5,6 +5,7 @@ Each subcommand lives in its own module of this package with two functions:
 libraries (torch, onnxruntime, av) are imported inside `run`, so `excolor --help` is instant.
 """
 import argparse
+import contextlib
 import importlib
 import logging
 import os
@@ -42,12 +43,28 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"excolor {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
+    _add_talk_options(parser, "")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for _name, module in COMMANDS:
-        importlib.import_module(f".{module}", __name__).add_parser(sub)
+        command = importlib.import_module(f".{module}", __name__).add_parser(sub)
+        # Also after the command (`excolor colorize IN OUT ... -v`), where the options of a
+        # command line end up; counted with those before it.
+        _add_talk_options(command, "_after")
     return parser
+
+
+def _add_talk_options(parser, suffix):
+    """-v/--verbose (counted) and -q/--quiet into dests verbose{suffix} and quiet{suffix}. A
+    command's own option of the same name (`excolor info --verbose`) keeps its meaning there."""
+    for flags, settings in ((("-v", "--verbose"), dict(action="count", default=0, help="log more (-vv for debug)")),
+                            (("-q", "--quiet"), dict(action="store_true", help=(
+                                "no progress and no informational lines: only warnings, errors and "
+                                "what was asked for (docs/cli.md)")))):
+        try:
+            parser.add_argument(*flags, dest=flags[1][2:] + suffix, **settings)
+        except argparse.ArgumentError:
+            continue
 
 
 def main(argv=None):
@@ -89,17 +106,21 @@ def _interrupted(_signum, frame):
 
 
 def _main(argv):
+    from ..render.progress import quiet_lines
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
-        format="excolor: %(levelname)s: %(message)s",
-    )
+    verbose = int(args.verbose) + getattr(args, "verbose_after", 0)
+    quiet = args.quiet or getattr(args, "quiet_after", False)
+    if quiet and verbose:
+        parser.error("-q/--quiet and -v/--verbose exclude each other")
     try:
-        return args.run(args)
+        with _log_lines(args.command, (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]), \
+                quiet_lines(quiet):
+            return args.run(args)
     except ExcolorError as error:
         if args.debug:
             raise
@@ -108,3 +129,32 @@ def _main(argv):
     except KeyboardInterrupt:
         print(f"excolor {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED_EXIT
+
+
+class _CommandLineFormatter(logging.Formatter):
+    """`excolor COMMAND: level: message`, the form of the command's own lines (`... warning:`,
+    `... error:`): one prefix per line, so a farm log can be grepped by command and level."""
+
+    def __init__(self, command):
+        super().__init__()
+        self.prefix = f"excolor {command}"
+
+    def formatMessage(self, record):
+        return f"{self.prefix}: {record.levelname.lower()}: {record.message}"
+
+
+@contextlib.contextmanager
+def _log_lines(command, level):
+    """Log records at `level` and above on stderr, one line each, for the span of one command:
+    main() may run in a longer-lived process (a host, a test) that keeps its own logging."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_CommandLineFormatter(command))
+    before = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(before)

@@ -175,6 +175,14 @@ def _show_warning(message, *_where, **_file_and_line):
     print(f"excolor farm: warning: {message}", file=sys.stderr)
 
 
+def _say(line):
+    """An informational line on stderr, left out under -q."""
+    from ..render.progress import informing
+
+    if informing():
+        print(line, file=sys.stderr)
+
+
 def run(args):
     # The plan and each engine import here, not at the top: `excolor --help` loads every
     # command's module, and these load the shot-list readers and the engines' libraries.
@@ -193,40 +201,38 @@ def run(args):
                        excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
                        replace=args.overwrite, job_files=_job_files(args))
     for line in job.found:
-        print(f"excolor farm: {line}", file=sys.stderr)
+        _say(f"excolor farm: {line}")
     if job.found:
-        print(f"excolor farm: wrote {job.shots}, the shot list with those frames, which the tasks read",
-              file=sys.stderr)
-    print(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
-          f"{args.chunk} frames, {job.threads} thread(s) each", file=sys.stderr)
+        _say(f"excolor farm: wrote {job.shots}, the shot list with those frames, which the tasks read")
+    _say(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
+         f"{args.chunk} frames, {job.threads} thread(s) each")
     if args.engine == "openjd":
         from ..hosts.farm import openjd
 
         template, values = openjd.write_template(job, args.job)
         openjd.check_template(template)
-        print(f"wrote {template} and {values}; run it here with: openjd run {shlex.quote(str(template))} "
-              f"-p {shlex.quote('file://' + str(values))}", file=sys.stderr)
+        _say(f"wrote {template} and {values}; run it here with: openjd run {shlex.quote(str(template))} "
+             f"-p {shlex.quote('file://' + str(values))}")
     elif args.engine == "deadline-bundle":
         from ..hosts.farm import openjd
 
         template = openjd.write_bundle(job, args.job)
         openjd.check_template(template)
-        print(f"wrote the job bundle {args.job}; submit it with: deadline bundle submit "
-              f"{shlex.quote(str(args.job))}", file=sys.stderr)
+        _say(f"wrote the job bundle {args.job}; submit it with: deadline bundle submit "
+             f"{shlex.quote(str(args.job))}")
     elif args.engine == "opencue":
         from ..hosts.farm import opencue
 
         if args.job:
             opencue.write_spec(job, args.job, show=args.show, maxretries=args.retries)
-            print(f"wrote {args.job}", file=sys.stderr)
+            _say(f"wrote {args.job}")
         if args.launch:
             opencue.launch(job, show=args.show, maxretries=args.retries)
-            print(f"excolor farm: submitted {job.name} to the Cuebot", file=sys.stderr)
+            _say(f"excolor farm: submitted {job.name} to the Cuebot")
     else:
         from ..hosts.farm import ray_cluster
 
         results = ray_cluster.run(job, address=args.address, retries=args.retries)
         retried = [r.name for r in results if r.attempt > 1]
-        print(f"excolor farm: {len(results)} chunk(s) done" + (f" ({len(retried)} retried)" if retried else ""),
-              file=sys.stderr)
+        _say(f"excolor farm: {len(results)} chunk(s) done" + (f" ({len(retried)} retried)" if retried else ""))
     return 0

@@ -4,12 +4,16 @@ import dataclasses
 import json
 
 from ..engine.models import find_model
-from ..ort.sessions import onnxruntime_build, onnxruntime_summary
+from ..errors import ProviderUnavailableError
+from ..ort.providers import cuda_status, loaded_summary
+from ..ort.sessions import import_onnxruntime, onnxruntime_build, onnxruntime_summary
 
 DESCRIPTION = """\
 Describe a model: its architecture, the network sizes it accepts, the matching temperature,
 each ONNX graph (file size, sha256), how closely the graphs reproduce PyTorch, and where the
-weights came from, and which ONNX Runtime build and execution providers are installed. The
+weights came from, and which ONNX Runtime build and execution providers are installed and
+which of them load (an onnxruntime-gpu build whose CUDA or cuDNN libraries are missing offers
+CUDA but cannot load it: ONNX Runtime's reason is shown, and device auto runs on the CPU). The
 directory is verified first (manifest and graph hashes), so
 'excolor info' also tells whether a model directory is intact.
 
@@ -52,6 +56,13 @@ def _shape(spec):
     return "x".join(str(d) for d in spec.shape)
 
 
+def _loaded():
+    try:
+        return loaded_summary(import_onnxruntime())
+    except ProviderUnavailableError:
+        return "nothing (no ONNX Runtime installed)"
+
+
 def describe(model_dir, verbose=False):
     """Lines of text describing a verified ModelDir: a summary, or everything with `verbose`."""
     manifest = model_dir.manifest
@@ -60,6 +71,7 @@ def describe(model_dir, verbose=False):
     lines = [
         f"model       {model_dir.path}",
         f"runtime     {onnxruntime_summary()}",
+        f"loaded      {_loaded()}",
         f"architecture {manifest.architecture} (format {manifest.format_version}, opset "
         f"{manifest.opset}, {manifest.precision})",
         f"size rule   height a multiple of {rule.multiple_h}, width a multiple of {rule.multiple_w}, "
@@ -126,8 +138,11 @@ def as_json(model_dir):
     manifest = dataclasses.asdict(model_dir.manifest)
     for name, graph in model_dir.manifest.graphs.items():
         manifest["graphs"][name]["bytes"] = (model_dir.path / graph.file).stat().st_size
-    return {"model": str(model_dir.path), "verified": True, "manifest": manifest,
-            "onnxruntime": onnxruntime_build()}
+    build = onnxruntime_build()
+    if build["distributions"]:
+        cuda = cuda_status(import_onnxruntime())
+        build["cuda"] = {"offered": cuda.offered, "loaded": cuda.loaded, "reason": cuda.reason}
+    return {"model": str(model_dir.path), "verified": True, "manifest": manifest, "onnxruntime": build}
 
 
 def run(args):

@@ -68,7 +68,7 @@ def run(args):
     # Imported here, not at the top: `excolor --help` loads every command's module, and these
     # load OpenImageIO, PyAV and tqdm.
     from ..io import open_input, ranges_text
-    from ..render.progress import progress_bar
+    from ..render.progress import informing, progress_bar
     from ..shotlists.entries import detect_cuts, parse_frame_range, shot_list_text, write_shot_list
 
     paths = None if args.output == STDOUT else claimed_output(args)
@@ -107,10 +107,12 @@ def run(args):
                 write_shot_list(output, ranges)
         except OSError as error:
             raise OutputError(f"{output}: cannot write ({error})") from error
-    written = "standard output" if paths is None else output
-    print(f"{written}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"", file=sys.stderr)
-    for a, b in ranges:
-        print(f"  {a}-{b}", file=sys.stderr)
+    if informing():
+        written = "standard output" if paths is None else output
+        print(f"{written}: {len(ranges)} shot(s) in frames {first}-{last}; fill in each \"reference\"",
+              file=sys.stderr)
+        for a, b in ranges:
+            print(f"  {a}-{b}", file=sys.stderr)
     return 0
 
 

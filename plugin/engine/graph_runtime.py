@@ -64,7 +64,7 @@ class GraphRuntime:
         self._ort = ort
         self.ort = ort  # the onnxruntime module, for helper sessions on the same settings
         self.model_dir = model_dir
-        self.device = choose_device(device, ort.get_available_providers())
+        self.device = choose_device(device, ort)
         self._timer = timer
         # Providers and session options for helper sessions on the same device and settings.
         self.providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
@@ -91,7 +91,7 @@ class GraphRuntime:
         self._bound = self.device == "cuda" if io_binding is None else bool(io_binding)
         self._concat = self._make_concat() if self._bound else None
         log.info(
-            "excolor: ONNX Runtime on %s (%s), model %s",
+            "ONNX Runtime on %s (%s), model %s",
             self.device.upper(),
             ", ".join(self.sessions["colorization"].get_providers()),
             model_dir.path,

@@ -40,20 +40,23 @@ from .options import DIRECTIONS, JobOptions, check_options, option_words
 from .output_paths import claim_output_paths, output_location, protected_inputs, record_written
 from .overlap import DEFAULT_READ_AHEAD, ReadAhead
 from .preview import sheet_frames, write_preview
-from .progress import progress_bar
+from .progress import informing, progress_bar
 from .reference_files import ReferenceFile, read_references, refuse_pinned_keys_of_other_aspect
 from .replay import replayed_frame
 from .targets import clear_frame_cache, encode_video, frame_cache, output_targets
 from .workspace import Workspace, fingerprint_digest
 
 
-def say(text):
-    print(f"excolor colorize: {text}", file=sys.stderr)
+def say(text, always=False):
+    """One line of the command on stderr. Informational lines are left out under -q; `always`
+    for warnings and lines the user asked for (`--report` without a path)."""
+    if always or informing():
+        print(f"excolor colorize: {text}", file=sys.stderr)
 
 
 def _show_warning(message, *_where, **_file_and_line):
     # warnings.showwarning's signature: only the message is shown, as one of the command's lines.
-    say(f"warning: {message}")
+    say(f"warning: {message}", always=True)
 
 
 def _terminated(signum, frame):
@@ -368,7 +371,7 @@ class ColorizeJob:
             say(f"wrote report {options.report_file}")
         elif options.report:
             for line in report_lines(shots):
-                say(line)
+                say(line, always=True)
         return shots
 
     def _write_preview(self, node, rendered, workspace, shots):

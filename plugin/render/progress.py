@@ -5,9 +5,14 @@
   `openjd_progress: <percent>` and `openjd_status: <text>` lines the session parses into the
   task's progress and status (detected by OPENJD_SESSION_WORKING_DIR, which every session sets
   for the processes it runs);
-- anything else (a farm's log, CI, a pipe): a plain line at each whole percent,
-  `colorizing: 25% (4/16 frames)`.
+- anything else (a farm's log, CI, a pipe): a plain line at the start, at each tenth done and
+  at the end, `colorizing: 30% (6/20 frames)`: at most 11 lines whatever the frame count, so a
+  farm log shows the task advancing without being flooded.
+
+`quiet_lines()` (the CLI's -q) turns all of it off, and with it the command's informational
+lines (`informing()`); warnings and errors are never silenced.
 """
+import contextlib
 import os
 import sys
 
@@ -15,11 +20,32 @@ from tqdm import tqdm
 
 OPENJD_SESSION = "OPENJD_SESSION_WORKING_DIR"
 
+# Set only for the span of one command (quiet_lines): a host calling the render job directly,
+# with no command line, always gets its progress and lines.
+_quiet = False
+
+
+@contextlib.contextmanager
+def quiet_lines(quiet=True):
+    """While active (and `quiet`), progress_bar() gives None and informing() is False."""
+    global _quiet
+    before, _quiet = _quiet, bool(quiet)
+    try:
+        yield
+    finally:
+        _quiet = before
+
+
+def informing():
+    """False under quiet_lines(): informational lines (what was written, what was found) are
+    left out; warnings, errors and output a command was asked for are printed regardless."""
+    return not _quiet
+
 
 def progress_bar(total, label):
     """An object with update(n) and close() reporting `total` frames on stderr (see the module
-    docstring for the form), or None when there is nothing to count."""
-    if total <= 0:
+    docstring for the form), or None when there is nothing to count or the command is quiet."""
+    if total <= 0 or _quiet:
         return None
     if not sys.stderr.isatty():
         return LineProgress(total, label, openjd=OPENJD_SESSION in os.environ)
@@ -33,13 +59,15 @@ def progress_bar(total, label):
 
 
 class LineProgress:
-    """Progress as one line per whole percent reached (at most 101 lines for any job)."""
+    """Progress as lines: plain ones at the start and at each tenth reached (at most 11 for any
+    job); in an OpenJD session one `openjd_progress` line per whole percent (at most 101), which
+    the session reads as the task's progress rather than showing it as log."""
 
     def __init__(self, total, label, openjd=False, stream=None):
         self.total, self.label, self.openjd = total, label, openjd
         self.stream = stream or sys.stderr
         self.done = 0
-        self._percent = None
+        self._step = None
         if openjd:
             self._say(f"openjd_status: {label} {total} frame(s)")
         self._report()
@@ -54,9 +82,10 @@ class LineProgress:
 
     def _report(self):
         percent = 100 * self.done // self.total
-        if percent == self._percent:
+        step = percent if self.openjd else percent // 10
+        if step == self._step:
             return
-        self._percent = percent
+        self._step = step
         if self.openjd:
             self._say(f"openjd_progress: {100 * self.done / self.total:.1f}")
         else:

@@ -35,7 +35,7 @@ def rendering(line):
 
 
 def mid_render(line):
-    return line.startswith("colorizing: ") and f"(5/{FRAMES} frames)" in line
+    return line.startswith("colorizing: ") and f"(8/{FRAMES} frames)" in line  # the second tenth
 
 
 MOMENTS = {"importing": importing, "checked": checked, "rendering": rendering, "mid-render": mid_render}

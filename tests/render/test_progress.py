@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from excolor.render.progress import OPENJD_SESSION, LineProgress, progress_bar
+from excolor.render.progress import OPENJD_SESSION, LineProgress, informing, progress_bar, quiet_lines
 
 from tests.support.farm import make_clip
 
@@ -24,12 +24,20 @@ def test_plain_lines_at_each_whole_percent_when_not_a_terminal(capsys, monkeypat
     assert progress_bar(0, "colorizing") is None
 
 
-def test_one_line_per_percent_however_many_frames(capsys, monkeypatch):
+def test_a_line_per_tenth_however_many_frames(capsys, monkeypatch):
     monkeypatch.delenv(OPENJD_SESSION, raising=False)
     progress = progress_bar(1000, "finding cuts")
     for _ in range(1000):
         progress.update(1)
-    assert len(capsys.readouterr().err.splitlines()) == 101
+    assert capsys.readouterr().err.splitlines() == [
+        f"finding cuts: {percent}% ({10 * percent}/1000 frames)" for percent in range(0, 101, 10)]
+
+
+def test_quiet_has_no_progress(capsys, monkeypatch):
+    monkeypatch.delenv(OPENJD_SESSION, raising=False)
+    with quiet_lines():
+        assert progress_bar(1000, "colorizing") is None and not informing()
+    assert informing() and progress_bar(1000, "colorizing") is not None
 
 
 @pytest.mark.slow
