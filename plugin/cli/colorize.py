@@ -15,6 +15,8 @@ PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "sl
 # --motion's words: excolor.engine.tuning.MOTIONS (kept here so that --help imports no engine).
 MOTIONS = ("dis", "graph")
 # --edl-rate's help, also `excolor farm`'s (which passes it to every task).
+# --saturation's upper bound: excolor.engine.exemplar.MAX_SATURATION (kept here for the same reason).
+MAX_SATURATION = 4.0
 EDL_RATE_HELP = ("with --shots CUT.edl: the frame rate its timecode is read at, e.g. 25, 23.976 (= 24000/1001) "
                  "or 29.97 (default: INPUT's rate for a video, else 24)")
 
@@ -124,7 +126,8 @@ def add_parser(sub):
                         help="INPUT's colourspace in that config (default: sRGB for integer files and "
                              "video, Linear Rec.709 for EXR/float)")
     colour.add_argument("--saturation", type=float, metavar="X",
-                        help="chroma gain (default from the model's manifest, usually 1.0)")
+                        help=f"chroma gain, 0..{MAX_SATURATION:g} (default from the model's manifest, usually "
+                             f"1.0; above {MAX_SATURATION:g} every colour is past the display's gamut)")
     out = parser.add_argument_group("output")
     out.add_argument("--preview", metavar="SHEET.png",
                      help="also write a contact sheet: input / reference / output / confidence at the "

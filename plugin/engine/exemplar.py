@@ -14,6 +14,11 @@ import numpy as np
 
 from ..timing import StageTimer
 
+# The largest saturation setting: a gain of 4 takes a strongly coloured prediction (|ab| near 30)
+# to the edge of CIELAB's ab range (about +-128), beyond every display's gamut; larger gains only
+# clip, and huge ones overflow float32 into NaN (black frames).
+MAX_SATURATION = 4.0
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Exemplar:

@@ -38,7 +38,7 @@ def key_chroma(display_rgb, plate_height, plate_width, where):
     """KeyChroma (without lightness) from a keyframe's display sRGB (h, w, 3) for a plate size.
 
     A key of another size is resized to the plate where only the size differs; a key whose
-    aspect ratio differs from the plate's (by more than a pixel's rounding) is refused, since
+    aspect ratio differs from the plate's (by more than runs.ASPECT_TOLERANCE) is refused, since
     it cannot be the coloured version of that frame.
     """
     key_h, key_w = display_rgb.shape[:2]

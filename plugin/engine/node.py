@@ -27,7 +27,7 @@ from ..colour.work_graphs import GraphColourWork
 from ..errors import InputError, StateError
 from ..timing import StageTimer
 from .candidates import carried_candidates, exemplar_candidate, global_candidate
-from .exemplar import ExemplarNetwork
+from .exemplar import MAX_SATURATION, ExemplarNetwork
 from .finishing import FrameResult, finish_frame, refuse_other_size
 from .found_frames import FoundFrame, find_frames
 from .fusion import Candidates, CandidateUsage, Fused, FusionSettings
@@ -88,8 +88,8 @@ class ColorizeNode:
             raise ValueError(f"memory_budget_mb must be >= 0, got {memory_budget_mb}")
         self.pinned_start = pinned_start
         self.saturation = float(manifest.saturation if saturation is None else saturation)
-        if not self.saturation >= 0:
-            raise ValueError(f"saturation must be >= 0, got {saturation}")
+        if not 0 <= self.saturation <= MAX_SATURATION:
+            raise ValueError(f"saturation must be in 0..{MAX_SATURATION:g}, got {saturation}")
         self._timer = StageTimer()
         self._runtime = GraphRuntime(self.model, device, io_binding=tuning.io_binding, threads=tuning.threads,
                                      timer=self._timer)

@@ -23,9 +23,25 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from ..errors import InputError
+
 # The history is kept at the plate's size up to this long side (2K): beyond it a 4K plate's
 # chroma would cost 4x the memory and flow time for detail the eye does not resolve in chroma.
 HISTORY_CAP = 2048
+
+# The smallest plate side the motion step takes: cv2's DIS flow refuses an image under 12 px on
+# a side (and crashes the process on some, e.g. 40x11), while the network pads any plate to its
+# own size. Measured: a 12x12 plate renders; 11x11, 40x11 and 12x5 do not.
+MIN_PLATE_SIDE = 12
+
+
+def refuse_small_plate(height, width, where):
+    """InputError naming `where` unless a plate of height x width has both sides >= MIN_PLATE_SIDE."""
+    if min(height, width) < MIN_PLATE_SIDE:
+        raise InputError(
+            f"{where}: the plate is {width}x{height}; the node takes plates of at least "
+            f"{MIN_PLATE_SIDE}x{MIN_PLATE_SIDE} (the motion step's optical flow needs {MIN_PLATE_SIDE} px a side)"
+        )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ..colour.resample import pad_edge, resize
 from ..errors import InputError
 from ..io.channels import colour_plate
 from ..timing import StageTimer
-from .optical_flow import history_size
+from .optical_flow import history_size, refuse_small_plate
 from .references import L_OFFSET
 
 
@@ -27,7 +27,8 @@ def checked_plate(frame, plate):
 
     The node takes float HxWxC images in the working space: C >= 3 is RGB and extra channels,
     C of 1 or 2 a gray plate (scanned film) and its alpha, whose luma becomes R, G and B
-    (excolor.io.channels). NaN/inf pixels (renders and grades produce them) become 0 with a
+    (excolor.io.channels); a plate under MIN_PLATE_SIDE on a side is refused
+    (excolor.engine.optical_flow). NaN/inf pixels (renders and grades produce them) become 0 with a
     warning, since they would spread through the matching and the motion step.
     """
     if not isinstance(plate, np.ndarray) or plate.ndim != 3 or plate.shape[2] < 1:
@@ -40,6 +41,7 @@ def checked_plate(frame, plate):
             f"frame {frame}: the source gave {plate.dtype} pixels; the node takes float "
             "images in the working space (scale integer frames to 0..1 first)"
         )
+    refuse_small_plate(plate.shape[0], plate.shape[1], f"frame {frame}")
     plate = colour_plate(plate.astype(np.float32, copy=True))
     rgb = plate[..., :3]
     if not np.isfinite(rgb).all():

@@ -220,11 +220,20 @@ def contributions(runs, frame):
     return tuple((run, w / total) for run, w in found)
 
 
+# How far (relative) a pinned key's aspect ratio may be from the plate's: 2 % keeps an export
+# trimmed or padded by a few pixels (158x120 of a 160x120 frame is 1.25 % off; 1920x1088 codec
+# padding of 1920x1080 is 0.7 %) and refuses another shape at any size (a 4x4 key on a 4:3
+# plate is 25 % off, where an allowance in pixels would let a small key of any shape through).
+ASPECT_TOLERANCE = 0.02
+
+
 def refuse_other_aspect(key_size, plate_size, where):
     """InputError unless a pinned key of key_size (height, width) has the plate's aspect ratio
-    (to a pixel's rounding): only then can it be the coloured version of the plate's frame."""
+    within ASPECT_TOLERANCE (relative, so at any size): only then can it be the coloured version
+    of the plate's frame. The one rule for pinned keys and for the reference-frame scan."""
     (key_h, key_w), (plate_h, plate_w) = key_size, plate_size
-    if abs(key_h * plate_w - key_w * plate_h) > max(plate_w, key_w):
+    key_wide, plate_wide = key_w * plate_h, plate_w * key_h  # the two aspects over a common height
+    if abs(key_wide - plate_wide) > ASPECT_TOLERANCE * max(key_wide, plate_wide):
         raise InputError(
             f"{where}: the keyframe is {key_w}x{key_h} but the plate is {plate_w}x{plate_h}; "
             "a pinned keyframe must be the coloured frame (same aspect ratio)"

@@ -25,6 +25,7 @@ from typing import Literal
 from .. import io
 from ..colour.management import BUILTIN_CONFIG, config_source, input_kind_for_pixels
 from ..engine.node import ColorizeNode
+from ..engine.optical_flow import refuse_small_plate
 from ..engine.tuning import NodeTuning
 from ..errors import ExcolorError, UsageError
 from ..files import file_sha256, temp_name
@@ -100,7 +101,9 @@ def _colorize(options):
 def checked_job(options, reader, output_kind, frames):
     """The ColorizeJob of `options` once its shots, frames, matte and reference images pass their
     checks. reader: INPUT, open (the caller closes it); output_kind: OUTPUT's ("video" or
-    "sequence"); frames: --frames as a FrameRange, or None for the whole input."""
+    "sequence"); frames: --frames as a FrameRange, or None for the whole input. A plate too
+    small for the motion step is refused first, before anything is written."""
+    refuse_small_plate(reader.height, reader.width, f"INPUT {options.input}")
     entries, frame_range, covered = check_frames(options, reader, frames)
     matte = Matte.parse(options.matte, options.output, output_kind)
     references = read_references(entries)

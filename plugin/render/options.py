@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from .. import io
+from ..engine.exemplar import MAX_SATURATION
 from ..engine.runs import BACKWARD, FORWARD, direction_word
 from ..errors import UsageError
 from ..io.frame_rates import rate_text
@@ -100,8 +101,8 @@ def check_options(options, output_kind):
         raise UsageError(f"--preroll {options.preroll}: must be 0 or more frames")
     if options.network_size is not None and options.network_size < 1:
         raise UsageError(f"--network-size {options.network_size}: must be a positive number of pixels")
-    if options.saturation is not None and not (math.isfinite(options.saturation) and options.saturation >= 0):
-        raise UsageError(f"--saturation {options.saturation}: must be a number, 0 or more")
+    if options.saturation is not None and not 0 <= options.saturation <= MAX_SATURATION:
+        raise UsageError(f"--saturation {options.saturation}: must be a number in 0..{MAX_SATURATION:g}")
     if output_kind == "image":
         raise UsageError(
             f"OUTPUT {options.output}: must be a video ({', '.join(io.VIDEO_EXTENSIONS)}) or an image "

@@ -30,7 +30,7 @@ def odd_plate(tmp_path):
     (("--codec", "aac"), "--codec aac: the encoder refuses this 88x72 plate for OUTPUT out.mp4 (aac is not a "
                          "video encoder)"),
     (("--network-size", "0"), "--network-size 0: must be a positive number"),
-    (("--saturation", "nan"), "--saturation nan: must be a number, 0 or more"),
+    (("--saturation", "nan"), "--saturation nan: must be a number in 0..4"),
     (("--reference-frame", "first"), "argument --reference-frame: 'first' is not auto, none or a frame number"),
     (("--reference-frame", "999"), "--reference-frame 999 is outside frames 1001-1004"),
 ])
