@@ -15,7 +15,7 @@ import numpy as np
 
 from ..colour.resample import pad_edge, resize
 from ..errors import InputError
-from ..io.channels import colour_plate
+from ..io.channels import colour_plate, finite_colour
 from ..timing import StageTimer
 from .optical_flow import history_size, refuse_small_plate
 from .references import L_OFFSET
@@ -43,11 +43,10 @@ def checked_plate(frame, plate):
         )
     refuse_small_plate(plate.shape[0], plate.shape[1], f"frame {frame}")
     plate = colour_plate(plate.astype(np.float32, copy=True))
-    rgb = plate[..., :3]
-    if not np.isfinite(rgb).all():
-        bad = int((~np.isfinite(rgb)).any(axis=2).sum())
-        warnings.warn(f"frame {frame}: {bad} pixels with NaN/inf replaced by 0")
-        plate[..., :3] = np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0)
+    rgb, broken = finite_colour(plate[..., :3])
+    if broken:
+        warnings.warn(f"frame {frame}: {broken} pixels with NaN/inf replaced by 0")
+        plate[..., :3] = rgb
     return plate
 
 

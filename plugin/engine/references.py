@@ -19,6 +19,7 @@ import numpy as np
 from ..colour.cielab import srgb_to_lab
 from ..colour.resample import pad_edge, resize, resize_hwc
 from ..io import read_reference
+from ..io.channels import finite_colour
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,9 @@ class ReferenceBank:
             pixels, fmt, content_hash = self.files.get(keyframe.image) or (*read_reference(keyframe.image), None)
             display = reference_display(pixels, fmt, self._colour.to_display)
         else:
-            pixels = np.asarray(keyframe.image, dtype=np.float32)[..., :3]
-            if not np.isfinite(pixels).all():
+            pixels, broken = finite_colour(np.asarray(keyframe.image, dtype=np.float32)[..., :3])
+            if broken:
                 warnings.warn(f"reference {keyframe.describe()}: NaN/inf pixels replaced by 0")
-                pixels = np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
             display = self._colour.to_display(pixels)
         display = np.ascontiguousarray(display, dtype=np.float32)
         if content_hash is None:

@@ -14,10 +14,8 @@ what it keeps of an input video besides the pictures (audio, timecode, tags) is 
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import InputError
-from .channels import split_plate
+from .channels import finite_colour, split_plate
 from .image import FORMATS, PixelFormat, read_image, write_image
 from .pixel_formats import EncoderFormat, choose_pixel_format
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
@@ -85,9 +83,7 @@ def read_reference(path):
             f"{', '.join(sorted(FORMATS))}"
         )
     pixels, fmt = read_image(path, "reference image")
-    colour = split_plate(pixels)[0]
-    broken = int(np.count_nonzero(~np.isfinite(colour).all(axis=-1)))
+    colour, broken = finite_colour(split_plate(pixels)[0])
     if broken:
         warnings.warn(f"reference {path}: {broken} pixel(s) with NaN/inf values, replaced by 0")
-        colour = np.nan_to_num(colour, nan=0.0, posinf=0.0, neginf=0.0)
     return colour, fmt

@@ -11,6 +11,7 @@ RGBA + Z.
     plate = join_plate(rgb, extras)            # (H, W, 3 + k)
     colour_plate(plate)                        # both at once: what the node is given
     colour_channel_names(("Y", "A"))           # -> ("R", "G", "B", "A")
+    rgb, broken = finite_colour(rgb)          # NaN/inf set to 0, and how many pixels had any
 """
 import numpy as np
 
@@ -56,3 +57,13 @@ def colour_channel_names(names):
     names = tuple(names)
     count = colour_count(len(names))
     return (RGB_NAMES + names[count:]) if count == 1 else names
+
+
+def finite_colour(rgb):
+    """(H, W, 3) float colour -> (the same with every NaN/inf value set to 0, how many pixels
+    held any). Renders and grades produce such values, and one would spread through the
+    matching, the motion step and every frame after it; the caller warns in its own words."""
+    broken = int(np.count_nonzero(~np.isfinite(rgb).all(axis=-1)))
+    if not broken:
+        return rgb, 0
+    return np.nan_to_num(rgb, nan=0.0, posinf=0.0, neginf=0.0), broken
