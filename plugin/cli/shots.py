@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, OutputError, UsageError
-from ..shotlists.editorial import write_timeline
+from ..shotlists.timeline_writing import write_timeline
 from . import EXIT_CODES
 
 log = logging.getLogger(__name__)
 
-# -o's extension -> the format written (the writers: excolor.shotlists.entries and .editorial).
+# -o's extension -> the format written (the writers: excolor.shotlists.entries and .timeline_writing).
 WRITTEN = {".json": "a SHOTS.json shot list", ".otio": "an OpenTimelineIO timeline"}
 STDOUT = "-"  # -o - writes the JSON shot list to standard output
 
@@ -27,7 +27,9 @@ for a video), each with "reference": null. Fill in each shot's reference image (
 relative to SHOTS.json), then run 'excolor colorize INPUT OUTPUT --shots SHOTS.json'.
 
 -o names the format by its extension: .json (SHOTS.json) or .otio (an OpenTimelineIO timeline,
-one clip per shot); '-o -' writes the JSON to standard output. INPUT is never written, and an
+one clip per shot, its source range in INPUT's timecode: a video's from its start timecode, a
+sequence's frame numbers at its rate, else 24 fps; its media INPUT, an image sequence as OTIO's
+ImageSequenceReference); '-o -' writes the JSON to standard output. INPUT is never written, and an
 existing file is replaced only with --overwrite.
 
 examples:
@@ -75,8 +77,8 @@ def run(args):
     reader = open_input(args.input)
     try:
         first, last = reader.first, reader.last
-        fps = float(reader.fps) if reader.fps else 24.0
-        if args.frames:
+        held = (reader.first, reader.last)  # the frames a timeline's media reference holds
+        if args.frames is not None:  # "" is refused, not the whole input
             first, last = parse_frame_range(args.frames)
             if first < reader.first or last > reader.last:
                 raise UsageError(
@@ -101,8 +103,9 @@ def run(args):
     else:
         paths.create_folders()
         try:
-            if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.shotlists.editorial)
-                write_timeline(output, [(a, b, (), "") for a, b in ranges], rate=fps, media=args.input)
+            if output.suffix.lower() == ".otio":  # an editorial timeline (excolor.shotlists.timeline_writing)
+                write_timeline(output, [(a, b, (), "") for a, b in ranges], media=args.input, span=held,
+                               rate=reader.fps)
             else:
                 write_shot_list(output, ranges)
         except OSError as error:

@@ -5,7 +5,8 @@ import json
 import opentimelineio as otio
 import pytest
 from excolor.errors import UsageError
-from excolor.shotlists.editorial import read_timeline_shots, write_timeline
+from excolor.shotlists.editorial import read_timeline_shots
+from excolor.shotlists.timeline_writing import write_timeline
 from excolor.shotlists.entries import load_shot_list
 
 from tests.support.batch import CARPHONE, carphone_frames, excolor, files_of, write_reference, write_sequence
@@ -77,8 +78,9 @@ def test_edl_through_otio_cmx_adapter(tmp_path):
 
 
 def test_shots_command_writes_otio_and_colorize_reads_it(tmp_path, lite_model_dir):
-    """`excolor shots -o S.otio` writes a real timeline; with its placeholder filled in (clip
-    metadata), colorize renders exactly what the same SHOTS.json renders."""
+    """`excolor shots -o S.otio` writes a real timeline, its media OTIO's ImageSequenceReference
+    (rate, first frame, padding); with its placeholder filled in (clip metadata), colorize renders
+    exactly what the same SHOTS.json renders."""
     frames = carphone_frames(count=4)
     plate = write_sequence(tmp_path / "in" / "p.####.png", frames, first=1)
     write_reference(tmp_path / "key.png", frames[0])
@@ -87,7 +89,14 @@ def test_shots_command_writes_otio_and_colorize_reads_it(tmp_path, lite_model_di
     timeline = otio.adapters.read_from_file(str(tmp_path / "S.otio"))
     (clip,) = timeline.find_clips()
     assert (clip.source_range.start_time.value, clip.source_range.duration.value) == (1, 4)
-    assert clip.media_reference.target_url == plate and clip.metadata["excolor"]["reference"] is None
+    media = clip.media_reference
+    assert isinstance(media, otio.schema.ImageSequenceReference)
+    assert (media.name_prefix, media.name_suffix, media.start_frame, media.frame_zero_padding, media.rate) == \
+        ("p.", ".png", 1, 4, 24)
+    assert media.target_url_base == (tmp_path / "in").resolve().as_uri() + "/"
+    assert media.target_url_for_image_number(0).endswith("/in/p.0001.png")
+    assert (media.available_range.start_time.value, media.available_range.duration.value) == (1, 4)
+    assert clip.metadata["excolor"]["reference"] is None
     refused = excolor("colorize", plate, tmp_path / "o" / "p.####.png", "--shots", tmp_path / "S.otio")
     assert refused.returncode == 2 and "shot 1 'shot 1' (frames 1-4): reference is a placeholder" in refused.stderr
     clip.metadata["excolor"] = {"reference": "key.png"}
@@ -102,12 +111,17 @@ def test_shots_command_writes_otio_and_colorize_reads_it(tmp_path, lite_model_di
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_video_timeline_is_zero_based(tmp_path):
+def test_video_timeline_is_in_the_video_timecode(tmp_path):
+    """A video without a timecode track: its ranges from 00:00:00:00 at its own rate (29.97),
+    its media an ExternalReference holding all of it."""
     result = excolor("shots", CARPHONE, "-o", tmp_path / "S.otio", "--frames", "0-9")
     assert result.returncode == 0, result.stderr
     (clip,) = otio.adapters.read_from_file(str(tmp_path / "S.otio")).find_clips()
     assert clip.source_range.start_time.to_frames() == 0 and clip.source_range.duration.to_frames() == 10
-    assert clip.source_range.start_time.rate == pytest.approx(29.97, abs=0.01)
+    assert clip.source_range.start_time.rate == pytest.approx(30000 / 1001)
+    assert clip.media_reference.target_url == CARPHONE.resolve().as_uri()
+    assert clip.media_reference.available_range.start_time.value == 0
+    assert clip.media_reference.available_range.duration.value > 10
 
 
 def clip(name, start, count, **metadata):

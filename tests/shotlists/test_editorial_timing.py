@@ -3,11 +3,12 @@ timecode: a real CMX 3600 EDL read by OpenTimelineIO's adapter, and real QuickTi
 with PyAV (one with a timecode track starting at 01:00:00:00, one without)."""
 from fractions import Fraction
 
-import av
-import numpy as np
 import pytest
 from excolor.errors import UsageError
-from excolor.shotlists.editorial import read_timeline_shots, video_timing
+from excolor.shotlists.editorial import read_timeline_shots
+from excolor.shotlists.timecode import video_timing
+
+from tests.shotlists.footage import timecoded_video
 
 EDL_25 = """TITLE: reel1
 FCM: NON-DROP FRAME
@@ -26,21 +27,6 @@ FCM: NON-DROP FRAME
 """
 
 
-def _video(path, rate, timecode=None, frames=30):
-    with av.open(str(path), "w") as container:
-        if timecode:
-            container.metadata["timecode"] = timecode  # FFmpeg's QuickTime muxer: a tmcd track
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for index in range(frames):
-            image = np.full((48, 64, 3), index * 8, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
 def _frames(data):
     return [(shot["start"], shot["end"]) for shot in data["shots"]]
 
@@ -52,7 +38,7 @@ def test_edl_rate_from_the_flag_or_the_video(tmp_path):
     assert _frames(read_timeline_shots(edl, edl_rate=25)) == [(1001, 1012)]
     assert _frames(read_timeline_shots(edl)) == [(961, 972)]
     # A 25 fps video without a timecode: its rate, frames counted from 00:00:00:00.
-    video = _video(tmp_path / "plain.mov", 25, frames=5)
+    video = timecoded_video(tmp_path / "plain.mov", 25, frames=5)
     assert video_timing(video).rate == 25 and video_timing(video).start_frame == 0
     assert _frames(read_timeline_shots(edl, media=video)) == [(1001, 1012)]
     # An image sequence has no timing of its own: the flag (or 24).
@@ -61,7 +47,7 @@ def test_edl_rate_from_the_flag_or_the_video(tmp_path):
 
 
 def test_video_start_timecode_maps_source_timecode_to_frames(tmp_path):
-    video = _video(tmp_path / "reel1.mov", 25, timecode="01:00:00:00")
+    video = timecoded_video(tmp_path / "reel1.mov", 25, timecode="01:00:00:00")
     timing = video_timing(video)
     assert (timing.rate, timing.timecode, timing.start_frame) == (25, "01:00:00:00", 90000)
     edl = tmp_path / "cut.edl"
@@ -76,7 +62,7 @@ def test_video_start_timecode_maps_source_timecode_to_frames(tmp_path):
 
 
 def test_timing_errors_name_the_clip_and_the_rate(tmp_path):
-    video = _video(tmp_path / "reel1.mov", 25, timecode="01:00:00:10", frames=5)
+    video = timecoded_video(tmp_path / "reel1.mov", 25, timecode="01:00:00:10", frames=5)
     edl = tmp_path / "cut.edl"
     edl.write_text(EDL_TIMECODE)
     with pytest.raises(UsageError, match=r"clip 1 'shot010': source timecode 01:00:00:01 is before the start "
@@ -98,7 +84,7 @@ def test_ntsc_rates_are_read_exactly(tmp_path):
     # A video at 24000/1001 (its frames counted from its start timecode), and one whose rate was
     # stored as the decimal 2997/125: both run on 23.976 timecode.
     for rate in (Fraction(24000, 1001), Fraction(2997, 125)):
-        video = _video(tmp_path / f"{rate.denominator}.mov", rate, timecode="01:00:00:00", frames=30)
+        video = timecoded_video(tmp_path / f"{rate.denominator}.mov", rate, timecode="01:00:00:00", frames=30)
         timing = video_timing(video)
         assert (timing.rate, timing.start_frame) == (rate, 86400)
         assert _frames(read_timeline_shots(edl, media=video)) == [(1, 10)]

@@ -6,7 +6,7 @@ import json
 import opentimelineio as otio
 import pytest
 from excolor.errors import UsageError
-from excolor.shotlists.editorial import write_timeline
+from excolor.shotlists.timeline_writing import write_timeline
 from excolor.shotlists.entries import load_shot_list, write_entries
 
 SHOTS = {"shots": [
