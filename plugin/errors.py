@@ -4,12 +4,74 @@ Each message names the bad value (file, frame, shot, key) and, where there are v
 lists them. Each class carries the command's exit code for it and what that code means;
 `exit_code_help()` writes the table every `excolor ... --help` ends with, so the codes are
 defined here once.
+
+The exit on Ctrl-C while the `excolor` command loads is here too (`guard_loading`), since
+this is the first module the package loads: the `excolor` script imports its entry point
+(excolor.cli:main) before main() can install its own SIGINT handler, and that import (the
+package, excolor.cli and the standard modules they use) takes tens of milliseconds on a busy
+host, in which Python's handler would print a KeyboardInterrupt traceback. This module
+installs it as it loads (the first module of the package) and the package face puts Python's
+handler back when loaded (a host that imports excolor keeps its own); excolor.cli installs it again and keeps it until main() takes charge
+(main() installs `interrupted_while_loading` for the whole command), since a signal that
+arrives inside an import may be handled only when the import returns to the script. While
+installed, SIGINT inside an import, or in the launching script's own top-level lines, ends the
+process at once with `excolor: interrupted` and INTERRUPTED_EXIT (nothing is written yet);
+anywhere else it raises KeyboardInterrupt, as Python's handler does.
 """
-import textwrap
+import _signal  # the C module: `signal` takes milliseconds to import (its enums), a window of its own
+import os
+import sys
 
 SUCCESS_EXIT = 0
 INTERRUPTED_EXIT = 128 + 2  # what a shell reports for a process ended by SIGINT (Ctrl-C)
 SIGPIPE_EXIT = 128 + 13  # ... and by SIGPIPE
+
+
+def _loading(frame):
+    """Whether `frame` (a signal handler's) is inside an import, or the top level of the script
+    the process runs (the `excolor` script's lines before main(); not an interactive prompt's)."""
+    code = frame.f_code if frame is not None else None
+    if code is not None and code.co_name == "<module>" and code.co_filename == sys.argv[0] and \
+            frame.f_globals.get("__name__") == "__main__":
+        return True
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def interrupted_while_loading(_signum, frame):
+    """SIGINT handler while excolor loads (module docstring): exit, or KeyboardInterrupt."""
+    if not _loading(frame):
+        raise KeyboardInterrupt
+    # No import here: the interrupted import holds its module's lock.
+    sys.stderr.write("excolor: interrupted\n")
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_EXIT)
+
+
+def guard_loading():
+    """Install interrupted_while_loading where Ctrl-C raises KeyboardInterrupt (Python's
+    handler, on the main thread: a process started with SIGINT ignored, or a host with its own
+    handler, keeps it); returns the handler to put back, None when none was installed."""
+    if _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler:
+        return None
+    try:
+        return _signal.signal(_signal.SIGINT, interrupted_while_loading)
+    except ValueError:  # imported on another thread: signals are the main thread's
+        return None
+
+
+def release_loading_guard():
+    """Put back the handler this module's own guard_loading() replaced as it loaded, unless
+    another was installed since (the package face, once loaded)."""
+    if _BEFORE_LOADING is not None and _signal.getsignal(_signal.SIGINT) is interrupted_while_loading:
+        _signal.signal(_signal.SIGINT, _BEFORE_LOADING)
+
+
+# First thing as this module loads, the package's first: the rest of the package loads guarded.
+_BEFORE_LOADING = guard_loading()
 
 
 class ExcolorError(Exception):
@@ -72,6 +134,8 @@ class ProviderUnavailableError(ExcolorError):
 def exit_code_help():
     """The exit codes of the `excolor` commands as the text `--help` ends with: one line per code,
     from the classes above (several classes with one code share its line)."""
+    import textwrap  # here, not at the top: this module loads first, and quickly (guard_loading)
+
     meanings = {SUCCESS_EXIT: ["success"]}
     pending = [ExcolorError]
     while pending:

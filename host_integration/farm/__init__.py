@@ -6,10 +6,13 @@
     excolor.hosts.farm.checks      the tasks checked before anything is written, as each
                                    `excolor colorize` task checks itself before its first frame
     excolor.hosts.farm.found_frames references with no frame, found once for the whole job
-    excolor.hosts.farm.openjd      Open Job Description template (`openjd run`) and AWS Deadline
-                                   Cloud job bundle
+    excolor.hosts.farm.openjd      Open Job Description template (`openjd run`), whose job
+                                   parameters are excolor.hosts.farm.openjd_parameters
+    excolor.hosts.farm.deadline    AWS Deadline Cloud job bundles (one, or one per N shots:
+                                   excolor.hosts.farm.split)
     excolor.hosts.farm.opencue     OpenCue outline (opencue-pyoutline) and its XML job spec
-    excolor.hosts.farm.ray_cluster Ray tasks on a cluster (or a local instance)
+    excolor.hosts.farm.ray_cluster Ray tasks on a cluster (or a local instance), each chunk's
+                                   process and its log in excolor.hosts.farm.ray_chunk
 
 Engines are imported only when used (each needs its own extra: pip install excolor[openjd],
 excolor[opencue] or excolor[ray]; excolor[farm] for all).

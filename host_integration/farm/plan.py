@@ -76,12 +76,34 @@ class FarmJob:
     threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
     references: tuple = ()  # every keyframe image of the shot list, absolute and normal (a bundle's inputs)
     found: tuple = ()  # one line per reference whose frame was looked for (`shots` holds the answers)
+    shot_name: str = ""  # the one shot the job renders (plan_job's `shot`): its name in SHOTS, or shotNNN
+    excolor: tuple = ()  # the command (argv prefix) that runs excolor on the render nodes
+    every_shot: bool = True  # the job renders every shot of SHOTS (not one shot, not a split part)
 
     def task(self, name):
         for task in self.tasks:
             if task.name == name:
                 return task
         raise KeyError(name)
+
+    @property
+    def cleanup_args(self):
+        """The arguments of the job's last command, once every chunk has finished: `clean OUTPUT`
+        removes the run states the chunks handed on (~15 MB each at 1080p), keeping the records a
+        rerun reads; only its own shots' (`--shots A-B`) where other jobs render the rest of OUTPUT."""
+        if self.every_shot:
+            return ("clean", self.output)
+        numbers = sorted({task.shot for task in self.tasks})
+        return ("clean", self.output, "--shots", f"{numbers[0]}-{numbers[-1]}")
+
+    @property
+    def cleanup(self):
+        """The job's last command line (argv): cleanup_args run by the job's excolor."""
+        return (*self.excolor, *self.cleanup_args)
+
+    def chain_ends(self):
+        """The names of the last task of every chain: what the cleanup waits for."""
+        return tuple(chain[-1].name for chain in self.chains().values())
 
     def chains(self):
         """{(shot, direction): [task, ...]} in the order each chain must run."""
@@ -92,12 +114,14 @@ class FarmJob:
 
 
 def default_excolor():
-    """The command that runs excolor on a render node: this Python's `-m excolor`."""
+    """The command that runs excolor on a render node when none is given: this Python's
+    `-m excolor` (a Ray worker's, or this machine's; `excolor farm` gives the job engines
+    `excolor`, found on the render node's PATH)."""
     return (sys.executable, "-m", "excolor")
 
 
 def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None, threads=1,
-             found_shots=None, replace=True, job_files=()):
+             found_shots=None, replace=True, job_files=(), shot=None):
     """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
 
     input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
@@ -118,7 +142,8 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     job_files: the files the caller writes for the job (`-o`). They, OUTPUT and the --matte
     sequence are checked against the job's inputs before anything is scanned or written, as a
     render job's are (excolor.render.output_paths.claim_farm_paths); an existing job file is
-    replaced only when `replace`.
+    replaced only when `replace`. shot: only the shot of SHOTS with this number (1-based) or name
+    (the job's `shot_name`; UsageError naming the shots when none matches).
     """
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
@@ -156,6 +181,10 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
             entries, found = find_entry_frames(checked, node)
             write_entries(target, entries)
             shots = str(target)
+    shot_name = ""
+    if shot is not None:
+        entries = [_one_shot(entries, str(shot))]
+        shot_name = entries[0].name or f"shot{entries[0].number:03d}"
     common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
     tasks = []
     for entry in sorted(entries, key=lambda e: e.first):
@@ -175,7 +204,17 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                 previous = task_name
     references = tuple(sorted({_normal(image) for entry in entries
                                for image, _frame in entry.keyframes if image is not None}))
-    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found)
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found, shot_name,
+                   excolor=prefix, every_shot=shot is None)
+
+
+def _one_shot(entries, shot):
+    """The entry whose number or name is `shot`."""
+    for entry in entries:
+        if shot in (str(entry.number), entry.name):
+            return entry
+    known = ", ".join(entry.describe() for entry in entries[:10]) + (", ..." if len(entries) > 10 else "")
+    raise UsageError(f"--shot {shot}: no shot of SHOTS has this number or name; its shots: {known}")
 
 
 def _absolute_paths(flags):

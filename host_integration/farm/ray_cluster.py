@@ -1,96 +1,124 @@
 """Ray, for a cluster with no farm manager: a FarmJob's chunks as Ray tasks.
 
-    submit(job, retries=3) -> {task name: ObjectRef}   on the Ray instance already initialised
-    run(job, address=None, retries=3) -> [TaskResult]   connect (or start a local one), wait
+    run(job, address=None, retries=3, report=None) -> [ChunkResult]   connect (or start a local
+                                                    instance), run every chunk, report as it goes
 
-Each chunk is a Ray task that runs `excolor colorize ... --frames A-B --direction D` in a child
-process; it takes the previous chunk of its chain's result as an argument, so Ray starts it
-only after that one finished (shots and chains run in parallel, as many at once as the cluster
-has CPUs). A chunk whose process dies (killed, out of memory, a lost node) raises, and Ray runs
-the task again up to `retries` times: excolor's frames are atomic and its states saved, so the
-rerun skips finished frames and resumes from the latest state. Exit code 6 (the chunk waits
-for another) is not retried: it means the chain was broken, which retrying cannot fix.
+The driver (this process) starts each chunk as a Ray task (excolor.hosts.farm.ray_chunk: one
+`excolor colorize ... --frames A-B --direction D` child process) once the previous chunk of its
+chain has finished, so shots and chains run in parallel, as many at once as the cluster has
+CPUs. While they run, every line a chunk prints reaches `report` as
+`shot001-fwd-1001-1050 [attempt 1]: colorizing: 40% (20/50 frames)`, and each chunk's end as a
+line of its own (`done`, or how it failed and whether it is retried).
 
-`ray` (the `ray` extra) is imported inside `submit` and `run`, so the other engines work
-without it.
+Retries are the driver's, counted per chunk: a chunk whose process was ended by a signal, or
+whose Ray worker or node died, runs again (up to `retries` times), and the rerun resumes from
+the state it saved; a chunk that exits with one of excolor's codes (2-6: a usage, input, model,
+output or state error; 1: a bug) is not rerun, since a rerun ends the same. The chunks after a
+failed one are not started; the other chains run to their end. Then ChunkFailed names the
+failed chunk, its exit and its log in one line. When every chunk is done, one more task runs
+the job's cleanup (`excolor clean OUTPUT`); its failure is said, not raised: the frames are
+all there.
+
+`ray` (the `ray` extra) is imported inside `run`, so the other engines work without it.
 """
-import dataclasses
-import os
-import subprocess
-from pathlib import Path
+from excolor.errors import ExcolorError
 
-WAITING = 6  # excolor's exit code for a chunk whose previous chunk has not run
+from .ray_chunk import failure, log_file, run_chunk
 
-
-@dataclasses.dataclass(frozen=True)
-class TaskResult:
-    """What one chunk task reported: its name, attempts made, the last lines of stderr, and
-    the CPUs Ray reserved for it (the job's threads)."""
-
-    name: str
-    attempt: int
-    stderr_tail: str
-    cpus: float
+POLL_SECONDS = 0.2  # how often the driver passes on the lines the chunks put
 
 
-class ChunkFailed(RuntimeError):
-    """A chunk's excolor process failed (Ray retries it unless it is a waiting chunk)."""
+class ChunkFailed(ExcolorError):
+    """A chunk that failed for good; its exit code is the chunk's own excolor code (1 for a
+    chunk ended by a signal or a lost worker after its retries)."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.exit_code = code if 2 <= code <= 6 else 1
 
 
-class ChainBroken(RuntimeError):
-    """A chunk exited 6: the state it continues from is missing (never retried)."""
-
-
-def _run_chunk(name, argv, attempts_dir, *after):
-    """The Ray task body: one chunk in a child process. `after`: results it waited for."""
-    import ray  # the ray extra; this body only runs inside a Ray worker
-
-    attempt = 1
-    if attempts_dir:
-        # Counted on disk (shared with the driver on one machine) so a report can show retries.
-        marker = Path(attempts_dir) / name
-        attempt = len(marker.read_text()) + 1 if marker.exists() else 1
-        marker.write_text("x" * attempt)
-    process = subprocess.run(list(argv), capture_output=True, text=True, env=dict(os.environ))
-    tail = "\n".join(process.stderr.strip().splitlines()[-5:])
-    if process.returncode == WAITING:
-        raise ChainBroken(f"{name}: waits for another chunk (exit 6): {tail}")
-    if process.returncode != 0:
-        raise ChunkFailed(f"{name}: excolor exited {process.returncode} (attempt {attempt}): {tail}")
-    return TaskResult(name, attempt, tail, ray.get_runtime_context().get_assigned_resources().get("CPU", 0.0))
-
-
-def submit(job, retries=3, attempts_dir=None, num_cpus=None):
-    """Submit every task of `job` to the connected Ray instance -> {name: ObjectRef}.
-
-    retries: reruns of a chunk that failed or whose worker died. num_cpus: CPUs each chunk
-    reserves (default: the job's threads, which its `excolor colorize --threads` uses).
-    attempts_dir: optional folder where each task counts its attempts (for reports and tests).
-    """
-    import ray
-
-    if num_cpus is None:
-        num_cpus = job.threads
-
-    remote = ray.remote(max_retries=retries, retry_exceptions=[ChunkFailed], num_cpus=num_cpus)(_run_chunk)
-    refs = {}
-    for task in job.tasks:  # plan order: every dependency comes before its dependants
-        after = [refs[name] for name in task.depends_on]
-        refs[task.name] = remote.options(name=task.name).remote(
-            task.name, task.argv, str(attempts_dir) if attempts_dir else None, *after)
-    return refs
-
-
-def run(job, address=None, retries=3, attempts_dir=None, num_cpus=None):
-    """Run `job` to completion on Ray; returns [TaskResult] in plan order.
+def run(job, address=None, retries=3, num_cpus=None, report=None):
+    """Run `job` to completion on Ray; returns the chunks' [ChunkResult] in plan order.
 
     address: a running cluster ("auto", "ray://head:10001"), or None for the instance this
-    process already initialised, else a new local one. Raises the first chunk's error that
-    survives its retries.
+    process already initialised, else a new local one. num_cpus: CPUs each chunk reserves
+    (default: the job's threads, which its `--threads` uses). report: called with each line
+    (str) as it happens. Raises ChunkFailed when a chunk failed for good.
     """
     import ray
+    from ray.util.queue import Queue
 
     if not ray.is_initialized():
         ray.init(address=address)
-    refs = submit(job, retries=retries, attempts_dir=attempts_dir, num_cpus=num_cpus)
-    return ray.get([refs[task.name] for task in job.tasks])
+    remote = ray.remote(max_retries=0, num_cpus=job.threads if num_cpus is None else num_cpus)(run_chunk)
+    lines = Queue(actor_options={"num_cpus": 0})
+    say = report or (lambda line: None)
+    dependants = {}
+    for task in job.tasks:
+        for name in task.depends_on:
+            dependants.setdefault(name, []).append(task)
+    running, results, failures = {}, {}, []
+
+    def start(task, attempt):
+        log = log_file(job, task.name, attempt)
+        ref = remote.options(name=f"{task.name} attempt {attempt}").remote(task.name, task.argv, attempt,
+                                                                          str(log), lines)
+        running[ref] = (task, attempt, log)
+
+    def pass_on_lines():
+        for name, attempt, line in lines.get_nowait_batch(lines.qsize()):
+            say(f"{name} [attempt {attempt}]: {line}")
+
+    for task in job.tasks:
+        if not task.depends_on:
+            start(task, 1)
+    try:
+        while running:
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_SECONDS)
+            pass_on_lines()
+            for ref in ready:
+                task, attempt, log = running.pop(ref)
+                try:
+                    result = ray.get(ref)
+                    code = result.code
+                    why, retry = failure(code) if code else ("", False)
+                except ray.exceptions.RayTaskError as error:  # the task body itself failed
+                    code, why, retry = 1, f"the Ray task failed: {str(error).splitlines()[-1]}", False
+                except ray.exceptions.RayError as error:  # a worker or node lost: the chunk did not fail
+                    code, why, retry = 1, f"its Ray worker was lost ({type(error).__name__})", True
+                if code == 0:
+                    results[task.name] = result
+                    say(f"{task.name} [attempt {attempt}]: done ({len(results)}/{len(job.tasks)} chunks)")
+                    for after in dependants.get(task.name, ()):
+                        start(after, 1)
+                elif retry and attempt <= retries:
+                    say(f"{task.name} [attempt {attempt}]: {why}; running it again (attempt {attempt + 1} of "
+                        f"{retries + 1}), resuming from its saved state")
+                    start(task, attempt + 1)
+                else:
+                    because = "no retries left" if retry else "not retried, as a rerun ends the same"
+                    failures.append((task, attempt, code, f"{why}, {because}", log))
+                    say(f"{task.name} [attempt {attempt}]: failed: {why}, {because}; log: {log}")
+        if not failures:
+            log = log_file(job, "cleanup", 1)
+            cleaned = ray.get(remote.options(name="cleanup", num_cpus=1).remote("cleanup", job.cleanup, 1,
+                                                                                str(log), lines))
+            if cleaned.code:
+                say(f"cleanup: excolor clean exited {cleaned.code}; the run states are left; log: {log}")
+        pass_on_lines()
+    finally:
+        lines.shutdown()
+    if failures:
+        raise _failed(job, failures, len(results))
+    return [results[task.name] for task in job.tasks]
+
+
+def _failed(job, failures, done):
+    """ChunkFailed naming the first failed chunk (plan order) and its log, in one line."""
+    order = {task.name: index for index, task in enumerate(job.tasks)}
+    task, attempt, code, why, log = min(failures, key=lambda failed: order[failed[0].name])
+    others = f", {len(failures) - 1} other chunk(s) failed (above)" if len(failures) > 1 else ""
+    not_run = len(job.tasks) - done - len(failures)
+    return ChunkFailed(f"chunk {task.name} (frames {task.first}-{task.last}, {task.direction}) failed on attempt "
+                       f"{attempt}: {why}; {done} of {len(job.tasks)} chunks done, {not_run} waiting on a failed one"
+                       f"{others}; its log: {log}", code)

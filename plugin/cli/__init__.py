@@ -4,23 +4,35 @@ Each subcommand lives in its own module of this package with two functions:
 `add_parser(subparsers)` (argparse only, no heavy imports) and `run(args) -> int`. Heavy
 libraries (torch, onnxruntime, av) are imported inside `run`, so `excolor --help` is instant.
 """
-import argparse
-import contextlib
-import importlib
-import logging
-import os
-import signal
-import sys
-import threading
+from ..errors import guard_loading
 
-from .. import __version__
-from ..errors import INTERRUPTED_EXIT, SIGPIPE_EXIT, ExcolorError, exit_code_help
+guard_loading()  # before the other imports, and kept until main() takes charge (excolor.errors)
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from ..errors import (  # noqa: E402
+    INTERRUPTED_EXIT,
+    SIGPIPE_EXIT,
+    ExcolorError,
+    exit_code_help,
+    interrupted_while_loading,
+)
 
 # (command, module) in the order `excolor --help` lists them.
 COMMANDS = (
     ("colorize", "colorize"),
     ("shots", "shots"),
+    ("conform", "conform"),
     ("farm", "farm"),
+    ("clean", "clean"),
     ("import-official", "import_official"),
     ("train", "train"),
     ("train-fusion", "train_fusion"),
@@ -69,11 +81,16 @@ def _add_talk_options(parser, suffix):
 
 def main(argv=None):
     previous = None
-    # Only where Ctrl-C raises KeyboardInterrupt: a process started with SIGINT ignored
-    # (`nohup`, a background job) keeps ignoring it.
+    # Only where Ctrl-C raises KeyboardInterrupt (Python's handler, or the one this package
+    # loaded under): a process started with SIGINT ignored (`nohup`, a background job) keeps
+    # ignoring it. The handler raises KeyboardInterrupt, so that a render saves its state and
+    # exits 130, except inside an import: commands import their heavy libraries (PyAV, ONNX
+    # Runtime, OpenImageIO) as they start, and an interrupt raised inside an extension's import
+    # comes out as a chained ImportError traceback, or leaves a half-initialised module; there
+    # the process ends at once with one line (nothing is written yet, every file is atomic).
     if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        previous = signal.signal(signal.SIGINT, _interrupted)
+            signal.getsignal(signal.SIGINT) in (signal.default_int_handler, interrupted_while_loading):
+        previous = signal.signal(signal.SIGINT, interrupted_while_loading)
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -88,21 +105,6 @@ def main(argv=None):
     finally:
         if previous is not None:  # main() called in a longer-lived process (a test, a host)
             signal.signal(signal.SIGINT, previous)
-
-
-def _interrupted(_signum, frame):
-    """SIGINT handler: KeyboardInterrupt, so that a render saves its state and exits 130 -
-    except while a module is being imported. Commands import their heavy libraries (PyAV,
-    ONNX Runtime, OpenImageIO) as they start, and an interrupt raised inside an extension's
-    import comes out as a chained ImportError traceback, or leaves a half-initialised module.
-    So during an import the process ends at once, quietly, with the same exit code: at start-up
-    nothing is written yet, and every file excolor writes is atomic, so a later run resumes."""
-    while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
-            print("excolor: interrupted", file=sys.stderr, flush=True)
-            os._exit(INTERRUPTED_EXIT)
-        frame = frame.f_back
-    raise KeyboardInterrupt
 
 
 def _main(argv):

@@ -18,7 +18,7 @@ MOTIONS = ("dis", "graph")
 # --saturation's upper bound: excolor.engine.exemplar.MAX_SATURATION (kept here for the same reason).
 MAX_SATURATION = 4.0
 EDL_RATE_HELP = ("with --shots CUT.edl: the frame rate its timecode is read at, e.g. 25, 23.976 (= 24000/1001) "
-                 "or 29.97 (default: INPUT's rate for a video, else 24)")
+                 "or 29.97 (default: INPUT's rate for a video, else 29.97 for a drop-frame EDL, else 24)")
 
 HELP = """\
 Colorize a gray (or faded) shot from colored reference images. INPUT and OUTPUT are video
@@ -55,12 +55,18 @@ resuming and safety:
   Each frame is written atomically. Progress is kept in OUTPUT's folder under .excolor/ (run
   states, stamped with a fingerprint of the model, reference images and settings), so running
   the same command again after a crash or Ctrl-C finishes the job, and the result equals an
-  uninterrupted render pixel for pixel (byte for byte but for EXR headers' write time). If the model, a reference or a setting changed, the rerun
-  stops and names the change; --overwrite renders again. With --frames A-B a forward run
+  uninterrupted render pixel for pixel (byte for byte but for EXR headers' write time), at any
+  --threads. A changed key (a reference, or its frame) or plate (a file rewritten) renders
+  again the runs that read it and the frames made from them, and keeps the rest (one line per
+  shot says which); a changed model, setting or shot boundary stops the rerun, naming the
+  change; --overwrite renders everything again. With --frames A-B a forward run
   continues from its state at A-1 and a backward run from its state at B+1; if that state is
   not there yet the chunk does what it can and exits with code 6, naming the chunk it waits for.
-  A video OUTPUT is written to a temporary file and renamed when complete; frames that no shot
-  covers are copied from INPUT into a video, and left out of an image sequence.
+  A video OUTPUT is written to a temporary file and renamed when complete; chunks into one video
+  add to it (its frames stay in .excolor/ until it holds the whole INPUT), and other encoder
+  settings encode it again from them (refused once they are gone). Frames that no shot covers
+  are copied from INPUT into a video, and left out of an image sequence. A finished run keeps
+  no state; 'excolor clean OUTPUT' removes the rest of what a finished job no longer needs.
   Before the first frame renders, every option is checked (a video OUTPUT's encoder settings by
   encoding one frame) and so is every path the command writes (OUTPUT, --preview, --matte,
   .excolor/): never an input, a reference or the shot list, never a file this render did not
@@ -125,6 +131,11 @@ def add_parser(sub):
     colour.add_argument("--input-space", metavar="NAME",
                         help="INPUT's colourspace in that config (default: sRGB for integer files and "
                              "video, Linear Rec.709 for EXR/float)")
+    colour.add_argument("--reference-colorspace", metavar="NAME",
+                        help="the reference images' colourspace in that config, for every reference of the "
+                             "job: each is converted from NAME into INPUT's colourspace, then seen as the "
+                             "plates are (default: integer files, PNG/JPEG/8-16-bit TIFF, are display sRGB; "
+                             "float files, EXR, are in INPUT's colourspace)")
     colour.add_argument("--saturation", type=float, metavar="X",
                         help=f"chroma gain, 0..{MAX_SATURATION:g} (default from the model's manifest, usually "
                              f"1.0; above {MAX_SATURATION:g} every colour is past the display's gamut)")

@@ -44,10 +44,16 @@ engines (each needs its extra: pip install 'excolor[ENGINE]', or 'excolor[farm]'
   opencue          write the OpenCue job spec PyOutline makes (-o job.xml); --launch submits it
                    to the Cuebot PyOutline is configured for                [opencue]
   ray              run the chunks now as Ray tasks (--address of a cluster, default: a local
-                   instance); a chunk whose process dies is rerun and resumes (--retries)  [ray]
+                   instance), each chunk's lines shown as they come; a chunk whose process
+                   dies is rerun and resumes (--retries), one that exits with an excolor
+                   error (2-6) is not; a failure ends with one line naming the chunk and its
+                   log (NAME.logs/ beside OUTPUT's frames), with the chunk's exit code  [ray]
 
 Each task runs with '--threads N' (default 1) and each engine reserves N cores for it (an
-OpenJD vCPU host requirement, OpenCue layer cores, Ray num_cpus).
+OpenJD vCPU host requirement, OpenCue layer cores, Ray num_cpus). The job files run 'excolor'
+from the render node's PATH (an OpenJD template's ExcolorCommand parameter), Ray runs the
+Python that made the job, unless --excolor says otherwise. --shot N|NAME: the job of that one
+shot of SHOTS. deadline-bundle --split-shots N: one bundle per N shots (DIR/NAME-shots-A-B/).
 
 examples:
   excolor farm openjd plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 -o job.yaml
@@ -55,6 +61,9 @@ examples:
   excolor farm deadline-bundle plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 \\
       --threads 4 -o bundle/
   excolor farm opencue plates/a.####.exr out/a.####.exr --shots cut.otio --chunk 50 -o job.xml
+  excolor farm opencue plates/a.####.exr out/a.####.exr --shots cut.otio --chunk 50 --shot sh010 --launch
+  excolor farm deadline-bundle plates/a.####.exr out/a.####.exr --shots cut.edl --chunk 50 \\
+      --split-shots 50 -o bundles/
   excolor farm ray plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 --address auto
 """
 # engine -> (extra, modules it imports)
@@ -89,8 +98,11 @@ def add_parser(sub):
                              "found (not passed to the tasks)")
     parser.add_argument("--name", help="job name (default: excolor-<shot list name>)")
     parser.add_argument("--excolor", metavar="CMD",
-                        help="command that runs excolor on the render nodes (default: this Python "
-                             "with -m excolor), e.g. 'excolor' or '/opt/excolor/bin/excolor'")
+                        help="command that runs excolor on the render nodes (default: 'excolor' from "
+                             "their PATH; ray: this Python with -m excolor), e.g. '/opt/excolor/bin/excolor'")
+    parser.add_argument("--shot", metavar="N|NAME",
+                        help="only this shot of SHOTS (its number, 1-based, or its name); opencue: the "
+                             "job's shot")
     parser.add_argument("--threads", type=positive, default=1, metavar="N",
                         help="threads of each task ('excolor colorize --threads N') and the cores "
                              "each engine reserves for it (default 1)")
@@ -100,11 +112,15 @@ def add_parser(sub):
     colorize.add_argument("--device", choices=("auto", "cpu", "cuda"))
     colorize.add_argument("--ocio-config", metavar="FILE", help="default: $OCIO if set, else OCIO's built-in config")
     colorize.add_argument("--input-space", metavar="NAME")
+    colorize.add_argument("--reference-colorspace", metavar="NAME")
     colorize.add_argument("--saturation", type=float, metavar="X")
     colorize.add_argument("--state-every", type=int, metavar="N")
     colorize.add_argument("--matte", metavar="OUT|channel", help="see 'excolor colorize --help' (made absolute)")
     colorize.add_argument("--edl-rate", type=frame_rate, metavar="RATE", help=EDL_RATE_HELP)
     engines = parser.add_argument_group("engine options")
+    engines.add_argument("--split-shots", type=positive, metavar="N",
+                         help="deadline-bundle: one bundle per N shots, in DIR/NAME-shots-A-B/ (a long cut's "
+                              "one template is megabytes)")
     engines.add_argument("--launch", action="store_true", help="opencue: submit the job to the Cuebot")
     engines.add_argument("--show", help="opencue: show (default: PyOutline's configured show)")
     engines.add_argument("--address", help="ray: cluster address (default: start a local instance)")
@@ -117,7 +133,8 @@ def add_parser(sub):
 def colorize_flags(args):
     """The colorize flags given to `excolor farm`, as argv for every task."""
     flags = []
-    for name in ("model", "network_size", "device", "ocio_config", "input_space", "saturation", "state_every",
+    for name in ("model", "network_size", "device", "ocio_config", "input_space", "reference_colorspace",
+                 "saturation", "state_every",
                  "matte", "edl_rate"):
         value = getattr(args, name)
         if value is not None:
@@ -150,8 +167,10 @@ def _job_files(args):
         from ..hosts.farm.openjd import template_files
 
         return list(template_files(args.job))
+    if args.engine == "deadline-bundle" and args.split_shots:
+        return []  # the parts' folders are named after their shots: claimed once planned (_claim_parts)
     if args.engine == "deadline-bundle":
-        from ..hosts.farm.openjd import BUNDLE_FILES
+        from ..hosts.farm.deadline import BUNDLE_FILES
 
         return [Path(args.job) / name for name in BUNDLE_FILES]
     return [Path(args.job)]
@@ -168,6 +187,33 @@ def _found_shots(args):
     if args.engine == "deadline-bundle":
         return Path(args.job) / "shots.json"
     return beside(args.job)
+
+
+def _write_bundles(job, args):
+    """The deadline-bundle engine: one bundle in -o DIR, or with --split-shots one per N shots."""
+    from ..hosts.farm import deadline, openjd
+
+    if not args.split_shots:
+        openjd.check_template(deadline.write_bundle(job, args.job))
+        _say(f"wrote the job bundle {args.job}; submit it with: deadline bundle submit {shlex.quote(str(args.job))}")
+        return
+    parts = deadline.bundle_folders(job, args.job, args.split_shots)
+    _claim_parts([folder / name for _part, folder in parts for name in deadline.BUNDLE_FILES], args.overwrite)
+    for template in deadline.write_bundles(job, args.job, args.split_shots):
+        openjd.check_template(template)
+    _say(f"wrote {len(parts)} job bundle(s) of up to {args.split_shots} shot(s) in {args.job}; submit each with: "
+         f"deadline bundle submit {shlex.quote(str(parts[0][1]))}")
+
+
+def _claim_parts(files, overwrite):
+    """The split bundles' files, refused as every job file is when one exists (exit 5) unless
+    --overwrite: their names come from the shots, so they are known only once the job is planned."""
+    from ..errors import OutputError
+
+    existing = [str(path) for path in files if path.exists()]
+    if existing and not overwrite:
+        raise OutputError(f"{existing[0]}: exists ({len(existing)} file(s) of the bundles); pass --overwrite "
+                          "to replace them, or give another -o")
 
 
 def _show_warning(message, *_where, **_file_and_line):
@@ -192,14 +238,17 @@ def run(args):
     if args.engine != "ray" and not args.job and not (args.engine == "opencue" and args.launch):
         what = "-o DIR (the bundle's folder)" if args.engine == "deadline-bundle" else "-o FILE"
         raise UsageError(f"excolor farm {args.engine}: give the job to write with {what}")
-    excolor = shlex.split(args.excolor) if args.excolor else None
+    if args.split_shots and args.engine != "deadline-bundle":
+        raise UsageError(f"--split-shots: splits a deadline-bundle job; not for excolor farm {args.engine}")
+    # A farm's render nodes run excolor from their PATH; Ray's workers run this Python.
+    excolor = shlex.split(args.excolor) if args.excolor else (None if args.engine == "ray" else ["excolor"])
     with warnings.catch_warnings():
         # The tasks' checks warn as `excolor colorize` does (frames no shot covers): one line each.
         warnings.simplefilter("always")
         warnings.showwarning = _show_warning
         job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
                        excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
-                       replace=args.overwrite, job_files=_job_files(args))
+                       replace=args.overwrite, job_files=_job_files(args), shot=args.shot)
     for line in job.found:
         _say(f"excolor farm: {line}")
     if job.found:
@@ -214,25 +263,21 @@ def run(args):
         _say(f"wrote {template} and {values}; run it here with: openjd run {shlex.quote(str(template))} "
              f"-p {shlex.quote('file://' + str(values))}")
     elif args.engine == "deadline-bundle":
-        from ..hosts.farm import openjd
-
-        template = openjd.write_bundle(job, args.job)
-        openjd.check_template(template)
-        _say(f"wrote the job bundle {args.job}; submit it with: deadline bundle submit "
-             f"{shlex.quote(str(args.job))}")
+        _write_bundles(job, args)
     elif args.engine == "opencue":
         from ..hosts.farm import opencue
 
         if args.job:
-            opencue.write_spec(job, args.job, show=args.show, maxretries=args.retries)
+            opencue.write_spec(job, args.job, show=args.show, shot=job.shot_name or None, maxretries=args.retries)
             _say(f"wrote {args.job}")
         if args.launch:
-            opencue.launch(job, show=args.show, maxretries=args.retries)
+            opencue.launch(job, show=args.show, shot=job.shot_name or None, maxretries=args.retries)
             _say(f"excolor farm: submitted {job.name} to the Cuebot")
     else:
         from ..hosts.farm import ray_cluster
 
-        results = ray_cluster.run(job, address=args.address, retries=args.retries)
+        results = ray_cluster.run(job, address=args.address, retries=args.retries,
+                                  report=lambda line: _say(f"excolor farm: {line}"))
         retried = [r.name for r in results if r.attempt > 1]
         _say(f"excolor farm: {len(results)} chunk(s) done" + (f" ({len(retried)} retried)" if retried else ""))
     return 0

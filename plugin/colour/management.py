@@ -25,6 +25,7 @@ Defaults (used when no config / colourspace is given):
 """
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
@@ -136,12 +137,16 @@ def _space_names(config: ocio.Config) -> list[str]:
 
 
 def _resolve(config: ocio.Config, name: str, what: str) -> ocio.ColorSpace:
-    """A colourspace by name, alias or role; UsageError listing the valid names otherwise."""
+    """A colourspace by name, alias or role; UsageError naming the nearest names (a typo's
+    fix) and listing the valid ones otherwise."""
     space = config.getColorSpace(name)
     if space is None:
+        names = _space_names(config)
+        near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(repr(n) for n in near)}? " if near else ""
         raise UsageError(
             f"{what} {name!r} is not a colourspace of OCIO config {config.getName() or '(unnamed)'}; "
-            f"valid names (aliases and roles also work): {', '.join(_space_names(config))}"
+            f"{hint}valid names (aliases and roles also work): {', '.join(names)}"
         )
     return space
 
@@ -279,6 +284,14 @@ class ColourConverter:
                 f"{', '.join(MODEL_SPACE_NAMES)}) and no interchange role to reach one: {error}"
             ) from error
         return to_model.getDefaultCPUProcessor(), from_model.getDefaultCPUProcessor(), f"{target} (built-in)"
+
+    def converter_from(self, space: str, what: str):
+        """A function taking (H, W, 3) float pixels in `space` (a name, alias or role of this
+        config) into the working space: (H, W, 3) float32, values as OCIO gives them (nothing
+        clipped or rolled off; `to_display` does that, as for a plate). UsageError naming `what`
+        (e.g. "--reference-colorspace") and the nearest names when the config has no `space`."""
+        processor = self.config.getProcessor(_resolve(self.config, space, what).getName(), self.input_space)
+        return lambda pixels: self._apply(processor.getDefaultCPUProcessor(), pixels)
 
     @property
     def works_in_model_space(self) -> bool:

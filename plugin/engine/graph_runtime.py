@@ -54,7 +54,8 @@ class GraphRuntime:
     model_dir: a verified `excolor.engine.models.ModelDir`; device: 'auto' | 'cpu' | 'cuda'.
     io_binding: run through IO binding with values kept as OrtValues on the device; None means
     on CUDA only (on the CPU plain numpy feeds cost nothing; tests set it to cover the path).
-    threads: intra-op threads per session (None: one per core); timer: an
+    threads: intra-op threads per session but the correspondence graph's, which runs on one so
+    that the pixels do not depend on it (None: one per core); timer: an
     `excolor.timing.StageTimer` that gets the correspondence and colorization times, or None.
     """
 
@@ -69,11 +70,18 @@ class GraphRuntime:
         # Providers and session options for helper sessions on the same device and settings.
         self.providers = [CUDA_PROVIDER, CPU_PROVIDER] if self.device == "cuda" else [CPU_PROVIDER]
         self.session_options = session_options(ort, threads)
+        # The correspondence graph's attention reads the reference's colours out as a matrix
+        # product of 2 rows by thousands of reference pixels, which ONNX Runtime's CPU kernels
+        # split into float sums that depend on the thread count (measured: from 4 threads on a
+        # 720p plate). On one thread its pixels are the same at any --threads; the other graphs'
+        # products split by rows and columns, which leaves every sum whole.
+        single = session_options(ort, 1)
         self.sessions = {}
         for name, spec in model_dir.manifest.graphs.items():
             path = model_dir.graph_path(name)
+            options = single if name == "correspondence" else self.session_options
             try:
-                session = ort.InferenceSession(str(path), self.session_options, providers=self.providers)
+                session = ort.InferenceSession(str(path), options, providers=self.providers)
             except (RuntimeError, ValueError) as error:  # ORT raises its own Fail/InvalidGraph
                 raise ModelError(f"{path}: ONNX Runtime cannot load the {name} graph ({error})") from error
             _check_io(name, session, spec, path)

@@ -220,6 +220,9 @@ def find_model(name_or_dir=None):
     """Resolve `--model NAME|DIR` (None means the default model shipped in the package)."""
     name_or_dir = name_or_dir or DEFAULT_MODEL_NAME
     candidate = Path(name_or_dir)
+    if candidate.is_file():
+        raise ModelNotFoundError(f"{candidate} is a file, not a model: a model is a folder (with its "
+                                 f"{MANIFEST_NAME}), or the name of one excolor knows")
     if candidate.is_dir() or os.sep in str(name_or_dir) or str(name_or_dir).startswith("."):
         return load_model_dir(candidate)
     for root in (user_models_dir(), packaged_models_dir()):

@@ -27,8 +27,9 @@ class NodeTuning:
 
     io_binding: run the network through IO binding, its state kept on the device (None: on CUDA
     only; True forces that path on the CPU too). threads: intra-op threads of each ONNX Runtime
-    session and the row-band threads of the host's colour work (None: one per core; bands give
-    the same bytes at any count). colour_graphs: the full-resolution colour work as ONNX graphs
+    session (the correspondence graph's runs on one: its sums would depend on the count) and the
+    row-band threads of the host's colour work (None: one per core); the pixels are the same at
+    any count. colour_graphs: the full-resolution colour work as ONNX graphs
     on the node's device (None: on CUDA where the working space allows it) rather than in numpy
     on the host's cores; the two agree to float32 rounding. motion: the motion estimator, one
     of MOTIONS: "dis" (OpenCV's DIS on the host's cores, its flows and carries run `threads`

@@ -9,14 +9,16 @@ Readers share: first, last, width, height, pixel_format (PixelFormat), kind ("vi
 "sequence"), name, fps (video: Fraction; sequence: None), read(n), missing(a, b), close().
 Every failure is an excolor.errors.InputError / OutputError that names the file and frame.
 A video OUTPUT's pixel format and profile come from `choose_pixel_format` (pixel_formats.py);
-what it keeps of an input video besides the pictures (audio, timecode, tags) is video_streams.py.
+what it keeps of an input video besides the pictures (audio, timecode, tags) is video_streams.py,
+its frames' timestamps video_timing.py. Lines native libraries print on stderr around a read
+(libpng's) are held back by native_messages.py.
 """
 import warnings
 from pathlib import Path
 
 from ..errors import InputError
 from .channels import finite_colour, split_plate
-from .image import FORMATS, PixelFormat, read_image, write_image
+from .image import FORMATS, PixelFormat, check_holds, read_image, write_image
 from .pixel_formats import EncoderFormat, choose_pixel_format
 from .sequence import SequencePattern, SequenceReader, SequenceWriter, ranges_text
 from .video import CRF_RANGES, PRESET_CODECS, VIDEO_EXTENSIONS, VideoOptions, VideoReader, VideoWriter, is_video_path
@@ -34,6 +36,7 @@ __all__ = [
     "VideoOptions",
     "VideoReader",
     "VideoWriter",
+    "check_holds",
     "choose_pixel_format",
     "describe_kind",
     "is_video_path",
@@ -68,8 +71,10 @@ def open_input(path):
     )
 
 
-def read_reference(path):
-    """A reference image as float32 HxWx3 (gray files repeated to 3 channels, alpha dropped).
+def read_reference(path, cover=None):
+    """A reference image as float32 HxWx3 (gray files repeated to 3 channels, alpha dropped),
+    reduced as it is decoded when it is at least twice `cover` ((height, width) or None: the
+    size its users need at most) on both sides (excolor.io.image.read_image).
 
     Returns (pixels, PixelFormat). InputError names the file when it is missing or unreadable.
     NaN/inf values (a float file's) are replaced by 0, as in a reference given as an array, with
@@ -82,7 +87,7 @@ def read_reference(path):
             f"{path}: reference image type '{path.suffix}' is not supported; use one of "
             f"{', '.join(sorted(FORMATS))}"
         )
-    pixels, fmt = read_image(path, "reference image")
+    pixels, fmt = read_image(path, "reference image", cover)
     colour, broken = finite_colour(split_plate(pixels)[0])
     if broken:
         warnings.warn(f"reference {path}: {broken} pixel(s) with NaN/inf values, replaced by 0")

@@ -6,11 +6,12 @@ atomically. Gaps in a sequence are reported by frame and file, never silently sk
 """
 import dataclasses
 import re
+import warnings
 from pathlib import Path
 
 from ..errors import InputError
 from .channels import colour_plate
-from .image import format_for, frame_attributes, read_image, write_image
+from .image import format_for, frame_attributes, image_shape, read_image, write_image
 
 _PRINTF = re.compile(r"%(0?)(\d*)d")
 _HASHES = re.compile(r"#+")
@@ -50,23 +51,49 @@ class SequencePattern:
         return self.suffix[self.suffix.rfind("."):] if "." in self.suffix else ""
 
     def path(self, frame):
+        """The file of frame `frame`, numbered as printf's `%0Nd` numbers it: a negative frame's
+        sign counts in the padding (frame -3 of `####` is `-003`), as Nuke and FFmpeg name it."""
         return self.directory / f"{self.prefix}{frame:0{self.padding}d}{self.suffix}"
 
     def display(self):
         return str(self.directory / f"{self.prefix}{'#' * max(self.padding, 1)}{self.suffix}")
 
     def scan(self):
-        """Sorted frame numbers of the files on disk that match the pattern."""
+        """Sorted frame numbers of the files on disk that match the pattern, negative ones
+        included. InputError naming a file whose number is padded otherwise than `path` pads
+        it (`-0003` for a `####` field): reading or writing it as another name would lose it."""
         if not self.directory.is_dir():
             return []
-        digits = r"\d{%d,}" % self.padding if self.padding else r"\d+"
-        regex = re.compile(re.escape(self.prefix) + f"(-?{digits})" + re.escape(self.suffix) + "$")
+        regex = re.compile(re.escape(self.prefix) + r"(-?\d+)" + re.escape(self.suffix) + "$")
         frames = []
         for entry in self.directory.iterdir():
             match = regex.match(entry.name)
-            if match and entry.is_file():
-                frames.append(int(match.group(1)))
+            if not (match and entry.is_file()):
+                continue
+            digits = match.group(1)
+            frame = int(digits)
+            if self.path(frame).name == entry.name:
+                frames.append(frame)
+            elif frame < 0 and digits == f"-{-frame:0{self.padding}d}":
+                raise InputError(f"{entry}: frame {frame} is numbered '{digits}', but {self.display()} numbers "
+                                 f"it '{self.path(frame).name}' (a negative frame's sign counts in the padding, "
+                                 "as printf's %0Nd writes it); rename the file")
+            # Any other name is another pattern's file: p.1.exr is not frame 1 of p.####.exr.
         return sorted(frames)
+
+
+def _warn_if_log_scan(path, fmt):
+    """Warn when a DPX says it holds printing density (a log film scan, as archives keep
+    them): its integers are read, as every integer plate is, as display sRGB unless the config
+    and --input-space name its log space, and read as sRGB its flat, lifted values give wrong
+    colours without a word."""
+    header = {name: value for name, _type, value in fmt.header}
+    tags = [header.get("dpx:Transfer"), header.get("dpx:Colorimetric")]
+    if fmt.source_format == "dpx" and "Printing density" in tags:
+        warnings.warn(f"{path}: the DPX is tagged printing density (a log film scan), and integer plates are "
+                      "read as display sRGB unless --input-space names their colourspace: give the log space "
+                      "of a config that has one, e.g. --ocio-config ocio://studio-config-latest --input-space "
+                      "ADX10")
 
 
 def ranges_text(frames):
@@ -104,6 +131,7 @@ class SequenceReader:
         pixels, fmt = read_image(pattern.path(self.first), f"frame {self.first}")
         self.pixel_format = dataclasses.replace(fmt, frame_header=self._frame_header) if fmt.header else fmt
         self.height, self.width = pixels.shape[:2]
+        _warn_if_log_scan(pattern.path(self.first), fmt)
 
     @property
     def name(self):
@@ -113,9 +141,22 @@ class SequenceReader:
         return frame_attributes(self.pattern.path(frame))
 
     def missing(self, first, last):
-        """Frame numbers in first..last (inclusive) with no file on disk."""
+        """Frame numbers in first..last (inclusive) with no file on disk. Checks, from their
+        headers only, that the others are all of the first frame's size and channel count
+        (InputError naming the first that is not), so a render stops before its first frame
+        rather than midway."""
         have = set(self._on_disk)
+        for frame in range(first, last + 1):
+            shape = image_shape(self.pattern.path(frame)) if frame in have else None
+            if shape is not None and shape != (self.width, self.height, self.pixel_format.channels):
+                raise InputError(self._other_size(frame, shape))
         return [n for n in range(first, last + 1) if n not in have]
+
+    def _other_size(self, frame, shape):
+        width, height, channels = shape
+        return (f"{self.pattern.path(frame)}: frame {frame} is {width}x{height} with {channels} channel(s), but "
+                f"frame {self.first} is {self.width}x{self.height} with {self.pixel_format.channels} channel(s); "
+                "every frame of a sequence must be the same size and channels")
 
     def read(self, frame):
         """Frame `frame` as float32 HxWx(3 + extras): gray frames give their luma as R, G, B
@@ -128,11 +169,7 @@ class SequenceReader:
             )
         pixels, fmt = read_image(path, f"frame {frame} of {self.name}")
         if pixels.shape[:2] != (self.height, self.width) or fmt.channels != self.pixel_format.channels:
-            raise InputError(
-                f"{path}: frame {frame} is {pixels.shape[1]}x{pixels.shape[0]} with "
-                f"{fmt.channels} channels, but frame {self.first} is {self.width}x{self.height} "
-                f"with {self.pixel_format.channels}"
-            )
+            raise InputError(self._other_size(frame, (pixels.shape[1], pixels.shape[0], fmt.channels)))
         return colour_plate(pixels)
 
     def close(self):

@@ -17,11 +17,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, UsageError
 from ..threads import codec_threads
 from .image import PixelFormat
 from .pixel_formats import choose_pixel_format
-from .video_streams import ColourTags, Passengers
+from .video_streams import SEQUENCE_TAGS, ColourTags, Passengers, sequence_timecode, tag_colour
+from .video_timing import OutputTiming
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ PRESET_CODECS = ("libx264", "libx265")  # the encoders that take --preset
 SWSCALE_THREADS = 1
 # The encoders that take --crf, with the range each accepts (best quality first).
 CRF_RANGES = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libaom-av1": (0, 63)}
+# The encoders a refusal of --codec for a container suggests, where the container holds them.
+KNOWN_CODECS = (*CRF_RANGES, "prores_ks", "dnxhd", "ffv1", "mpeg2video")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,9 +78,15 @@ class VideoReader:
             raise InputError(f"{self.path}: input video is missing (no such file)")
         try:
             self._container = av.open(str(self.path))
-            stream = self._container.streams.video[0]
-        except (av.error.FFmpegError, IndexError) as error:
+        except av.error.FFmpegError as error:
             raise InputError(f"{self.path}: not a readable video ({error})") from error
+        if not self._container.streams.video:
+            held = ", ".join(f"{s.type} ({s.codec_context.name if s.codec_context else '?'})"
+                             for s in self._container.streams) or "no streams"
+            self._container.close()
+            raise InputError(f"{self.path}: the file has no video stream (it holds {held}): there is no "
+                             "picture to colorize")
+        stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"  # frame + slice threads: same pixels, faster on HD
         if codec_threads() is not None:
             stream.thread_count = codec_threads()
@@ -222,7 +231,6 @@ class VideoWriter:
                  frames=None):
         self.path = Path(path)
         self.temp_path = Path(temp_path)
-        self._like = like
         source = like.pixel_format if like is not None else source
         encoder = choose_pixel_format(
             options.codec, source=like.source_pix_fmt if like is not None else None, bits=_bits(source),
@@ -230,13 +238,17 @@ class VideoWriter:
             requested=options.pix_fmt)
         pix_fmt = encoder.pix_fmt
         rate = like.fps if like is not None else fractions.Fraction(options.fps or _header_rate(source) or 24)
+        self._timing = OutputTiming.choose(self.path, rate, like=like)
         self.temp_path.parent.mkdir(parents=True, exist_ok=True)
         self._passengers = None
         try:
             self._container = av.open(str(self.temp_path), mode="w", format=_container_format(self.path))
+            self._refuse_foreign_codec(options.codec)
             stream = self._container.add_stream(options.codec, rate=rate)
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-            stream.time_base = like.time_base if like is not None else 1 / rate
+            # The encoder's time base too: left unset it is 1/rate, and uneven timestamps
+            # (a variable-rate INPUT) rounded to it collide, which the muxer refuses.
+            stream.time_base = stream.codec_context.time_base = self._timing.time_base
             codec_options = dict(encoder.options)
             if options.crf is not None and options.codec in CRF_RANGES:
                 codec_options["crf"] = str(options.crf)
@@ -245,11 +257,13 @@ class VideoWriter:
             stream.codec_context.options = codec_options
             if codec_threads() is not None:
                 stream.thread_count = codec_threads()
-            self._tags = ColourTags()
             if like is not None:
                 self._tags = like.colour_tags
                 self._passengers = Passengers(like, self._container, stream, frames or (like.first, like.last),
                                               self.path)
+            else:
+                self._tags = SEQUENCE_TAGS
+                tag_colour(stream, self._tags)
         except (av.error.FFmpegError, ValueError) as error:
             self._discard()
             raise OutputError(
@@ -257,6 +271,7 @@ class VideoWriter:
                 f"'{pix_fmt}' ({error})"
             ) from error
         self._stream = stream
+        self._source = source
         # The muxer may change the stream's time base when it writes the header (mp4 picks
         # 1/12800 for 25 fps): frame timestamps stay in the one chosen here.
         self._time_base = stream.time_base
@@ -264,6 +279,25 @@ class VideoWriter:
         self._bits16 = encoder.bits > 8
         self._alpha = encoder.alpha
         self._count = 0
+
+    def _refuse_foreign_codec(self, codec):
+        """UsageError naming the container and the encoders it holds when it cannot hold
+        `codec`'s streams (libx264 in a .webm): no --pix-fmt would change that."""
+        supported = self._container.supported_codecs
+
+        def held(name):  # None: not an encoder this FFmpeg has
+            try:
+                return name in supported or av.codec.Codec(name, "w").name in supported
+            except (av.error.FFmpegError, ValueError):
+                return None
+
+        if held(codec) is False:  # an unknown one: the check before the render names --codec
+            self._container.close()
+            self._discard()
+            takes = [name for name in KNOWN_CODECS if held(name)]
+            raise UsageError(f"--codec {codec}: a {self.path.suffix} file cannot hold {codec} video; for "
+                             f"{self.path.suffix} give --codec {' or '.join(takes) or 'another codec'}, or write "
+                             "another container")
 
     def write(self, frame, pixels):
         """Append input frame number `frame` (float32 HxWxC, 0..1): RGB, and channel 3 as alpha
@@ -280,13 +314,21 @@ class VideoWriter:
                                dst_color_range=tags.range or None, threads=SWSCALE_THREADS)
         if self._passengers is not None:
             self._passengers.until(frame)
-        if self._like is not None:
-            image.pts = self._like.pts[frame]
-        else:
-            image.pts = self._count
+        elif self._count == 0:
+            self._carry_timecode(frame)
+        image.pts = self._timing.pts(frame, self._count)
         image.time_base = self._time_base
         self._mux(self._stream.encode(image))
         self._count += 1
+
+    def _carry_timecode(self, frame):
+        """A sequence INPUT's timecode (its first written frame's EXR/DPX header) on the video
+        stream, set before the first packet, when the muxer writes the header (MOV/MP4 keep it
+        as a timecode track, Matroska as a tag)."""
+        frame_header = self._source.frame_header if self._source is not None else None
+        timecode = sequence_timecode(frame_header(frame)) if frame_header is not None else None
+        if timecode:
+            self._stream.metadata["timecode"] = timecode
 
     def _mux(self, packets):
         for packet in packets:

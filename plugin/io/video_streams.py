@@ -33,6 +33,36 @@ class ColourTags:
     range: int = 0
 
 
+# What a video of an image-sequence INPUT holds: display sRGB (integer plates as stored, and
+# scene-linear ones through the OCIO display view, whose default display is sRGB), BT.709
+# primaries, converted to Y'CbCr with swscale's default BT.601 matrix (SMPTE 170M) in limited
+# range. Tagged so, a player shows it as it was made instead of guessing.
+SEQUENCE_TAGS = ColourTags(primaries=1, transfer=13, matrix=6, range=1)
+
+
+def tag_colour(stream, tags):
+    """Stamp an output video `stream` with ColourTags `tags`."""
+    context = stream.codec_context
+    context.color_primaries, context.color_trc = tags.primaries, tags.transfer
+    context.colorspace, context.color_range = tags.matrix, tags.range
+
+
+def sequence_timecode(attributes):
+    """The SMPTE timecode ("HH:MM:SS:FF", ";" before the frames when drop-frame) of an EXR/DPX
+    frame's attributes ((name, OIIO type, value), excolor.io.image.frame_attributes), or None."""
+    for name, _type, value in attributes:
+        if name == "smpte:TimeCode" and isinstance(value, tuple) and value:
+            bcd = int(value[0])
+
+            def digits(shift, tens_bits):
+                return ((bcd >> (shift + 4)) & ((1 << tens_bits) - 1)) * 10 + ((bcd >> shift) & 0xF)
+
+            separator = ";" if bcd & (1 << 6) else ":"
+            return (f"{digits(24, 2):02d}:{digits(16, 3):02d}:{digits(8, 3):02d}{separator}"
+                    f"{digits(0, 2):02d}")
+    return None
+
+
 def _say_once(message):
     # The render's encoder check opens a writer too: the same loss is said once per process.
     if message not in _SAID:
@@ -42,6 +72,15 @@ def _say_once(message):
 
 def kept_metadata(metadata):
     return {key: value for key, value in metadata.items() if not _STALE_KEYS.match(key)}
+
+
+def _stream_tags(metadata):
+    """A copied stream's tags, as the output container's muxer reads them: a QuickTime track's
+    title reads back as `name`, and the muxers write it from `title`."""
+    tags = kept_metadata(metadata)
+    if "name" in tags and "title" not in tags:
+        tags["title"] = tags.pop("name")
+    return tags
 
 
 def shift_timecode(timecode, frames, fps):
@@ -82,12 +121,9 @@ class Passengers:
         self._source = source
         video = source.streams.video[0]
         first, last = frames
-        tags = reader.colour_tags
-        context = stream.codec_context
-        context.color_primaries, context.color_trc = tags.primaries, tags.transfer
-        context.colorspace, context.color_range = tags.matrix, tags.range
+        tag_colour(stream, reader.colour_tags)
         if reader.sample_aspect_ratio:
-            context.sample_aspect_ratio = reader.sample_aspect_ratio
+            stream.codec_context.sample_aspect_ratio = reader.sample_aspect_ratio
         if reader.rotation:
             stream.set_display_rotation(reader.rotation)
         container.metadata.update(kept_metadata(source.metadata))
@@ -103,7 +139,8 @@ class Passengers:
             if copied.type not in _COPIED_TYPES or name not in container.supported_codecs:
                 lost.append(f"{copied.type} stream {copied.index} ({name})")
                 continue
-            self._streams[copied.index] = container.add_stream_from_template(copied)
+            kept = self._streams[copied.index] = container.add_stream_from_template(copied)
+            kept.metadata.update(_stream_tags(copied.metadata))  # language and title: which track is which
         if lost:
             _say_once(f"{', '.join(lost)} of {reader.path} cannot go into a {Path(destination).suffix} "
                       "and are left out")

@@ -2,6 +2,7 @@
 tries it on one frame before the render, so whatever the encoder refuses (codec, pixel format,
 quality, rate, container) is refused before the first frame renders, naming the option."""
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -19,6 +20,14 @@ def video_writer(video_options, reader, path, temp_path, frames):
     return io.VideoWriter(path, reader.width, reader.height, temp_path, video_options,
                           like=reader if reader.kind == "video" else None, source=reader.pixel_format,
                           frames=frames)
+
+
+def encode_settings(video_options):
+    """A video OUTPUT's encoder settings as the flags that set them, JSON-able: what the encode
+    depends on besides the frames ({"--codec": "libx264", "--crf": 18, ...}; None: the default)."""
+    fps = video_options.fps
+    return {"--codec": video_options.codec, "--crf": video_options.crf, "--preset": video_options.preset,
+            "--pix-fmt": video_options.pix_fmt, "--fps": None if fps is None else str(Fraction(fps))}
 
 
 def check_encoder(video_options, reader, output, frames):

@@ -8,9 +8,12 @@ never an input, never a file this job did not write).
 
 `colorize(options)` makes the first checks and holds what they found in a ColorizeJob, whose
 `render()` tells the rest in order: the node, the last checks and OUTPUT's paths, the output's
-`.excolor/` workspace, the output's target (excolor.render.targets), the batch over the node's
-runs (excolor.render.batch), the confidence report (excolor.render.confidence_report), a
-video's encode, the contact sheet (excolor.render.preview), and what was done.
+`.excolor/` workspace under the job's fingerprint (one part per run: a rerun renders again the
+runs whose key or plates changed, excolor.render.run_fingerprints), what a video OUTPUT will
+hold (excolor.render.video_output), the output's target (excolor.render.targets), the batch over
+the node's runs (excolor.render.batch), the states of finished runs pruned, the confidence
+report (excolor.render.confidence_report), a video's encode, the contact sheet
+(excolor.render.preview), and what was done.
 """
 from __future__ import annotations
 
@@ -33,19 +36,21 @@ from ..shotlists.entries import FrameRange, ShotEntry, parse_frame_range
 from ..threads import limit_threads
 from .batch import Batch, delivery_order, waiting_error
 from .confidence_report import WithSummaries, report_data, report_lines, shot_confidences, write_report
-from .encoder import check_encoder, video_writer
+from .encoder import check_encoder, encode_settings, video_writer
 from .frames import check_frames
 from .matte import Matte
-from .node_shots import entry_frame, node_shot
+from .node_shots import node_shot
 from .options import DIRECTIONS, JobOptions, check_options, option_words
 from .output_paths import claim_output_paths, output_location, protected_inputs, record_written
 from .overlap import DEFAULT_READ_AHEAD, ReadAhead
 from .preview import sheet_frames, write_preview
 from .progress import informing, progress_bar
-from .reference_files import ReferenceFile, read_references, refuse_pinned_keys_of_other_aspect
+from .reference_files import ReferenceFile, read_references, reference_space, refuse_pinned_keys_of_other_aspect
 from .replay import replayed_frame
+from .run_fingerprints import finish_parts, frame_parts, prune_finished_runs, rerun_lines, run_parts, shot_label
 from .targets import clear_frame_cache, encode_video, frame_cache, output_targets
-from .workspace import Workspace, fingerprint_digest
+from .video_output import VideoPlan, plan_video
+from .workspace import FINISH, RUNS, Workspace, fingerprint_digest, job_part
 
 
 def say(text, always=False):
@@ -90,7 +95,7 @@ def colorize(options):
 def _colorize(options):
     output_kind = io.describe_kind(options.output)
     check_options(options, output_kind)
-    frames = parse_frame_range(options.frames) if options.frames else None
+    frames = parse_frame_range(options.frames) if options.frames is not None else None  # "" is refused
     reader = io.open_input(options.input)
     try:
         return checked_job(options, reader, output_kind, frames).render()
@@ -106,7 +111,7 @@ def checked_job(options, reader, output_kind, frames):
     refuse_small_plate(reader.height, reader.width, f"INPUT {options.input}")
     entries, frame_range, covered = check_frames(options, reader, frames)
     matte = Matte.parse(options.matte, options.output, output_kind)
-    references = read_references(entries)
+    references = read_references(entries, (reader.height, reader.width), reference_space(options, reader))
     refuse_pinned_keys_of_other_aspect(entries, references, (reader.height, reader.width))
     return ColorizeJob(options=options, reader=reader, entries=entries, references=references,
                        frames=frame_range, covered=covered, output_kind=output_kind, matte=matte)
@@ -138,24 +143,27 @@ class ColorizeJob:
         options = self.options
         self._find_reference_frames(node)
         self._check_output(node)
-        workspace, encoded = self._open_workspace(node)
+        workspace, video = self._open_workspace(node)
         rendered = {}
-        if encoded and not self.matte.missing(self.covered):
+        if video.encoded and not self.matte.missing(self.covered):
             say(f"{options.output} is already complete")
+            prune_finished_runs(node, workspace, self.frames)
             shots = self._report(node, workspace)
         else:
-            targets = self._targets(node, workspace, encoded)
+            targets = self._targets(node, workspace, video.encoded)
             report = self._render_frames(node, reads, workspace, targets)
             reads.close()  # from here INPUT is read on this thread alone (the encode, the sheet)
             say(f"{len(report.written)} frame(s) written, {len(report.already_done)} already done")
+            # Runs whose every frame is done need no state: no chunk continues them.
+            prune_finished_runs(node, workspace, self.frames)
             if report.waiting:
                 raise waiting_error(report, f"{self.first}-{self.last}")
             shots = self._report(node, workspace)
-            if not self._finish_video(workspace, targets.output, encoded):
+            if not self._finish_video(workspace, targets.output, video):
                 return 0  # the video waits for frames other chunks render
             rendered = report.kept
-        if self.output_kind == "video":
-            clear_frame_cache(workspace.root)  # the encoded video holds them now
+        if video.whole:
+            clear_frame_cache(workspace.root)  # the video holds every frame of INPUT now
         if options.preview:
             self._write_preview(node, rendered, workspace, shots)
         return 0
@@ -193,30 +201,32 @@ class ColorizeJob:
 
     def fingerprint(self, node, config):
         """What the output's pixels depend on, as JSON-able data (see excolor.render.workspace):
-        each keyframe's frame as the node uses it once its reference frames are found (a frame
-        number, or "none": unpinned), so a rerun that decides otherwise is noticed.
+        the job's part (model, settings, plate size, the shots' frames), each run's (excolor.render.run_fingerprints:
+        its keyframe with the frame the node uses once reference frames are found, a frame number
+        or "none", its frames and its plates' stamps) and each shot's finish (its pinned keys).
         config: the OCIO config the node uses (a file, or a name OCIO knows)."""
-        shots = {}
-        for entry, shot in zip(self.entries, node.shots):
-            shots[f"shot {entry.number} (frames {entry.first}-{entry.last})"] = [
-                {"image": Path(image).name, "frame": entry_frame(keyframe), "sha256": self.references[image].sha256}
-                for (image, _frame), keyframe in zip(entry.keyframes, shot.keyframes)
-            ]
         ocio_config = file_sha256(config) if Path(config).is_file() else config.replace(BUILTIN_CONFIG, "built-in")
         return {
             "model": node.model.sha256(),
-            "shots": shots,
             "settings": {
                 "network long side": node.network_long_side,
                 "saturation": node.saturation,
                 "ocio config": ocio_config,
                 "input space": self.options.input_space or "default",
+                # Only when given: the outputs of renders made before the option stay resumable.
+                **({"reference space": self.options.reference_colorspace}
+                   if self.options.reference_colorspace is not None else {}),
                 "pinned start": node.pinned_start,
                 "preroll": self.options.preroll,
                 "motion": node.motion,
                 **self.matte.fingerprint(),
             },
             "input size": [self.reader.width, self.reader.height],
+            # The cuts are the job's: frames of other shots are another render (--reference
+            # makes each --frames range a shot of its own).
+            "shots": [shot_label(entry) for entry in self.entries],
+            RUNS: run_parts(node, self.entries, self.references, self.reader),
+            FINISH: finish_parts(node, self.entries, self.references),
         }
 
     # -- the last checks and OUTPUT's paths ---------------------------------------------------
@@ -225,6 +235,8 @@ class ColorizeJob:
         worth of the input's audio and other streams, not the whole file's)."""
         if self.options.stream:
             self._check_streamable(node)
+        if self.output_kind == "sequence":
+            io.check_holds(self.options.output, self.reader.pixel_format)
         if self.output_kind == "video":
             check_encoder(self.options.video_options(), self.reader, self.options.output, (self.first, self.first))
 
@@ -275,28 +287,41 @@ class ColorizeJob:
     # -- the workspace -------------------------------------------------------------------------
     def _open_workspace(self, node):
         """OUTPUT's `.excolor/` Workspace, opened under the job's fingerprint once every path the
-        job writes was claimed and its folders made -> (workspace, True when a video OUTPUT is
-        encoded already for these frames)."""
+        job writes was claimed and its folders made -> (workspace, VideoPlan: what a video OUTPUT
+        will hold, and whether it holds it already; excolor.render.video_output). One line per
+        shot says what a rerun keeps of an earlier render with other keys or plates."""
         options = self.options
         workspace = Workspace(*output_location(options.output, self.output_kind))
         config = config_source(options.ocio_config)  # --ocio-config, else $OCIO's, else built in
         fingerprint = self.fingerprint(node, config)
         # Every path checked before anything is created: a refused job leaves no folder behind.
-        self._claim_paths(workspace, fingerprint_digest(fingerprint), config).create_folders()
+        self._claim_paths(workspace, fingerprint_digest(job_part(fingerprint)), config).create_folders()
         say(f"model {node.model.path} on {node.device}; frames {self.first}-{self.last}; {len(self.entries)} shot(s)")
-        encoded = (self.output_kind == "video" and workspace.completed() == [self.first, self.last]
-                   and Path(options.output).exists() and not options.overwrite)
-        workspace.open(fingerprint, options.overwrite, self._frame_files(workspace, encoded))
-        return workspace, encoded
+        changes = workspace.open(fingerprint, options.overwrite, self._frame_files(workspace),
+                                 frame_parts(node, self.entries))
+        for line in rerun_lines(node, self.entries, changes, workspace, self.frames, DIRECTIONS[options.direction]):
+            say(line)
+        if self.output_kind != "video":
+            return workspace, VideoPlan(self.frames, encoded=False, whole=False)
+        video = plan_video(workspace, options, encode_settings(options.video_options()), self.frames,
+                           self._covered_in, (self.reader.first, self.reader.last))
+        if video.encoded:
+            workspace.frame_files = tuple(self.matte.files)  # the frames are in the video, not cached
+        return workspace, video
 
-    def _frame_files(self, workspace, encoded):
+    def _frame_files(self, workspace):
         """(frame -> Path, ...) of the files each frame writes: OUTPUT's (a sequence's file, or
-        a cached video's frame until it is encoded) and its matte file."""
+        a video's cached frame) and its matte file."""
         if self.output_kind == "sequence":
             return (io.SequencePattern.parse(self.options.output).path, *self.matte.files)
-        if self.options.stream or encoded:
+        if self.options.stream:
             return self.matte.files
         return (frame_cache(workspace.root).path, *self.matte.files)
+
+    def _covered_in(self, frames):
+        """The frames of `frames` (first, last) some shot covers, in order."""
+        first, last = frames
+        return sorted({f for entry in self.entries for f in entry.frames_in(first, last)})
 
     # -- the targets and the batch ---------------------------------------------------------------
     def _targets(self, node, workspace, encoded):
@@ -335,30 +360,35 @@ class ColorizeJob:
         return report
 
     # -- a video OUTPUT ------------------------------------------------------------------------
-    def _finish_video(self, workspace, output, encoded):
-        """Encode a cached video OUTPUT from its target `output` (a VideoFramesTarget) once every
-        frame is there (a streamed one is encoded already, an `encoded` one was) and mark it
-        complete; False while frames are still to render (other chunks)."""
+    def _finish_video(self, workspace, output, video):
+        """Encode a cached video OUTPUT of the frames `video` (a VideoPlan) spans from its target
+        `output` (a VideoFramesTarget) once each is there (a streamed one is encoded already, an
+        encoded one was) and record the encode; False while frames are still to render (other
+        chunks: they stay cached meanwhile)."""
         options = self.options
-        if self.output_kind != "video" or (encoded and not options.stream):
+        if self.output_kind != "video" or (video.encoded and not options.stream):
             return True
+        span = video.span
         if not options.stream:
-            pending = [f for f in self.covered if not output.exists(f)]
+            covered = self._covered_in(span)
+            pending = [f for f in covered if not workspace.is_done(f)]
             if pending:
-                say(f"video not encoded yet: {len(pending)} frame(s) still to render")
+                say(f"video not encoded yet: it holds frames {span.first}-{span.last} once {len(pending)} more "
+                    f"are rendered ({io.ranges_text(pending)}); the rendered ones wait in {output.pattern.directory}")
                 return False
             read_ahead = DEFAULT_READ_AHEAD if options.io_threads else 0
-            encode_video(self.reader, output, self._video_writer(workspace), self.frames, set(self.covered),
+            encode_video(self.reader, output, self._video_writer(workspace, span), span, set(covered),
                          read_ahead=read_ahead)
-        workspace.mark_complete(self.frames)
-        say(f"wrote {options.output}")
+        workspace.mark_complete(span, encode_settings(options.video_options()))
+        say(f"wrote {options.output} (frames {span.first}-{span.last})")
         return True
 
-    def _video_writer(self, workspace):
-        """OUTPUT's VideoWriter, encoding into the workspace's tmp/ until finished."""
+    def _video_writer(self, workspace, span=None):
+        """OUTPUT's VideoWriter of the frames `span` (first, last; default: the job's), encoding
+        into the workspace's tmp/ until finished."""
         output = self.options.output
         return video_writer(self.options.video_options(), self.reader, output,
-                            workspace.tmp / temp_name("encoding" + Path(output).suffix), (self.first, self.last))
+                            workspace.tmp / temp_name("encoding" + Path(output).suffix), span or self.frames)
 
     # -- the confidence report and the contact sheet -------------------------------------------
     def _report(self, node, workspace):

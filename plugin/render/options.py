@@ -53,6 +53,7 @@ class JobOptions:
     edl_rate: Fraction | None = None  # --edl-rate: an EDL's timecode rate (excolor.shotlists.editorial)
     ocio_config: str | None  # a file, or a config name OCIO knows (kept as given)
     input_space: str | None
+    reference_colorspace: str | None = None  # --reference-colorspace: every reference's, None: by pixel type
     saturation: float | None
     preview: str | None
     report: str | None = None  # --report: None, REPORT_ON_STDERR (no path given) or a JSON file's path
@@ -103,6 +104,11 @@ def check_options(options, output_kind):
         raise UsageError(f"--network-size {options.network_size}: must be a positive number of pixels")
     if options.saturation is not None and not 0 <= options.saturation <= MAX_SATURATION:
         raise UsageError(f"--saturation {options.saturation}: must be a number in 0..{MAX_SATURATION:g}")
+    if options.preview is not None and Path(options.preview).suffix.lower() == ".exr":
+        # The sheet is display sRGB (labels, tiles through the display view): in an EXR, which
+        # holds scene-linear values, a comp would read it as light and show it wrong.
+        raise UsageError(f"--preview {options.preview}: the contact sheet is an 8-bit display sRGB picture, "
+                         "and an EXR holds scene-linear values; name a .png")
     if output_kind == "image":
         raise UsageError(
             f"OUTPUT {options.output}: must be a video ({', '.join(io.VIDEO_EXTENSIONS)}) or an image "

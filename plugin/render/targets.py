@@ -62,7 +62,7 @@ def output_targets(output, output_kind, matte, workspace, *, source, colour, pix
         deep = source.dtype != "uint8" or "10" in (pix_fmt or "")
         target = VideoFramesTarget(workspace, deep=deep, view=display_view_for(colour, output, "uint16"))
     if matte.form == "sequence":
-        return OutputTargets(target, WithMatte(target, matte.pattern, workspace.tmp))
+        return OutputTargets(target, WithMatte(target, matte.pattern, workspace.tmp, source))
     return OutputTargets(target, target)
 
 
@@ -195,12 +195,13 @@ class WithMatte:
 
     The matte files are written by io.write_image itself, not a SequenceWriter: that one makes
     a one-channel format colour (R, G, B) for colorized frames, and a matte stays one channel.
+    `source`: INPUT's PixelFormat, whose geometry (EXR overscan, pixel aspect) the matte keeps.
     """
 
-    def __init__(self, target, pattern, temp_dir):
+    def __init__(self, target, pattern, temp_dir, source):
         self.target = target
         self.pattern = pattern
-        self.format = PixelFormat(MATTE_TYPES[pattern.extension.lower()], ("Y",))
+        self.format = source.matte(MATTE_TYPES[pattern.extension.lower()])
         self.temp_dir = temp_dir
 
     def exists(self, frame):

@@ -55,7 +55,7 @@ def test_codec_the_container_cannot_hold(tmp_path, plate, lite_model_dir):
     result = excolor("colorize", plate[0], tmp_path / "out.webm", "--reference", plate[1],
                      "--codec", "libx264", "--model", lite_model_dir)
     assert result.returncode == 2, result.stderr
-    assert "--codec libx264: the encoder refuses this 88x72 plate for OUTPUT out.webm" in result.stderr
+    assert "--codec libx264: a .webm file cannot hold libx264 video; for .webm give --codec libvpx-vp9" in result.stderr
     assert "excolor-encoder-check" not in result.stderr and not (tmp_path / "out.webm").exists()
 
 

@@ -36,9 +36,12 @@ def _colorize(out, model, *extra):
 
 
 def _frames(out):
-    """The fingerprint's frames of each keyframe, shot by shot."""
+    """The fingerprint's frames of each keyframe, shot by shot (each run holds its key's)."""
     fingerprint = json.loads((out / ".excolor" / "c.####.png" / "fingerprint.json").read_text())
-    return [[key["frame"] for key in keys] for _shot, keys in sorted(fingerprint["shots"].items())]
+    shots = {}
+    for name, run in fingerprint["runs"].items():
+        shots.setdefault(run["shot"], {})[name.split(".")[1]] = run["keyframe"]["frame"]
+    return [[frame for _key, frame in sorted(keys.items())] for _shot, keys in sorted(shots.items())]
 
 
 def _ab_error(path, reference):
@@ -55,12 +58,14 @@ def test_auto_pins_the_samples_reference_and_the_fingerprint_holds_it(tmp_path, 
     assert _frames(out) == [[0]]
     reference, _format = read_reference(CARPHONE_REFERENCE)
     assert _ab_error(out / "c.0000.png", reference) < 1.0  # the key is law at its frame
-    # The same output unpinned decides otherwise: the rerun names the change instead of mixing.
+    # The same output unpinned decides otherwise: the rerun names the change and renders the
+    # run again instead of mixing.
     unpinned = _colorize(out, lite_model_dir, "--reference", CARPHONE_REFERENCE, "--frames", "0-5",
                          "--reference-frame", "none")
-    assert unpinned.returncode != 0
-    assert "the output was started with other inputs; changed: shots shot 1 (frames 0-5): [{\"frame\": 0," \
-        in unpinned.stderr and '-> [{"frame": "none",' in unpinned.stderr
+    assert unpinned.returncode == 0, unpinned.stderr
+    assert ('shot 1 (frames 0-5): kept nothing; rendering again shot000.k0.fwd (keyframe frame: 0 -> "none")'
+            in unpinned.stderr)
+    assert "6 frame(s) written, 0 already done" in unpinned.stderr and _frames(out) == [["none"]]
 
 
 @pytest.mark.parametrize("word, frames", [("none", [["none"]]), ("2", [[2]])])

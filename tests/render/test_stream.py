@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 import pytest
-from excolor.io import open_input
 
+from tests.render.clips import decoded
 from tests.support.batch import (
     CARPHONE,
     CARPHONE_REFERENCE,
@@ -19,14 +19,6 @@ from tests.support.batch import (
     write_reference,
     write_sequence,
 )
-
-
-def decoded(path):
-    reader = open_input(path)
-    try:
-        return [reader.read(n) for n in range(reader.first, reader.last + 1)]
-    finally:
-        reader.close()
 
 
 @pytest.fixture

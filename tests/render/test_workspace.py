@@ -96,3 +96,28 @@ def test_a_done_frame_cut_short_is_not_done(tmp_path):
     assert workspace.is_done(1) and not workspace.is_done(2)
     frame_file(1).unlink()
     assert not workspace.is_done(1)
+
+
+def _with_runs(b_key):
+    return dict(FINGERPRINT, runs={"shot000.k0.fwd": {"keyframe": "a"}, "shot000.k1.bwd": {"keyframe": b_key}},
+                finish={"shot 1": []})
+
+
+def _parts(frame):
+    """Frames 0-4 come from k0.fwd alone, 5-9 blend it with k1.bwd."""
+    return "shot 1", ("shot000.k0.fwd",) if frame < 5 else ("shot000.k0.fwd", "shot000.k1.bwd")
+
+
+def test_a_changed_run_loses_its_states_and_the_frames_made_from_it(tmp_path):
+    first = Workspace(tmp_path, "o.####.png")
+    first.open(_with_runs("b"), overwrite=False, frame_files=(), frame_parts=_parts)
+    for run_name in ("shot000.k0.fwd", "shot000.k1.bwd"):
+        first.save_state(RunState(run_name, 6, np.ones((1, 3, 8, 8), np.float32)))
+    for frame in range(10):
+        first.mark_done(frame)
+    second = Workspace(tmp_path, "o.####.png")
+    changes = second.open(_with_runs("c"), overwrite=False, frame_files=(), frame_parts=_parts)
+    assert changes.earlier and changes.runs == {"shot000.k1.bwd": ['keyframe: "b" -> "c"']}
+    assert second.state_frames("shot000.k0.fwd") == [6] and second.state_frames("shot000.k1.bwd") == []
+    assert [second.is_done(frame) for frame in range(10)] == [True] * 5 + [False] * 5
+    second.load_state("shot000.k0.fwd", 6)  # still this run's: its stamp is the run's, not the job's

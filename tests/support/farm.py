@@ -4,6 +4,8 @@ Shot 1 (1001-1010) has keyframes at 1001 and 1008 (a forward chain, and a backwa
 1008); shot 2 (1011-1016) has one keyframe pinned mid-shot at 1013 (runs go both ways).
 """
 import json
+import os
+import sys
 from pathlib import Path
 
 from tests.support.batch import carphone_frames, excolor, files_of, write_reference, write_sequence
@@ -35,3 +37,10 @@ def render_one_go(clip, out, model):
 
 def frames_bytes(folder):
     return {name: (Path(folder) / name).read_bytes() for name in files_of(folder)}
+
+
+def worker_env(**extra):
+    """This environment as a render node with excolor installed has it: the folder of this
+    Python's `excolor` first on the PATH (a job runs `excolor` from the PATH), plus `extra`."""
+    folder = Path(sys.executable).parent
+    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', '')}", **extra}

@@ -13,7 +13,7 @@ from excolor.errors import UsageError
 from excolor.hosts.farm.plan import plan_job
 
 from tests.support.batch import excolor
-from tests.support.farm import frames_bytes, make_clip
+from tests.support.farm import frames_bytes, make_clip, worker_env
 
 OPENJD = str(Path(sys.executable).parent / "openjd")
 
@@ -56,8 +56,8 @@ def test_the_job_reads_the_shot_list_with_the_frames_found(clip, tmp_path):
     assert json.loads((tmp_path / "job.params.json").read_text())["Shots"] == str(found)
     assert [step["name"] for step in template["steps"]] == [
         "shot001-fwd-1005-1008", "shot001-fwd-1009-1010", "shot001-bwd-1005-1008", "shot001-bwd-1001-1004",
-        "shot002-fwd-1011-1014", "shot002-fwd-1015-1016"]
-    for step in template["steps"]:
+        "shot002-fwd-1011-1014", "shot002-fwd-1015-1016", "cleanup"]
+    for step in template["steps"][:-1]:  # the chunks; the last, cleanup, reads no shot list
         args = step["script"]["actions"]["onRun"]["args"]
         assert args[args.index("--shots") + 1] == "{{Param.Shots}}"
 
@@ -98,7 +98,7 @@ def test_a_chunk_reads_the_frames_found_and_equals_one_go(clip, tmp_path, lite_m
     assert made.returncode == 0, made.stderr
     run = subprocess.run([OPENJD, "run", str(tmp_path / "job.yaml"), "-p", f"file://{tmp_path / 'job.params.json'}",
                           "--step", "shot001-bwd-1005-1008", "--no-run-dependencies"],
-                         capture_output=True, text=True, cwd=tmp_path)
+                         capture_output=True, text=True, cwd=tmp_path, env=worker_env())
     assert run.returncode == 0, run.stdout[-3000:]
     assert "similarity" not in run.stdout  # the chunk did not scan
     written = frames_bytes(tmp_path / "out")

@@ -3,7 +3,6 @@ run by `openjd run` from another folder with another $OCIO; the OCIO config's co
 run state's fingerprint; an engine's missing extra named; job files never replaced silently."""
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import yaml
 from excolor.engine.models import find_model
 
 from tests.support.batch import excolor
-from tests.support.farm import make_clip
+from tests.support.farm import make_clip, worker_env
 
 OPENJD = str(Path(sys.executable).parent / "openjd")
 
@@ -40,16 +39,19 @@ def _make_job(studio, job="job.yaml", *extra, env=None):
 def _run_step(studio, step, cwd, job="job.yaml"):
     return subprocess.run([OPENJD, "run", str(studio / job), "-p", f"file://{studio / 'job.params.json'}",
                            "--step", step, "--no-run-dependencies"], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "OCIO": "/nowhere/other-config.ocio"})
+                          env=worker_env(OCIO="/nowhere/other-config.ocio"))
 
 
 @pytest.mark.slow
 def test_relative_paths_and_ocio_travel_with_the_job(studio, tmp_path):
     made = _make_job(studio, env={"OCIO": "studio.ocio"})
     assert made.returncode == 0, made.stderr
+    # The model folder and the config are PATH parameters, with absolute values beside the job.
     args = [a for step in _template(studio)["steps"] for a in step["script"]["actions"]["onRun"]["args"]]
-    assert str(studio / "model") in args and str(studio / "studio.ocio") in args
+    assert "{{Param.Model}}" in args and "{{Param.OcioConfig}}" in args
     assert "model" not in args and "studio.ocio" not in args
+    values = json.loads((studio / "job.params.json").read_text())
+    assert (values["Model"], values["OcioConfig"]) == (str(studio / "model"), str(studio / "studio.ocio"))
     # Run from another folder, with another $OCIO on the "render node": the chunk renders.
     elsewhere = tmp_path / "render-node"
     elsewhere.mkdir()
@@ -145,7 +147,7 @@ def _installs(requirements):
 
 def test_each_engine_has_its_own_extra_and_farm_has_them_all():
     """pyproject.toml's extras install what each engine imports (checked against the installed
-    packages' metadata); `farm` is the three engine extras."""
+    packages' metadata); `farm` is the three engine extras and `cpu`."""
     from importlib import metadata
 
     import tomllib
@@ -159,7 +161,7 @@ def test_each_engine_has_its_own_extra_and_farm_has_them_all():
         for module in modules:
             assert {_canonical(d) for d in owners[module.split(".")[0]]} & installed, (engine, module)
     assert "ray" not in _installs(extras["opencue"]) and "ray" not in _installs(extras["openjd"])
-    assert extras["farm"] == ["excolor[openjd,opencue,ray]"]
+    assert extras["farm"] == ["excolor[openjd,opencue,ray,cpu]"]  # a render node renders: the CPU build too
 
 
 def test_names_and_builtin_configs_stay_paths_become_absolute(studio, tmp_path, monkeypatch):

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from excolor.errors import UsageError
+from excolor.hosts.farm.openjd import job_template
 from excolor.hosts.farm.plan import plan_job
 
 from tests.support.batch import excolor
-from tests.support.farm import frames_bytes, make_clip, render_one_go
+from tests.support.farm import frames_bytes, make_clip, render_one_go, worker_env
 
 OPENJD = str(Path(sys.executable).parent / "openjd")
 
@@ -48,6 +49,17 @@ def test_plan_follows_the_state_chain(clip, tmp_path):
     assert argv[-10:] == ("--shots", str(clip["shots"]), "--model", "default", "--threads", "1",
                           "--frames", "1001-1004", "--direction", "backward")
     assert job.tasks[0].argv[:3] == (sys.executable, "-m", "excolor")
+    assert job.chain_ends() == ("shot001-fwd-1009-1010", "shot001-bwd-1001-1004", "shot002-fwd-1015-1016",
+                                "shot002-bwd-1011-1014")
+    assert job.cleanup == (sys.executable, "-m", "excolor", "clean", str(tmp_path / "o.####.png"))
+    # A job of some shots of OUTPUT cleans only their runs: other jobs may still be rendering.
+    one = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"], shot=2)
+    assert one.cleanup[-2:] == ("--shots", "2-2")
+    template = job_template(job, tmp_path)
+    assert template["steps"][-1] == {
+        "name": "cleanup", "dependencies": [{"dependsOn": name} for name in job.chain_ends()],
+        "script": {"actions": {"onRun": {"command": "{{Param.ExcolorCommand}}",
+                                         "args": ["clean", "{{Param.OutputFolder}}/o.####.png"]}}}}
 
 
 def test_plan_refusals(clip, tmp_path):
@@ -71,13 +83,16 @@ def test_openjd_template_checked_and_run_locally_equals_one_go(clip, one_go, tmp
     assert check.returncode == 0 and "passes validation" in check.stdout, check.stdout + check.stderr
     values = f"file://{tmp_path / 'job.params.json'}"
     run = subprocess.run([OPENJD, "run", str(job_file), "-p", values], capture_output=True, text=True,
-                         cwd=tmp_path)
+                         cwd=tmp_path, env=worker_env())
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Session ended successfully" in run.stdout
     # The chunks report their progress in the lines an OpenJD session parses (a chunk whose
     # frames all come from the other chain's runs has no frames of its own to count).
     assert "openjd_progress: 50.0" in run.stdout and "openjd_progress: 100.0" in run.stdout
     assert frames_bytes(out) == frames_bytes(one_go)
+    # The last step, after every chain: the run states the chunks handed on are gone, the
+    # records stay (the same command says the output is complete).
+    assert list((out / ".excolor").rglob("done/*")) and not list((out / ".excolor").rglob("*.npz"))
 
 
 def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
@@ -89,14 +104,21 @@ def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
     assert made.returncode == 0, made.stderr
     run = subprocess.run([OPENJD, "run", str(job_file), "-p", f"file://{tmp_path / 'job.params.json'}",
                           "--step", "shot001-fwd-1005-1008",
-                          "--no-run-dependencies"], capture_output=True, text=True, cwd=tmp_path)
+                          "--no-run-dependencies"], capture_output=True, text=True, cwd=tmp_path, env=worker_env())
     assert run.returncode != 0
     assert "waits for the chunk that renders frame 1004" in run.stdout
 
 
+def _spec(path):
+    """The <spec> element of a job spec file, read back by a real XML parser (after the DOCTYPE)."""
+    return ET.fromstring(path.read_text().split("?>", 1)[1].split(">", 1)[1])
+
+
 def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
-    """What PyOutline makes of the job: one single-frame layer per chunk whose command is the
-    chunk's colorize command line, and layer-on-layer depends along each chain only."""
+    """What PyOutline makes of the job, serialised and read back: one layer per chunk whose
+    range is the chunk's frames in one OpenCue chunk (so the Cuebot's frame view shows the
+    frames, not `1`), whose command is the chunk's colorize command line with `excolor` from the
+    PATH, and layer-on-layer depends along each chain only."""
     import shlex
 
     from excolor.hosts.farm import opencue
@@ -104,26 +126,53 @@ def test_opencue_outline_serialised_by_pyoutline(clip, tmp_path):
     job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"],
                    excolor=["excolor"])
     outline = opencue.build_outline(job, show="restoration", shot="reel1")
-    assert [layer.get_name() for layer in outline.get_layers()] == [t.name for t in job.tasks]
+    assert [layer.get_name() for layer in outline.get_layers()] == [t.name for t in job.tasks] + ["cleanup"]
+    assert outline.get_frame_range() == "1001-1016"
     spec_file = tmp_path / "job.xml"
     made = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
-                   "--chunk", "4", "--model", "default", "--excolor", "excolor", "--show", "restoration",
+                   "--chunk", "4", "--model", "default", "--show", "restoration",
                    "--retries", "5", "--threads", "3", "-o", spec_file)
     assert made.returncode == 0, made.stderr
-    root = ET.fromstring(spec_file.read_text().split("?>", 1)[1].split(">", 1)[1])  # after the DOCTYPE
+    root = _spec(spec_file)
     assert root.findtext("show") == "restoration"
     (spec_job,) = root.findall("job")
     assert spec_job.get("name") == job.name and spec_job.findtext("maxretries") == "5"
     layers = {layer.get("name"): layer for layer in spec_job.find("layers")}
-    assert list(layers) == [t.name for t in job.tasks]
+    assert list(layers) == [t.name for t in job.tasks] + ["cleanup"]
+    cleanup = layers.pop("cleanup")
+    assert shlex.split(cleanup.findtext("cmd")) == ["excolor", "clean", str(tmp_path / "o.####.png")]
+    assert cleanup.findtext("range") == "1001" and cleanup.findtext("chunk") == "1"
     for task in job.tasks:
         layer = layers[task.name]
         command = shlex.split(layer.findtext("cmd"))
         assert command == list(task.argv[:-6]) + ["--threads", "3"] + list(task.argv[-4:])
-        assert layer.findtext("range") == "1" and layer.findtext("chunk") == "1"
+        assert command[command.index("--frames") + 1] == f"{task.first}-{task.last}"
+        assert layer.findtext("range") == f"{task.first}-{task.last}"
+        assert layer.findtext("chunk") == str(task.last - task.first + 1)
         assert layer.findtext("cores") == "3.0"  # the cores the task's --threads 3 uses
     depends = {(d.findtext("deplayer"), d.findtext("onlayer"), d.get("type")) for d in root.find("depends")}
-    assert depends == {(t.name, t.depends_on[0], "LAYER_ON_LAYER") for t in job.tasks if t.depends_on}
+    chain_ends = {("cleanup", chain[-1].name, "LAYER_ON_LAYER") for chain in job.chains().values()}
+    assert depends == {(t.name, t.depends_on[0], "LAYER_ON_LAYER") for t in job.tasks if t.depends_on} | chain_ends
+
+
+def test_opencue_job_of_one_shot(clip, tmp_path):
+    """`--shot 2` (or the shot's name): the job of that shot only, as OpenCue's shot; an unknown
+    shot is refused, naming the shots."""
+    spec_file = tmp_path / "job.xml"
+    made = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
+                   "--chunk", "4", "--shot", "2", "--show", "restoration", "-o", spec_file)
+    assert made.returncode == 0, made.stderr
+    root = _spec(spec_file)
+    (spec_job,) = root.findall("job")
+    assert root.findtext("shot") == "shot002"
+    layers = {layer.get("name"): layer.findtext("range") for layer in spec_job.find("layers")}
+    assert layers == {"shot002-fwd-1011-1014": "1011-1014", "shot002-fwd-1015-1016": "1015-1016",
+                      "shot002-bwd-1011-1014": "1011-1014", "cleanup": "1011"}
+    unknown = excolor("farm", "opencue", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"],
+                      "--chunk", "4", "--shot", "sh999", "-o", tmp_path / "other.xml")
+    assert unknown.returncode == 2 and "--shot sh999" in unknown.stderr
+    assert "shot 2 (frames 1011-1016)" in unknown.stderr
+    assert not (tmp_path / "other.xml").exists()
 
 
 def test_farm_needs_a_job_file_and_a_sequence(clip, tmp_path):
