@@ -21,6 +21,7 @@ from .errors import (
     StateError,
     UsageError,
 )
+from .errors import release_loading_guard as _release_loading_guard  # excolor.errors guards Ctrl-C while it loads
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ _NODE_API = {
     "Keyframe": "excolor.engine.runs",
     "NodeTuning": "excolor.engine.tuning",
     "FusionSettings": "excolor.engine.fusion",
+    "RenderCancelled": "excolor.engine.render_hooks",
 }
 
 __all__ = [
@@ -54,3 +56,6 @@ def __getattr__(name):
     if name in _NODE_API:
         return getattr(importlib.import_module(_NODE_API[name]), name)
     raise AttributeError(f"module 'excolor' has no attribute {name!r}")
+
+
+_release_loading_guard()  # loaded: a host that imports excolor keeps its own SIGINT handler

@@ -12,8 +12,11 @@ so the add-on works around the compositor rather than inside it:
 
 Shots come from timeline markers: each keyframe entry binds a reference image (and optionally
 the frame it colours) to a marker, and a marker that a keyframe names starts a shot, which ends
-before the next such marker or at the scene's end frame; other markers are ignored. All
-colorization, state and scrubbing behaviour is the core node's; a bake keeps its frames on disk.
+before the next such marker or at the source's last frame (never at the render range's end);
+other markers are ignored. All colorization, state and scrubbing behaviour is the core node's.
+A bake keeps its frames on disk as EXR sequences the Image nodes read themselves, so a baked
+.blend renders where the add-on is not installed. A frame that cannot be colorized stops a
+background render with a non-zero exit (Blender would write the frame anyway and exit 0).
 
 Modules: `shots`, `source`, `session`, `bake` and `pixels` are plain Python (no bpy);
 `blender_scene`, `scene_runtime`, `bake_operator` and `addon` talk to bpy; `build_extension`

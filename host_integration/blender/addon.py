@@ -21,7 +21,7 @@ from .bake_operator import EXCOLOR_OT_bake, EXCOLOR_OT_bake_clear
 @persistent
 def _on_render_pre(scene, *_args):
     # render_pre fires once per frame of an animation render (frame_change_* do not, there).
-    scene_runtime.update_frame(scene, blank_on_error=True)
+    scene_runtime.update_frame(scene, rendering=True)
 
 
 @persistent

@@ -1,29 +1,32 @@
-"""Baked frames: a scene's colorized frames kept on disk, so that scrubbing and renders show them
-without running the network again.
+"""Baked frames: a scene's colorized frames kept on disk as EXR sequences that the compositor's
+Image nodes read themselves, so that scrubbing and renders show them without running the network
+again, and a baked .blend renders on a machine without the add-on.
 
 Plain Python (no bpy). Colorizing frame N of a shot needs every frame from the shot's keyframe to
 N (each frame's colours carry to the next), so jumping deep into a shot replays them all. A bake
-renders the covered frames once, in order (one network step each), and stores each finished
-frame (image and confidence matte, float32, exactly what the node returned) as a `.npz` file
-under `folder/<fingerprint>/`, where the fingerprint (`HostSession.fingerprint`) changes with
-anything the frames depend on: a bake of other settings is never shown, and baking again drops
-the stale ones. `Bake` runs in steps of one frame, so the add-on's modal operator can run it
-between UI events (progress, cancel).
+renders the scene's frames once, in order (one network step each), and keeps each finished frame
+as two float32 EXR files under `folder/<fingerprint>/`: `result.NNNNNN.exr` (RGBA, scene linear:
+the pixels the result Image datablock shows) and `confidence.NNNNNN.exr` (the matte, gray RGB),
+numbered by scene frame (0 and up: Blender's image sequences count no lower). The fingerprint
+(`HostSession.fingerprint`) changes with anything the frames depend on: a bake of other settings
+is never shown, and baking again drops the stale ones. `Bake` runs in steps of one frame, so the
+add-on's modal operator can run it between UI events (progress, cancel).
 """
-import io
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from excolor.files import write_atomically
-
-from .session import HostFrame
+from excolor.errors import InputError
+from excolor.io import PixelFormat, write_image
 
 _FINGERPRINT_DIGITS = 16
 _FINGERPRINT_FOLDER = re.compile(r"^[0-9a-f]{%d}$" % _FINGERPRINT_DIGITS)
+_DIGITS = 6
+RESULT, CONFIDENCE = "result", "confidence"
+_FORMATS = {RESULT: PixelFormat("float", ("R", "G", "B", "A"), "openexr"),
+            CONFIDENCE: PixelFormat("float", ("R", "G", "B"), "openexr")}
 
 
 class BakeStore:
@@ -33,34 +36,26 @@ class BakeStore:
         self.root = Path(folder)
         self.folder = self.root / fingerprint[:_FINGERPRINT_DIGITS]
 
-    def path(self, frame):
-        return self.folder / f"frame_{int(frame):06d}.npz"
+    def path(self, kind, frame):
+        """The file of `kind` (RESULT | CONFIDENCE) for scene frame `frame`."""
+        return self.folder / f"{kind}.{int(frame):0{_DIGITS}d}.exr"
 
     def has(self, frame):
-        return self.path(frame).is_file()
+        return self.path(RESULT, frame).is_file() and self.path(CONFIDENCE, frame).is_file()
 
-    def load(self, frame):
-        """The baked HostFrame of scene frame `frame`, or None when it is not baked (or its file
-        cannot be read: it is then baked again)."""
-        path = self.path(frame)
-        if not path.is_file():
-            return None
-        try:
-            with np.load(path) as arrays:
-                return HostFrame(int(frame), arrays["image"], arrays["confidence"], True)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            return None
-
-    def save(self, host_frame):
-        """Keep a covered HostFrame (written whole or not at all)."""
-        buffer = io.BytesIO()
-        np.savez(buffer, image=np.asarray(host_frame.image, np.float32),
-                 confidence=np.asarray(host_frame.confidence, np.float32))
-        write_atomically(self.path(host_frame.frame), buffer.getvalue())
+    def save(self, frame, linear_rgba, confidence):
+        """Keep scene frame `frame` (>= 0): linear_rgba float32 HxWx4 scene linear, as the result
+        Image datablock holds it; confidence float32 HxW in 0..1. Each file is written whole or
+        not at all, the matte last: `has` is true only once both are complete."""
+        if frame < 0:
+            raise InputError(f"frame {frame} cannot be baked: Blender's image sequences start at frame 0")
+        matte = np.repeat(np.asarray(confidence, np.float32)[..., None], 3, axis=2)
+        for kind, pixels in ((RESULT, linear_rgba), (CONFIDENCE, matte)):
+            write_image(self.path(kind, frame), np.asarray(pixels, np.float32), _FORMATS[kind], self.folder)
 
     def frames(self):
         """The baked scene frames, in order."""
-        return sorted(int(path.stem.split("_")[1]) for path in self.folder.glob("frame_*.npz"))
+        return sorted(int(path.name.split(".")[1]) for path in self.folder.glob(f"{CONFIDENCE}.*.exr"))
 
     def drop_stale(self):
         """Remove the bakes of other fingerprints in this scene's folder."""
@@ -83,12 +78,15 @@ def clear_bakes(root, keep=None):
 class Bake:
     """Bake `frames` (scene frames, in order) of a HostSession into a BakeStore, one per `step`.
 
-    Frames already baked are skipped. `done` counts the frames baked or found baked, of `total`.
+    encode: callable(HostFrame) -> float32 HxWx4 scene-linear RGBA (what the result Image
+    datablock would show). Frames already baked are skipped. `done` counts the frames baked or
+    found baked, of `total`.
     """
 
-    def __init__(self, session, store, frames):
+    def __init__(self, session, store, frames, encode):
         self._session = session
         self._store = store
+        self._encode = encode
         self.total = len(frames)
         self._pending = [frame for frame in frames if not store.has(frame)]
         self.done = self.total - len(self._pending)
@@ -101,6 +99,7 @@ class Bake:
     def step(self):
         """Render and keep the next frame; returns its scene frame number."""
         frame = self._pending.pop(0)
-        self._store.save(self._session.frame(frame))
+        host_frame = self._session.frame(frame)
+        self._store.save(frame, self._encode(host_frame), host_frame.confidence)
         self.done += 1
         return frame

@@ -1,6 +1,7 @@
 """The Bake operators: render the scene's shots to disk with progress and cancel, or drop them.
 
-From the panel's button, Bake is a modal operator: a window timer renders one frame per tick,
+Baked frames are EXR sequences the compositor's Image nodes read (a baked .blend renders without
+the add-on). From the panel's button, Bake is a modal operator: a window timer renders one frame per tick,
 so the UI keeps drawing, Blender's progress display counts the frames and the status bar says
 how far it is; Esc cancels (frames baked so far are kept, and the next Bake resumes after them).
 From a script or in background mode (`bpy.ops.excolor.bake()`), it bakes in one call. See
@@ -31,20 +32,22 @@ class EXCOLOR_OT_bake(bpy.types.Operator):
     bl_label = "Bake"
 
     def _start(self, context):
-        """A Bake of the frames the scene's shots cover in its frame range, or None (reported)."""
+        """A Bake of every frame in the scene's frame range (the frames no shot covers too, so
+        that the Image nodes find a file for each frame of a render), or None (reported)."""
         scene = context.scene
         try:
-            session, _colourspace = scene_runtime.configure(scene)
+            session, colourspace = scene_runtime.configure(scene)
             store = scene_runtime.bake_store(scene, session)
-            frames = session.covered_frames(scene.frame_start, scene.frame_end)
+            covered = session.covered_frames(scene.frame_start, scene.frame_end)
         except ExcolorError as error:
             self.report({"ERROR"}, str(error))
             return None
-        if not frames:
+        if not covered:
             self.report({"ERROR"}, "nothing to bake: no shot covers a frame of the scene's range "
                                    "that the source has (add a keyframe to a marker)")
             return None
-        return Bake(session, store, frames)
+        frames = list(range(scene.frame_start, scene.frame_end + 1))
+        return Bake(session, store, frames, scene_runtime.encoder_for(colourspace))
 
     def _failed(self, scene, error):
         message = f"bake stopped: {error}"

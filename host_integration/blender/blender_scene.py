@@ -1,8 +1,8 @@
 """Blender's side of the translation: scene properties in, Image datablocks and nodes out.
 
 Reads the panel's properties (`scene.excolor`, see excolor.hosts.blender.addon) into the plain
-settings the session takes, writes a HostFrame into the two Image datablocks, and sets up the
-compositor tree (Blender 4.x: `scene.node_tree` with a Composite node; 5.0+:
+settings the session takes, writes a HostFrame into the two Image datablocks or points them at a
+bake's EXR sequences (which the Image nodes then read themselves), and sets up the compositor tree (Blender 4.x: `scene.node_tree` with a Composite node; 5.0+:
 `scene.compositing_node_group`, a CompositorNodeTree whose Group Output is the result).
 """
 import os
@@ -25,6 +25,13 @@ RESULT_NAME = "excolor result"
 MATTE_NAME = "excolor confidence"
 MATTE_SPACE = "Non-Color"
 DEFAULT_BAKE_FOLDER = "//excolor_bake/"
+# What the images hold until the add-on writes a frame into them, and after a frame failed:
+# Blender's own colour for a missing image, so that a render node without the add-on (or a
+# failed frame in the interface) shows a frame no one takes for a dark plate.
+MISSING_COLOUR = (1.0, 0.0, 1.0, 1.0)
+# An Image node shows file number (scene frame - start + 1 + offset), clamped to 0..duration:
+# start 1, offset 0 and the longest duration make it the scene frame itself.
+_SEQUENCE_FRAMES = {"frame_start": 1, "frame_offset": 0, "frame_duration": 1048574}
 
 
 def node_settings(props):
@@ -55,15 +62,16 @@ def source_of(props):
     return SourceSpec(path, props.path_start), ""
 
 
-def shots_of(scene, props):
-    """The node's shots from the scene's timeline markers and the panel's keyframe entries."""
+def shots_of(scene, props, last_frame):
+    """The node's shots from the scene's timeline markers and the panel's keyframe entries; the
+    last one ends on scene frame `last_frame` (the source's last), whatever the render range."""
     markers = [Marker(m.name, m.frame) for m in scene.timeline_markers]
     keyframes = [
         MarkerKeyframe(k.marker, bpy.path.abspath(k.image) if k.image else "",
                        k.frame if k.use_frame else None)
         for k in props.keyframes
     ]
-    return shots_from_markers(markers, keyframes, scene.frame_end)
+    return shots_from_markers(markers, keyframes, last_frame)
 
 
 def bake_folder(scene, props):
@@ -117,11 +125,16 @@ class SceneLinearEncoder:
 
 
 def ensure_image(name, current, width, height, colourspace=None):
-    """A float RGBA Image datablock of the given size: `current` if it fits, else resized or new."""
+    """A generated float RGBA Image datablock of the given size (MISSING_COLOUR until written):
+    `current` if it fits, else turned back from a bake's sequence, resized, or new."""
     image = current
     if image is None:
         image = bpy.data.images.get(name) or bpy.data.images.new(
             name, width, height, alpha=True, float_buffer=True)
+    if image.source != "GENERATED":
+        image.source = "GENERATED"
+    if tuple(image.generated_color) != MISSING_COLOUR:
+        image.generated_color = MISSING_COLOUR
     if tuple(image.size) != (width, height):
         # Setting the generated size reallocates the buffer (and keeps a reloaded .blend right).
         image.generated_width, image.generated_height = width, height
@@ -144,12 +157,31 @@ def write_frame(props, frame, linear_image):
     return result, matte
 
 
-def blank_images(props):
-    """Clear the result and matte images to transparent black (a frame that failed)."""
+def show_failure(props):
+    """Fill the result and matte images with MISSING_COLOUR (a frame that failed)."""
     for image in (props.result_image, props.matte_image):
         if image is not None:
-            image.pixels.foreach_set(np.zeros(len(image.pixels), np.float32))
+            image.pixels.foreach_set(np.tile(np.float32(MISSING_COLOUR), len(image.pixels) // 4))
             image.update()
+
+
+def blend_path(path):
+    """`path` as the .blend should store it: relative to the .blend once the file is saved
+    (a bake that travels with its .blend stays found)."""
+    return bpy.path.relpath(str(path)) if bpy.data.filepath else str(path)
+
+
+def show_sequences(props, result_path, matte_path):
+    """Point the result and matte images at a bake's EXR sequences (paths of any one frame's
+    files): the Image nodes read each frame's files themselves, with or without the add-on."""
+    for image, path in ((props.result_image, result_path), (props.matte_image, matte_path)):
+        path = blend_path(path)
+        if image.source != "SEQUENCE":
+            image.source = "SEQUENCE"
+        if image.filepath != path:
+            image.filepath = path
+        # Files rewritten by another bake of the same frames must be read again.
+        image.reload()
 
 
 def compositor_tree(scene):
@@ -195,6 +227,9 @@ def setup_compositor(scene, props, width, height, remove_render_layers=True):
         node.name = node.label = name
         node.image = image
         node.location = (0, y)
+        for setting, value in _SEQUENCE_FRAMES.items():
+            setattr(node, setting, value)
+        node.use_auto_refresh = True  # the viewer follows the frame when the image is a bake
         nodes[name] = node
     tree.links.new(nodes[RESULT_NAME].outputs["Image"], output.inputs[0])
     # An interactive render (F12) runs its handlers on the render thread: with the interface

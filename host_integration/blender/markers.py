@@ -7,8 +7,9 @@ The convention the add-on documents to users:
   auto Keyframe); several entries on one marker give that shot several keyframes (the core node
   runs outward from each and blends between them);
 - every marker that a keyframe entry names starts a shot; the shot ends on the frame before the
-  next such marker, and the last one on the scene's end frame (frames before the first are in no
-  shot and pass through unchanged);
+  next such marker, and the last one on the source's last frame (frames before the first are in
+  no shot and pass through unchanged). The render range plays no part: a render of frames
+  1013-1016 colours them exactly as a render of the whole clip does;
 - other markers (camera binds, notes, markers of other tools) are not excolor's: they are
   ignored, and neither start nor end a shot.
 """
@@ -37,14 +38,14 @@ class MarkerKeyframe:
     frame: int | None = None
 
 
-def shots_from_markers(markers, keyframes, end_frame):
+def shots_from_markers(markers, keyframes, last_frame):
     """The node's shots, in frame order, from markers and keyframe entries.
 
     markers: iterable of Marker (any order); only those a keyframe entry names count.
-    keyframes: iterable of MarkerKeyframe. end_frame: the scene's last frame (the last shot
-    ends there). Returns a list of excolor.Shot. Raises InputError naming the marker or
+    keyframes: iterable of MarkerKeyframe. last_frame: the scene frame showing the source's last
+    frame (the last shot ends there). Returns a list of excolor.Shot. Raises InputError naming the marker or
     entry at fault: two markers with a keyframe's name, two keyframed markers on one frame, a
-    keyframed marker past `end_frame`, an entry bound to no marker, a missing image, or a
+    keyframed marker past `last_frame`, an entry bound to no marker, a missing image, or a
     keyframe the node refuses (e.g. a pinned frame outside its shot).
     """
     markers = list(markers)
@@ -65,10 +66,10 @@ def shots_from_markers(markers, keyframes, end_frame):
                 f"{marker.frame}): keyframes bind to markers by name, rename one"
             )
         names[marker.name] = marker.frame
-        if marker.frame > end_frame:
+        if marker.frame > last_frame:
             raise InputError(
-                f"marker '{marker.name}' (frame {marker.frame}) is after the scene's end frame "
-                f"{end_frame}: its shot would be empty"
+                f"marker '{marker.name}' (frame {marker.frame}) is after the source's last frame "
+                f"{last_frame}: its shot would be empty"
             )
     by_marker = {marker.name: [] for marker in ordered}
     for entry in keyframes:
@@ -85,7 +86,7 @@ def shots_from_markers(markers, keyframes, end_frame):
         by_marker[entry.marker].append(Keyframe(entry.image, entry.frame))
     shots = []
     for index, marker in enumerate(ordered):
-        last = ordered[index + 1].frame - 1 if index + 1 < len(ordered) else end_frame
+        last = ordered[index + 1].frame - 1 if index + 1 < len(ordered) else last_frame
         try:
             shots.append(Shot(marker.frame, last, by_marker[marker.name]))
         except ValueError as error:

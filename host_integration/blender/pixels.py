@@ -6,10 +6,9 @@ numpy images here are HxWxC, rows from the top down.
 import numpy as np
 
 
-def blender_rgba(image):
+def as_rgba(image):
     """HxWxC float image (C = 3, or >= 4 with alpha in channel 3; channels past 4 are dropped,
-    an Image datablock holds RGBA only) -> flat float32 (H*W*4,), rows bottom-up, opaque when
-    the image has no alpha."""
+    an Image datablock holds RGBA only) -> float32 HxWx4, opaque when the image has no alpha."""
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] < 3:
         raise ValueError(f"expected an HxWxC image with C >= 3, got shape {image.shape}")
@@ -17,7 +16,12 @@ def blender_rgba(image):
     rgba = np.ones((height, width, 4), np.float32)
     channels = min(image.shape[2], 4)
     rgba[..., :channels] = image[..., :channels]
-    return np.ascontiguousarray(rgba[::-1]).reshape(-1)
+    return rgba
+
+
+def blender_rgba(image):
+    """HxWxC float image (as `as_rgba` takes it) -> flat float32 (H*W*4,), rows bottom-up."""
+    return np.ascontiguousarray(as_rgba(image)[::-1]).reshape(-1)
 
 
 def blender_matte(matte):

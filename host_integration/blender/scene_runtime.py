@@ -6,6 +6,7 @@ and `stop` drops, and are rebuilt on demand after a file is loaded. `update_fram
 its baked file when there is one (`excolor.hosts.blender.bake`), else the node renders it, with
 Blender's progress display while the node replays frames to reach it.
 """
+import os
 import sys
 
 import bpy
@@ -13,7 +14,8 @@ import bpy
 from excolor.errors import ExcolorError
 
 from . import blender_scene
-from .bake import BakeStore
+from .bake import CONFIDENCE, RESULT, BakeStore
+from .pixels import as_rgba
 from .session import HostSession
 
 
@@ -60,7 +62,8 @@ def configure(scene):
     spec, colourspace = blender_scene.source_of(props)
     session = runtime.session(scene)
     session.set_source(spec)
-    shots = blender_scene.shots_of(scene, props)
+    _first, last = session.source_frames()
+    shots = blender_scene.shots_of(scene, props, last)
     session.configure(blender_scene.node_settings(props), spec, shots)
     return session, runtime.encoder.space_for(colourspace, session.input_kind)
 
@@ -68,6 +71,11 @@ def configure(scene):
 def bake_store(scene, session):
     """The BakeStore of the scene's current settings (a configured session)."""
     return BakeStore(blender_scene.bake_folder(scene, scene.excolor), session.fingerprint())
+
+
+def encoder_for(colourspace):
+    """callable(HostFrame) -> float32 HxWx4 scene-linear RGBA, as the result image holds it."""
+    return lambda host_frame: as_rgba(runtime.encoder(host_frame.image, colourspace))
 
 
 class ReplayProgress:
@@ -91,23 +99,29 @@ class ReplayProgress:
             self._window_manager.progress_end()
 
 
-def update_frame(scene, frame=None, blank_on_error=False, progress=False):
-    """Show `frame` (default: the current frame) in the scene's Image datablocks.
+def update_frame(scene, frame=None, rendering=False, progress=False):
+    """Show `frame` (default: the current frame) in the scene's Image datablocks: a baked frame
+    by pointing them at the bake's files, any other by rendering it into them.
 
-    Returns the HostFrame, or None when the add-on is off or not set up for this scene. Errors
-    are reported on stderr and in the panel, and re-raised (Blender prints handler errors).
-    blank_on_error: on an error, also clear both images (a render then shows a black frame
-    rather than the previous frame's colours, which would pass for a right one).
+    Does nothing when the add-on is off or not set up for this scene. Errors are reported on
+    stderr and in the panel, and re-raised (Blender prints handler errors).
+    rendering: the frame is being rendered. A failed frame then fills both images with
+    MISSING_COLOUR, never the previous frame's colours (which would pass for a right frame);
+    in a background render (`blender -b`, bpy as a module) the process ends with the error's
+    exit code before the frame is written, as Blender writes a frame whatever its handlers
+    raise and would end the render with exit code 0.
     progress: show Blender's progress display while the node replays (UI frame changes).
     """
     props = scene.excolor
     if runtime is None or not props.enabled or props.result_image is None:
-        return None
+        return
     frame = scene.frame_current if frame is None else frame
     try:
         session, colourspace = configure(scene)
-        result = bake_store(scene, session).load(frame)
-        if result is None:
+        store = bake_store(scene, session)
+        if store.has(frame):
+            blender_scene.show_sequences(props, store.path(RESULT, frame), store.path(CONFIDENCE, frame))
+        else:
             window_manager = bpy.context.window_manager if progress else None
             watch = ReplayProgress(window_manager, scene.frame_end - scene.frame_start + 1) if window_manager else None
             try:
@@ -115,13 +129,19 @@ def update_frame(scene, frame=None, blank_on_error=False, progress=False):
             finally:
                 if watch is not None:
                     watch.close()
-        linear = runtime.encoder(result.image, colourspace)
-        blender_scene.write_frame(props, result, linear)
-    except ExcolorError as error:
+            blender_scene.write_frame(props, result, encoder_for(colourspace)(result))
+    except Exception as error:
+        # Not only ExcolorError: any failure in a render must stop it, not pass a frame.
         runtime.messages[scene.name_full] = f"frame {frame}: {error}"
         print(f"excolor: frame {frame}: {error}", file=sys.stderr)
-        if blank_on_error:
-            blender_scene.blank_images(props)
+        if rendering:
+            blender_scene.show_failure(props)
+            if bpy.app.background:
+                code = getattr(error, "exit_code", ExcolorError.exit_code)
+                print(f"excolor: render stopped at frame {frame} (exit code {code})", file=sys.stderr)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                # A handler's exception only prints; SystemExit would hang bpy run as a module.
+                os._exit(code)
         raise
     runtime.messages[scene.name_full] = ""
-    return result

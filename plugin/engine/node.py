@@ -38,6 +38,7 @@ from .keyframe_colours import KeyChromas
 from .models import ModelDir, find_model
 from .plates import NetworkLayout, Plates, checked_plate, network_layout
 from .references import ReferenceBank
+from .render_hooks import RenderCancelled, RenderHooks
 from .runs import Keyframe, Run, Shot, contributions, plan_runs
 from .state import KeptCache, RunFrame, RunState, blend_frames
 from .tuning import NodeTuning, colour_work_for, motion_for
@@ -45,6 +46,7 @@ from .tuning import NodeTuning, colour_work_for, motion_for
 __all__ = [
     "ColorizeNode", "NodeTuning", "FusionSettings", "Shot", "Keyframe", "Run", "RunFrame", "RunState", "FrameResult",
     "FoundFrame", "NetworkLayout", "NodeStats", "plan_runs", "contributions", "blend_frames", "KeySuggestion",
+    "RenderCancelled",
 ]
 
 PINNED_STARTS = ("reference", "zeros")
@@ -108,7 +110,7 @@ class ColorizeNode:
         self._plates = Plates(self._colour_work, self.network_size, self._timer)
         self._references = ReferenceBank(self._colour, self._runtime, rule, self.network_long_side)
         self._network = ExemplarNetwork(self._runtime, self._references, self.saturation, self._timer)
-        self._keys = KeyChromas(self._references)
+        self._keys = KeyChromas(self._references, display_plates=self._colour.works_in_model_space)
         self._motion = motion_for(tuning, self._runtime)
         # FusionSettings, or a caller's own fusion: a callable Candidates -> Fused with a
         # `settings` attribute (a FusionSettings: which candidates it weighs).
@@ -150,10 +152,18 @@ class ColorizeNode:
         for before, after in zip(ordered, ordered[1:]):
             if after.first <= before.last:
                 raise InputError(f"shots {before.first}-{before.last} and {after.first}-{after.last} overlap")
+        # A shot equal to the one set before at its index keeps its runs' names (shot index
+        # and keyframe) and so its kept states and results; the rest are forgotten.
+        runs = self._runs or ()
+        keep = {run.name for index, shot in enumerate(self._given_shots[:len(shots)])
+                if index < len(runs) and shots[index] == shot for run in runs[index]}
         self._given_shots = shots
         self._forget_plan()
         self._references.forget_images()
-        self.clear_cache()
+        self._keys.clear()
+        self._confidences.forget()
+        self._finished = None
+        self._kept.keep_only(lambda entry: entry[1] in keep)
 
     def _forget_plan(self):
         """Back to the shots as given: auto keyframes not resolved, no runs planned."""
@@ -365,43 +375,64 @@ class ColorizeNode:
         blended = blend_frames(pairs, frame)
         plate = self._plates.pull(frame)
         refuse_other_size(blended, plate)
-        pinned = [k for k in self._shots[self._shot_of(frame)].keyframes if k.frame == frame]
+        shot = self._shots[self._shot_of(frame)]
+        pinned = [k for k in shot.keyframes if k.frame == frame]
         key = self._key_chroma(pinned[0], plate) if pinned else None
-        finished = finish_frame(self._colour_work, plate, blended, key)
+        kind = self._keys.luma_kind(shot, self._plates.pull)
+        finished = finish_frame(self._colour_work, plate, blended, key, kind)
         self._confidences.record(frame, finished.confidence)
         return finished
 
     # -- pull API (hosts) ----------------------------------------------------------------------
-    def _run_frame(self, run, frame):
-        """One run's RunFrame for `frame`, from the cache or replayed from its nearest kept state."""
+    def _replay_start(self, run, frame):
+        """(kept RunFrame, None) when the run's result for `frame` is kept, else (None, the
+        nearest kept RunState before it, or None for the run's initial state)."""
         cached = self._kept.get(("result", run.name, frame))
         if cached is not None:
-            return cached
-        state = None
+            return cached, None
         for kept_frame in range(frame - run.direction, run.start - 2 * run.direction, -run.direction):
             state = self._kept.get(("state", run.name, kept_frame))
             if state is not None:
-                break
+                return None, state
+        return None, None
+
+    def _replay(self, run, frame, state, hooks):
+        """Step `run` from `state` (None: its initial state) to `frame`, keeping every step."""
         if state is None:
             state = self.initial_state(run)
         while state.frame != frame:
+            hooks.before_step(frame)
             result, state = self.step(run, state)
             self._kept.put(("state", run.name, state.frame), state)
             self._kept.put(("result", run.name, state.frame), result)
+            hooks.after_step()
         return result
 
-    def render_result(self, frame):
-        """FrameResult (image and confidence) for `frame`."""
+    def render_result(self, frame, progress=None, cancel=None):
+        """FrameResult (image and confidence) for `frame`; progress and cancel as in `render`."""
         frame = int(frame)
+        hooks = RenderHooks(progress, cancel)
         if self._finished is not None and self._finished.frame == frame:
+            hooks.begin(0)
             return self._finished
-        results = {run.name: self._run_frame(run, frame) for run, _ in self.contributions(frame)}
+        starts = {run.name: (run, *self._replay_start(run, frame)) for run, _ in self.contributions(frame)}
+        hooks.begin(sum(abs(frame - (run.start - run.direction if state is None else state.frame))
+                        for run, cached, state in starts.values() if cached is None))
+        results = {name: cached if cached is not None else self._replay(run, frame, state, hooks)
+                   for name, (run, cached, state) in starts.items()}
         self._finished = self.compose(frame, results)
         return self._finished
 
-    def render(self, frame):
-        """The colorized frame: float32 HxWxC, same size and channels as the plate."""
-        return self.render_result(frame).image
+    def render(self, frame, progress=None, cancel=None):
+        """The colorized frame: float32 HxWxC, same size and channels as the plate.
+
+        progress: None or callable(done, total), called with the run steps this call makes
+        (replaying from the nearest kept state), once before the first and after each.
+        cancel: None, a threading.Event (anything with is_set()) or a callable returning True
+        to stop: checked before each run step; stopping raises RenderCancelled, keeps every
+        step made, and leaves the node usable.
+        """
+        return self.render_result(frame, progress, cancel).image
 
     def confidence(self, frame):
         """The fusion's confidence for `frame` at the plate's size: float32 HxW in 0..1 (1 at a

@@ -17,6 +17,7 @@ from ..colour.resample import pad_edge, resize
 from ..errors import InputError
 from ..io.channels import colour_plate, finite_colour
 from ..timing import StageTimer
+from .channel_order import channels_first, channels_first_hint
 from .optical_flow import history_size, refuse_small_plate
 from .references import L_OFFSET
 
@@ -36,6 +37,9 @@ def checked_plate(frame, plate):
             f"frame {frame}: the source gave {getattr(plate, 'shape', type(plate).__name__)}, "
             "expected a float32 HxWxC array"
         )
+    if channels_first(plate.shape):
+        raise InputError(f"frame {frame}: the source gave an array the node cannot take"
+                         + channels_first_hint(plate.shape))
     if not np.issubdtype(plate.dtype, np.floating):
         raise InputError(
             f"frame {frame}: the source gave {plate.dtype} pixels; the node takes float "

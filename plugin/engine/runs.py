@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .channel_order import channels_first, channels_first_hint
 
 FORWARD = 1
 BACKWARD = -1
@@ -52,10 +53,12 @@ class Keyframe:
             object.__setattr__(self, "image", Path(self.image))
         elif not isinstance(self.image, Path):
             array = np.asarray(self.image)
-            if array.ndim != 3 or array.shape[2] < 3 or not np.issubdtype(array.dtype, np.floating):
+            if (array.ndim != 3 or array.shape[2] < 3 or not np.issubdtype(array.dtype, np.floating)
+                    or channels_first(array.shape)):
                 raise ValueError(
                     "Keyframe.image must be a path or an HxWx3 float array in the working space, "
-                    f"got {type(self.image).__name__} with shape {getattr(array, 'shape', None)}"
+                    f"got {type(self.image).__name__} of {array.dtype} with shape {array.shape}"
+                    + channels_first_hint(array.shape)
                 )
         word = AUTO if self.frame is None else self.frame
         if isinstance(word, str) and word not in (AUTO, NOT_PINNED):

@@ -209,6 +209,11 @@ class KeptCache:
         """The entries kept, least recently used first."""
         return list(self._items)
 
+    def keep_only(self, wanted):
+        """Drop every item whose entry `wanted(entry)` refuses (the others keep their order)."""
+        for entry in [entry for entry in self._items if not wanted(entry)]:
+            self.bytes -= self._items.pop(entry).nbytes
+
     def clear(self):
         self._items.clear()
         self.bytes = 0

@@ -6,18 +6,13 @@ import shutil
 import numpy as np
 import pytest
 from excolor.colour.resample import resize_hwc
-from excolor.engine.models import Manifest, load_model_dir, write_manifest
 from excolor.engine.graph_runtime import GraphRuntime
+from excolor.engine.models import Manifest, load_model_dir, write_manifest
 from excolor.engine.references import centred_lab
 from excolor.errors import ModelError
 from excolor.ort.providers import choose_device
 
-from tests.support.node import carphone_frames, colour_photo, shared_test_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
+from tests.support.node import carphone_frames, colour_photo
 
 
 def test_device_choice():

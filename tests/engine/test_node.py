@@ -8,23 +8,6 @@ from excolor.engine.fusion import CANDIDATES, FusionSettings
 from excolor.engine.node import ColorizeNode, Keyframe, NodeTuning, RunFrame, RunState, Shot, blend_frames
 from excolor.errors import InputError, ModelError, ProviderUnavailableError, StateError
 
-from tests.support.node import carphone_frames, colour_photo, shared_test_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def frames():
-    return carphone_frames()
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return colour_photo("coffee")
-
 
 def make_node(model_dir, frames, shots, **settings):
     node = ColorizeNode(model_dir, device="cpu", **settings)

@@ -8,12 +8,6 @@ from excolor.errors import InputError
 from excolor.io import open_input
 
 from tests.support.batch import CARPHONE, CARPHONE_REFERENCE
-from tests.support.node import shared_test_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,7 @@ from excolor.engine.node import ColorizeNode, Keyframe, Shot
 from excolor.engine.optical_flow import DisMotion, history_size
 from excolor.errors import InputError
 
-from tests.support.node import carphone_frames, chroma_psnr, shared_test_model
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
-
+from tests.support.node import carphone_frames, chroma_psnr
 
 frames = pytest.fixture(scope="module")(carphone_frames)  # the colour clip (the truth)
 

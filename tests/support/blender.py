@@ -51,6 +51,22 @@ def bare_site(python, folder):
     return folder
 
 
+def _run_script(python, name, args, workdir, timeout, bare, env):
+    """blender_scripts.NAME(args) in a fresh bpy process: the finished CompletedProcess."""
+    args_path = Path(workdir) / f"{name}-args.json"
+    args_path.write_text(json.dumps(args))
+    command = [python, str(SCRIPTS), name, str(args_path)]
+    environment = {**os.environ, "BLENDER_USER_RESOURCES": str(Path(workdir) / "blender-user"), **(env or {})}
+    if bare is not None:
+        command.insert(1, "-S")
+        environment["PYTHONPATH"] = str(bare)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=workdir,
+                              env=environment)
+    except subprocess.TimeoutExpired as error:
+        raise AssertionError(f"Blender script {name} ran past {timeout} s:\n{error.stderr}") from error
+
+
 def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, env=None):
     """Run blender_scripts.NAME(args) in a fresh bpy process; returns its report (dict).
 
@@ -60,18 +76,7 @@ def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, 
     settings and add-ons stay out of the tests, and the tests write nothing outside tmp.
     Fails with the process's output when it raises, crashes or runs past `timeout` seconds.
     """
-    args_path = Path(workdir) / f"{name}-args.json"
-    args_path.write_text(json.dumps(args))
-    command = [python, str(SCRIPTS), name, str(args_path)]
-    environment = {**os.environ, "BLENDER_USER_RESOURCES": str(Path(workdir) / "blender-user"), **(env or {})}
-    if bare is not None:
-        command.insert(1, "-S")
-        environment["PYTHONPATH"] = str(bare)
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                cwd=workdir, env=environment)
-    except subprocess.TimeoutExpired as error:
-        raise AssertionError(f"Blender script {name} ran past {timeout} s:\n{error.stderr}") from error
+    result = _run_script(python, name, args, workdir, timeout, bare, env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     if result.returncode != 0 or not lines:
         raise AssertionError(
@@ -79,6 +84,14 @@ def run_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT, bare=None, 
             f"{result.stderr[-6000:]}"
         )
     return json.loads(lines[-1][len("RESULT "):])
+
+
+def run_failing_in_blender(python, name, args, workdir, timeout=RUN_TIMEOUT):
+    """Run blender_scripts.NAME(args), which is to end the process before it reports (a render
+    the add-on stops); returns (exit code, stderr)."""
+    result = _run_script(python, name, args, workdir, timeout, None, None)
+    assert not any(line.startswith("RESULT ") for line in result.stdout.splitlines()), result.stdout[-3000:]
+    return result.returncode, result.stderr
 
 
 def run_cli(python, arguments, cwd):

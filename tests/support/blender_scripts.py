@@ -104,7 +104,7 @@ def markers_to_shots(args):
     for marker, image, frame in args["keyframes"]:
         entry = props.keyframes.add()
         entry.marker, entry.image, entry.use_frame, entry.frame = marker, image, frame is not None, frame or 0
-    shots = blender_scene.shots_of(scene, props)
+    shots = blender_scene.shots_of(scene, props, scene.frame_end)
     report = {"shots": [[s.first, s.last, [[str(k.image), k.frame] for k in s.keyframes]] for s in shots]}
     # Markers no keyframe names are not excolor's: a camera bind (as Ctrl+B in the timeline
     # makes) and a plain note change nothing, even on a keyframed marker's frame.
@@ -114,14 +114,14 @@ def markers_to_shots(args):
         marker = scene.timeline_markers.new(name, frame=frame)
         if name.startswith("F_"):
             marker.camera = camera
-    ignored = blender_scene.shots_of(scene, props)
+    ignored = blender_scene.shots_of(scene, props, scene.frame_end)
     report["shots_with_foreign_markers"] = [[s.first, s.last, [[str(k.image), k.frame] for k in s.keyframes]]
                                             for s in ignored]
     # A keyframe bound to a marker that does not exist is still an error that names it.
     entry = props.keyframes.add()
     entry.marker, entry.image = "gone", args["keyframes"][0][1]
     try:
-        blender_scene.shots_of(scene, props)
+        blender_scene.shots_of(scene, props, scene.frame_end)
         report["unbound_error"] = None
     except InputError as error:
         report["unbound_error"] = str(error)
@@ -220,23 +220,25 @@ class _ProgressRecorder:
         self.calls.append(["end"])
 
 
-def bake_then_scrub(args):
-    """Step through the frames in order (reference pixels); then Bake in a fresh session, scrub
-    and render from yet another fresh session (all from the bake: no network step), clear the
-    bake, and record the progress a deep jump shows while the node replays."""
+def bake_then_render(args):
+    """Render the animation live into args['output']/live; then, in fresh sessions, Bake into
+    the .blend's folder (args['blend'], saved first: the bake folder is relative to it), scrub
+    and render into args['output']/baked from the bake alone, check that other settings see no
+    bake, record the progress a deep jump shows while the node replays, save the .blend, copy
+    its folder (bake included) to args['moved'], and clear the bake."""
+    import shutil
+
     import bpy
-    import numpy as np
     from excolor.hosts.blender import scene_runtime
 
     _register()
     scene = _build_scene(args)
     props = scene.excolor
-    props.bake_folder = args["bake_folder"]
+    bpy.ops.wm.save_as_mainfile(filepath=args["blend"])
+    props.bake_folder = "//bake/"
     first, last = args["frames"]
-    reference = {}
-    for frame in range(first, last + 1):
-        scene.frame_set(frame)
-        reference[frame] = _pixels(props.result_image)
+    scene.render.filepath = os.path.join(args["output"], "live", "blender_####")
+    bpy.ops.render.render(animation=True)
     report = {"sequential_steps": scene_runtime.runtime.session(scene).node.stats.steps}
     scene_runtime.runtime.drop()
     report["bake"] = sorted(bpy.ops.excolor.bake())
@@ -244,21 +246,18 @@ def bake_then_scrub(args):
     report["bake_steps"] = session.node.stats.steps
     store = scene_runtime.bake_store(scene, session)
     report["baked"] = store.frames()
+    report["bake_files"] = sorted({path.suffix for path in store.folder.iterdir()})
     scene_runtime.runtime.drop()
-    differences = {}
     for frame in args["scrub_order"]:
         scene.frame_set(frame)
-        differences[str(frame)] = float(np.abs(_pixels(props.result_image) - reference[frame]).max())
-    report["scrub_differences"] = differences
-    scene.render.filepath = os.path.join(args["output"], "blender_####")
+    report["images"] = [[image.source, image.filepath] for image in (props.result_image, props.matte_image)]
+    scene.render.filepath = os.path.join(args["output"], "baked", "blender_####")
     bpy.ops.render.render(animation=True)
     report["steps_after_bake"] = scene_runtime.runtime.session(scene).node.stats.steps
     # Another saturation is another fingerprint: the bake is not shown for it.
     props.use_saturation, props.saturation = True, 0.5
     report["other_settings_baked"] = scene_runtime.bake_store(scene, scene_runtime.configure(scene)[0]).frames()
     props.use_saturation = False
-    report["clear"] = sorted(bpy.ops.excolor.bake_clear())
-    report["after_clear"] = store.frames()
     # A jump deep into a shot in a fresh session replays it: progress counts the reads.
     scene_runtime.runtime.drop()
     session, _colourspace = scene_runtime.configure(scene)
@@ -267,14 +266,18 @@ def bake_then_scrub(args):
     session.frame(args["jump_to"], on_pull=progress)
     progress.close()
     report["progress_calls"] = recorder.calls
+    scene.frame_set(first)
+    bpy.ops.wm.save_mainfile()
+    shutil.copytree(os.path.dirname(args["blend"]), args["moved"])
+    report["clear"] = sorted(bpy.ops.excolor.bake_clear())
+    report["after_clear"] = store.frames()
     return report
 
 
 def render_then_break(args):
     """Render the animation into args['output']/good; then point the first keyframe at
-    args['missing'] and render again into args['output']/broken; report the panel's messages."""
+    args['missing'] and render again into args['output']/broken (the process is to end there)."""
     import bpy
-    from excolor.hosts.blender import scene_runtime
 
     _register()
     scene = _build_scene(args)
@@ -283,7 +286,7 @@ def render_then_break(args):
     scene.excolor.keyframes[0].image = args["missing"]
     scene.render.filepath = os.path.join(args["output"], "broken", "blender_####")
     bpy.ops.render.render(animation=True)
-    return {"messages": dict(scene_runtime.runtime.messages)}
+    return {"rendered": sorted(os.listdir(os.path.join(args["output"], "broken")))}
 
 
 def clip_mapping(args):
@@ -355,16 +358,24 @@ def install_extension(args):
 
 
 def render_blend(args):
-    """Open a saved .blend (add-on enabled first, as Blender does for enabled add-ons) and render
-    its animation into args['output'], like `blender -b file.blend -a`."""
+    """Open a saved .blend (the add-on enabled first, as Blender does for enabled add-ons, unless
+    args['addon'] is false: a render node without it) and render its animation into
+    args['output'], like `blender -b file.blend -a`; args['range'] (optional): the frames to
+    render, as `-s FIRST -e LAST` set them."""
     import bpy
 
-    _register()
+    if args.get("addon", True):
+        _register()
     bpy.ops.wm.open_mainfile(filepath=args["blend"])
     scene = bpy.context.scene
+    if args.get("range"):
+        scene.frame_start, scene.frame_end = args["range"]
     scene.render.filepath = os.path.join(args["output"], "blender_####")
     bpy.ops.render.render(animation=True)
-    return {"frames": [scene.frame_start, scene.frame_end], "clip": scene.excolor.clip.filepath}
+    report = {"frames": [scene.frame_start, scene.frame_end]}
+    if args.get("addon", True):
+        report["clip"] = scene.excolor.clip.filepath
+    return report
 
 
 def main():

@@ -25,9 +25,11 @@ from tests.support.blender import (
     cache_dir,
     read_png,
     run_cli,
+    run_failing_in_blender,
     run_in_blender,
 )
 from tests.support.node import colour_photo, shared_test_model
+from tests.support.wheel import build_release
 
 TOLERANCE = 2  # of 255, 8-bit
 FRAMES = 5
@@ -58,13 +60,14 @@ def second_reference(tmp_path_factory):
 @pytest.fixture(scope="module")
 def extension_zip(tmp_path_factory):
     """The extension zip, built once by the documented command with what the README installs:
-    a plain (not editable) `pip install .` into a fresh venv, run outside the checkout (its
-    dependencies are not needed to build; downloaded wheels are kept in the cache folder the
-    bpy venvs live in, so only a first build downloads)."""
+    a plain (not editable) install of excolor's release wheel (tests.support.wheel) into a fresh
+    venv, run outside the checkout (its dependencies are not needed to build; downloaded wheels
+    are kept in the cache folder the bpy venvs live in, so only a first build downloads)."""
     folder = tmp_path_factory.mktemp("extension")
+    _sdist, wheel = build_release(folder / "release")
     venv.create(folder / "venv", with_pip=True)
     python = str(folder / "venv" / "bin" / "python")
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(ROOT)],
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr
     archive = folder / "excolor-blender.zip"
@@ -90,9 +93,14 @@ def test_extension_zip_bundles_one_headless_opencv_and_no_onnx(extension_zip, tm
                               str(target), str(tmp_path / wheels["excolor"])], capture_output=True, text=True,
                              timeout=300)
     assert install.returncode == 0, install.stderr
-    shipped = sorted(p.name for p in (ROOT / "plugin" / "graphs").glob("*.onnx"))
-    assert sorted(p.name for p in (target / "excolor" / "graphs").glob("*.onnx")) == shipped
+    shipped = sorted(p.name for p in (ROOT / "plugin" / "ort" / "graph_files").glob("*.onnx"))
+    assert shipped and sorted(p.name for p in (target / "excolor" / "ort" / "graph_files").glob("*.onnx")) == shipped
+    assert (target / "excolor" / "bundled_models" / "default" / "manifest.json").is_file()
     assert (target / "excolor" / "hosts" / "blender" / "addon.py").is_file()
+    # The PyTorch checkpoints are for training from a source tree: not in the extension.
+    assert not list(target.rglob("*.pt"))
+    with zipfile.ZipFile(extension_zip) as archive:
+        assert not [name for name in archive.namelist() if name.endswith(".pt")]
 
 
 def _compare(blender_dir, cli_pattern, frame_pairs):
@@ -219,6 +227,36 @@ def test_saved_blend_renders_in_a_fresh_process(blender, model_dir, tmp_path):
     print(f"Blender {version} .blend background render vs excolor colorize: max difference {worst}/255")
     assert worst <= TOLERANCE
     assert chroma > 1.0
+    # A render node without the add-on (nothing baked): Blender runs none of excolor's code, so
+    # the frames are the images' missing colour (magenta), never black that passes for a plate.
+    report = run_in_blender(blender, "render_blend", {"blend": str(tmp_path / "scene.blend"), "addon": False,
+                                                      "output": str(tmp_path / "bare"), "range": [1, 2]}, tmp_path)
+    assert report["frames"] == [1, 2]
+    for frame in (1, 2):
+        assert (read_png(tmp_path / "bare" / f"blender_{frame:04d}.png") == [255, 0, 255]).all()
+
+
+@pytest.mark.slow
+def test_a_render_range_colours_its_frames_as_the_whole_clip_does(blender, model_dir, second_reference, tmp_path):
+    # `blender -b shot.blend -s 2 -e 3 -a`: the range ends before a later marker (shot_b at 4)
+    # and inside the first shot, whose unpinned key is found by scanning the shot: shots end at
+    # the next marker or the clip's end, so the frames equal those of the whole render.
+    blender, version = blender
+    args = {
+        "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
+        "markers": [["shot_a", 1], ["shot_b", 4]],
+        "keyframes": [["shot_a", str(SAMPLE_REFERENCE), None], ["shot_b", str(second_reference), 5]],
+        "output": str(tmp_path / "whole"), "scrub_order": [], "blend": str(tmp_path / "scene.blend"),
+    }
+    run_in_blender(blender, "render", args, tmp_path)
+    report = run_in_blender(blender, "render_blend", {"blend": str(tmp_path / "scene.blend"), "range": [2, 3],
+                                                      "output": str(tmp_path / "range")}, tmp_path)
+    assert report["frames"] == [2, 3]
+    assert sorted(p.name for p in (tmp_path / "range").iterdir()) == ["blender_0002.png", "blender_0003.png"]
+    for frame in (2, 3):
+        ours = read_png(tmp_path / "range" / f"blender_{frame:04d}.png")
+        assert np.array_equal(ours, read_png(tmp_path / "whole" / f"blender_{frame:04d}.png"))
+        assert np.abs(np.diff(ours, axis=2)).mean() > 1.0, "colorized, not gray"
 
 
 @pytest.mark.slow
@@ -325,10 +363,12 @@ def test_source_frames_are_the_ones_blenders_clip_node_shows(blender, kind, tmp_
         assert differences[best] < (0.01 if kind == "sequence" else 2.0) and others > 2 * differences[best]
 
 
-def test_a_frame_that_fails_renders_black_and_says_why(blender, model_dir, tmp_path):
-    # A reference that is gone by the second render: that render must not repeat the colours
-    # the images still hold from the first (they would pass for right frames); it writes black
-    # and names the file.
+def test_a_frame_that_fails_stops_the_render_and_says_why(blender, model_dir, tmp_path):
+    # A reference that is gone by the second render: that render must neither repeat the colours
+    # the images still hold from the first (they would pass for right frames) nor write black;
+    # the background render ends at the frame, before writing it, with the error's exit code.
+    from excolor.errors import InputError
+
     blender, version = blender
     missing = tmp_path / "moved_away.png"
     args = {
@@ -336,39 +376,51 @@ def test_a_frame_that_fails_renders_black_and_says_why(blender, model_dir, tmp_p
         "markers": [["shot", 1]], "keyframes": [["shot", str(SAMPLE_REFERENCE), None]],
         "output": str(tmp_path), "missing": str(missing),
     }
-    report = run_in_blender(blender, "render_then_break", args, tmp_path)
-    message = next(iter(report["messages"].values()))
-    assert f"reference image {missing} does not exist" in message
+    code, stderr = run_failing_in_blender(blender, "render_then_break", args, tmp_path)
+    assert code == InputError.exit_code
+    assert f"excolor: frame 1: marker 'shot': reference image {missing} does not exist" in stderr
+    assert f"render stopped at frame 1 (exit code {InputError.exit_code})" in stderr
     for frame in (1, 2):
         assert read_png(tmp_path / "good" / f"blender_{frame:04d}.png").mean() > 20
-        assert not read_png(tmp_path / "broken" / f"blender_{frame:04d}.png").any()
+    assert not (tmp_path / "broken").exists() or not list((tmp_path / "broken").iterdir())
 
 
 @pytest.mark.slow
-def test_bake_keeps_the_shots_so_scrubbing_and_renders_run_no_network(blender, model_dir, second_reference,
-                                                                     tmp_path):
+def test_a_baked_blend_renders_from_exr_files_without_network_or_addon(blender, model_dir, second_reference,
+                                                                       tmp_path):
     # Two shots (the second keyed on its last frame: a backward run) and a marker no keyframe
-    # names inside the first, which must not cut it. Baked once; then a fresh session scrubs out
-    # of order and renders without one network step, showing exactly the frames of a pass in order.
+    # names inside the first, which must not cut it. Baked once into EXR sequences beside the
+    # .blend; then a fresh session scrubs and renders without one network step, and a copy of
+    # the .blend's folder renders the same frames in a Blender without the add-on.
     blender, version = blender
+    (tmp_path / "scene").mkdir()
     args = {
         "clip": str(SAMPLE_CLIP), "model": str(model_dir), "frames": [1, FRAMES],
         "markers": [["shot_a", 1], ["note", 2], ["shot_b", 4]],
         "keyframes": [["shot_a", str(SAMPLE_REFERENCE), None], ["shot_b", str(second_reference), 5]],
-        "bake_folder": str(tmp_path / "bake"), "scrub_order": [5, 2, 4, 1, 3, 5], "jump_to": 3,
-        "output": str(tmp_path / "render"),
+        "blend": str(tmp_path / "scene" / "shot.blend"), "moved": str(tmp_path / "moved"),
+        "scrub_order": [5, 2, 4, 1, 3, 5], "jump_to": 3, "output": str(tmp_path),
     }
-    report = run_in_blender(blender, "bake_then_scrub", args, tmp_path)
+    report = run_in_blender(blender, "bake_then_render", args, tmp_path)
     assert report["bake"] == ["FINISHED"]
     assert report["baked"] == list(range(1, FRAMES + 1))
+    assert report["bake_files"] == [".exr"]
     assert report["bake_steps"] <= report["sequential_steps"]
-    assert report["scrub_differences"] == {str(n): 0.0 for n in (1, 2, 3, 4, 5)}
     assert report["steps_after_bake"] == 0
-    assert all((tmp_path / "render" / f"blender_{n:04d}.png").is_file() for n in range(1, FRAMES + 1))
+    # The Image nodes read the bake's sequences, by a path relative to the .blend.
+    (result_source, result_path), (matte_source, matte_path) = report["images"]
+    assert result_source == matte_source == "SEQUENCE"
+    assert result_path.startswith("//bake/Scene/") and result_path.endswith(".exr")
     assert report["other_settings_baked"] == []
     assert report["clear"] == ["FINISHED"] and report["after_clear"] == []
-    # A jump to frame 3 in a fresh session replays shot_a from frame 1: the counter starts at
-    # the second frame read and ends.
     calls = report["progress_calls"]
     assert calls[0] == ["begin", 0, FRAMES] and calls[-1] == ["end"]
     assert [c[0] for c in calls[1:-1]] == ["update"] * (len(calls) - 2) and len(calls) > 2
+    moved = run_in_blender(blender, "render_blend", {"blend": str(tmp_path / "moved" / "shot.blend"),
+                                                     "addon": False, "output": str(tmp_path / "bare")}, tmp_path)
+    assert moved["frames"] == [1, FRAMES]
+    for frame in range(1, FRAMES + 1):
+        live = read_png(tmp_path / "live" / f"blender_{frame:04d}.png")
+        assert np.abs(np.diff(live, axis=2)).mean() > 1.0, "colorized, not gray"
+        for folder in ("baked", "bare"):
+            assert np.array_equal(read_png(tmp_path / folder / f"blender_{frame:04d}.png"), live), (folder, frame)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from excolor.engine.node import ColorizeNode, Keyframe, Shot
 from excolor.errors import InputError
-from excolor.hosts.blender.bake import Bake, BakeStore, clear_bakes
-from excolor.hosts.blender.pixels import blender_matte, blender_rgba, from_blender_rgba
+from excolor.hosts.blender.bake import CONFIDENCE, RESULT, Bake, BakeStore, clear_bakes
+from excolor.hosts.blender.pixels import as_rgba, blender_matte, blender_rgba, from_blender_rgba
 from excolor.hosts.blender.session import HostSession, NodeSettings
 from excolor.hosts.blender.markers import Marker, MarkerKeyframe, shots_from_markers
 from excolor.hosts.blender.source import SourceSpec, sequence_pattern
@@ -26,7 +26,7 @@ def test_each_marker_starts_a_shot_that_ends_before_the_next():
     markers = [Marker("late", 50), Marker("early", 10), Marker("mid", 30)]
     keys = [MarkerKeyframe("mid", REF, 35), MarkerKeyframe("early", REF),
             MarkerKeyframe("late", REF), MarkerKeyframe("mid", REF, 30)]
-    shots = shots_from_markers(markers, keys, end_frame=60)
+    shots = shots_from_markers(markers, keys, last_frame=60)
     assert shots == [
         Shot(10, 29, [Keyframe(REF)]),
         Shot(30, 49, [Keyframe(REF, 35), Keyframe(REF, 30)]),
@@ -42,16 +42,16 @@ def test_markers_that_no_keyframe_names_are_ignored():
     markers = [Marker("shot", 10), Marker("F_20", 20), Marker("note", 40), Marker("same", 10),
                Marker("late", 99), Marker("next", 50)]
     keys = [MarkerKeyframe("shot", REF), MarkerKeyframe("next", REF, 55)]
-    assert shots_from_markers(markers, keys, end_frame=60) == [
+    assert shots_from_markers(markers, keys, last_frame=60) == [
         Shot(10, 49, [Keyframe(REF)]), Shot(50, 60, [Keyframe(REF, 55)])]
-    assert shots_from_markers(markers, [], end_frame=60) == []
+    assert shots_from_markers(markers, [], last_frame=60) == []
 
 
 @pytest.mark.parametrize("markers, keys, message", [
     ([Marker("a", 1), Marker("b", 1)], [MarkerKeyframe("a", REF), MarkerKeyframe("b", REF)], "both on frame 1"),
     ([Marker("a", 1), Marker("a", 5)], [MarkerKeyframe("a", REF)], "two markers are named 'a'"),
     ([Marker("a", 1), Marker("b", 70)], [MarkerKeyframe("b", REF)],
-     "marker 'b' (frame 70) is after the scene's end frame 60"),
+     "marker 'b' (frame 70) is after the source's last frame 60"),
     ([Marker("a", 1)], [MarkerKeyframe("gone", REF)], "bound to marker 'gone', which does not exist"),
     ([Marker("a", 1)], [MarkerKeyframe("a", "/no/such/key.png")], "/no/such/key.png does not exist"),
     ([Marker("a", 1)], [MarkerKeyframe("a", "")], "has no reference image"),
@@ -60,7 +60,7 @@ def test_markers_that_no_keyframe_names_are_ignored():
 ])
 def test_bad_markers_or_keyframes_name_what_is_wrong(markers, keys, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        shots_from_markers(markers, keys, end_frame=60)
+        shots_from_markers(markers, keys, last_frame=60)
 
 
 # -- source frame mapping ------------------------------------------------------------------------
@@ -158,6 +158,16 @@ def test_session_fits_shots_to_the_source(model_dir):
 
 
 # -- bake ----------------------------------------------------------------------------------------
+def _baked(store, frame):
+    """(RGBA, matte) of a baked frame, as the EXR files hold them."""
+    import OpenImageIO as oiio
+
+    result = oiio.ImageBuf(str(store.path(RESULT, frame)))
+    matte = oiio.ImageBuf(str(store.path(CONFIDENCE, frame)))
+    assert result.spec().format == oiio.FLOAT and result.spec().channelnames == ("R", "G", "B", "A")
+    return result.get_pixels(oiio.FLOAT), matte.get_pixels(oiio.FLOAT)
+
+
 def test_a_bake_keeps_the_nodes_frames_resumes_after_a_cancel_and_follows_the_settings(model_dir, tmp_path):
     source = SourceSpec(str(SAMPLE_CLIP), 1)
     shots = [Shot(2, 6, [Keyframe(REF)])]
@@ -166,33 +176,37 @@ def test_a_bake_keeps_the_nodes_frames_resumes_after_a_cancel_and_follows_the_se
     session.configure(settings, source, shots)
     assert session.covered_frames(1, 8) == [2, 3, 4, 5, 6]
     store = BakeStore(tmp_path / "scene", session.fingerprint())
-    bake = Bake(session, store, session.covered_frames(1, 8))
-    assert (bake.done, bake.total) == (0, 5)
-    assert [bake.step(), bake.step()] == [2, 3]  # then cancelled: the modal operator stops stepping
-    assert store.frames() == [2, 3] and store.load(4) is None
-    resumed = Bake(session, store, session.covered_frames(1, 8))
+    # The add-on encodes to Blender's scene linear with Blender's OCIO config; here: as is.
+    bake = Bake(session, store, list(range(1, 8)), lambda frame: as_rgba(frame.image))
+    assert (bake.done, bake.total) == (0, 7)
+    assert [bake.step(), bake.step()] == [1, 2]  # then cancelled: the modal operator stops stepping
+    assert store.frames() == [1, 2] and not store.has(3)
+    resumed = Bake(session, store, list(range(1, 8)), lambda frame: as_rgba(frame.image))
     assert resumed.done == 2 and not resumed.finished
     while not resumed.finished:
         resumed.step()
-    assert store.frames() == [2, 3, 4, 5, 6]
-    # Exactly what a fresh node renders, in a fresh session (nothing left in memory).
+    assert store.frames() == list(range(1, 8))
+    assert sorted(p.name for p in store.folder.iterdir())[:2] == ["confidence.000001.exr", "confidence.000002.exr"]
+    assert not list(store.folder.glob("*.npz")) and not list(store.folder.glob("*.partial"))
+    # Exactly what a fresh node renders, in a fresh session (nothing left in memory); a frame
+    # no shot covers holds the plate, so that every frame of the range has its files.
     fresh = HostSession()
     fresh.configure(settings, source, shots)
     assert fresh.fingerprint() == session.fingerprint()
-    for frame in (6, 2, 4):
-        baked = BakeStore(tmp_path / "scene", fresh.fingerprint()).load(frame)
+    for frame in (6, 2, 4, 1):
+        image, matte = _baked(BakeStore(tmp_path / "scene", fresh.fingerprint()), frame)
         expected = fresh.frame(frame)
-        assert baked.covered and np.array_equal(baked.image, expected.image)
-        assert np.array_equal(baked.confidence, expected.confidence)
+        assert expected.covered == (frame != 1)
+        assert np.array_equal(image[..., :3], expected.image) and np.all(image[..., 3] == 1)
+        assert np.array_equal(matte, np.repeat(expected.confidence[..., None], 3, axis=2))
     # Another setting is another fingerprint: nothing baked for it, and its bake drops the old.
     fresh.configure(NodeSettings(model=str(model_dir), device="cpu", saturation=0.5), source, shots)
     other = BakeStore(tmp_path / "scene", fresh.fingerprint())
     assert other.frames() == []
-    Bake(fresh, other, [2]).step()
+    Bake(fresh, other, [2], lambda frame: as_rgba(frame.image)).step()
     assert store.frames() == [] and other.frames() == [2]
-    # A damaged file is baked again rather than shown.
-    other.path(2).write_bytes(b"not a bake")
-    assert other.load(2) is None
+    with pytest.raises(InputError, match="frame -1 cannot be baked"):
+        other.save(-1, np.zeros((2, 2, 4), np.float32), np.zeros((2, 2), np.float32))
     (tmp_path / "scene" / "notes.txt").write_text("kept")
     assert clear_bakes(tmp_path / "scene") == 1 and (tmp_path / "scene" / "notes.txt").is_file()
     session.close()
