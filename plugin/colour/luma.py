@@ -5,8 +5,10 @@ have been made several ways, and the key exported another way than the plate: it
 Rec.709 or Rec.601 Y' (weighted gamma-encoded R'G'B') or CIE L*; it may carry a mild grade, be a
 smaller or larger export of the same framing, JPEG-compressed, 8-bit or float. `LUMA_KINDS`
 names the three lightnesses; `lightness_of(display_rgb, kind)` makes one, and
-`LightnessSignature` reduces a lightness to a small normalised picture whose correlation with
-another is high only for the same framing (insensitive to size, compression and mild grades,
+`lightness_gaps` and `matching_lightness` say which kind a colour picture's gray is closest to,
+`told_apart` whether it is clearly that kind (the finish's convention for a shot,
+excolor.colour.kind_colour); `LightnessSignature` reduces a lightness to a small normalised
+picture whose correlation with another is high only for the same framing (insensitive to size, compression and mild grades,
 which change neither the picture's shapes nor the order of its tones).
 
 Every lightness here is CIE L (0..100) of a gray of that luma, so the three kinds and a gray
@@ -37,6 +39,12 @@ SIGNATURE_SIDE = 64
 # Blur (in signature pixels) before comparing: a shift by a fraction of a pixel, as a resize
 # of another size rounds, must not change the correlation.
 SIGNATURE_BLUR = 0.8
+# How much further every other kind must be than the closest for a picture to tell how a gray
+# was made (`told_apart`). An 8-bit gray of the picture itself misses its own kind by ~0.1 L and
+# the others by 2.4x that on carphone's near-neutral frames, 7x or more on colourful photographs;
+# the bundled sample's key against its compressed gray plate scores 0.70 / 0.83 / 0.93 L, and a
+# JPEG 85 export of carphone 0.82 / 0.90 / 0.97: kinds that close reproduce the gray alike.
+TOLD_APART = 2.0
 
 
 def gray_lightness(gray):
@@ -104,11 +112,21 @@ def _unit(array):
     return (array / norm if norm > 1e-6 else np.zeros_like(array)).astype(np.float32)
 
 
+def lightness_gaps(display_rgb, lightness):
+    """{kind: mean absolute difference in L units} of each of the LUMA_KINDS between its
+    lightness of the colour picture `display_rgb` (H,W,3 display sRGB 0..1) and a gray picture's
+    `lightness` (h,w L 0..100) of the same framing, compared at the smaller of the two sizes."""
+    height = min(np.shape(lightness)[0], np.shape(display_rgb)[0])
+    width = min(np.shape(lightness)[1], np.shape(display_rgb)[1])
+    target = shrink(lightness, height, width)
+    colour = shrink(display_rgb, height, width)
+    return {kind: float(np.abs(lightness_of(colour, kind) - target).mean()) for kind in LUMA_KINDS}
+
+
 def matching_lightness(display_rgb, lightness):
     """(kind, mean absolute difference in L units) of the LUMA_KINDS whose lightness of the
     colour picture `display_rgb` (H,W,3 display sRGB 0..1) is closest to a gray picture's
-    `lightness` (h,w L 0..100) of the same framing, compared at the smaller of the two sizes
-    (the first kind on a tie).
+    `lightness` (h,w L 0..100) of the same framing (`lightness_gaps`; the first kind on a tie).
 
     Told apart by the picture's coloured parts: on colourful pictures (skimage's photographs,
     carphone, bigbuckbunny) each kind is found for a gray made that way, with the colour picture
@@ -117,10 +135,18 @@ def matching_lightness(display_rgb, lightness):
     any may come out (there, any reproduces the gray as well); a mild grade (gamma 1.1) moves
     the lightness ~3 L, more than the kinds differ, so a graded picture's kind is a guess.
     """
-    height = min(np.shape(lightness)[0], np.shape(display_rgb)[0])
-    width = min(np.shape(lightness)[1], np.shape(display_rgb)[1])
-    target = shrink(lightness, height, width)
-    colour = shrink(display_rgb, height, width)
-    gaps = {kind: float(np.abs(lightness_of(colour, kind) - target).mean()) for kind in LUMA_KINDS}
+    gaps = lightness_gaps(display_rgb, lightness)
     best = min(LUMA_KINDS, key=lambda kind: gaps[kind])
     return best, gaps[best]
+
+
+def told_apart(gaps):
+    """The kind of `gaps` ({kind: gap} as `lightness_gaps` gives, or summed over several
+    pictures) that every other kind misses by at least TOLD_APART times as much, or None.
+
+    None where the kinds are not told apart: a near-neutral picture, a graded or recompressed
+    one, or one that is not that gray's picture at all (all gaps alike).
+    """
+    best = min(LUMA_KINDS, key=lambda kind: gaps[kind])
+    others = min(gaps[kind] for kind in LUMA_KINDS if kind != best)
+    return best if others >= TOLD_APART * gaps[best] else None

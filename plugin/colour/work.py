@@ -6,6 +6,9 @@ display lightness of the plate on the way in (`lightness`), and on the way out t
 image: the frame's fused chroma put on the plate's L (upsampled under it first where the plate
 is larger than the history, `finish`; as it is otherwise, `finish_full`), taken to display sRGB
 and recombined with the plate's luma, with the confidence at the plate's size.
+Where the shot's luma kind is known (a pinned key told how its gray plates were made), both
+finishes take it and put the chroma on the plate by that kind's convention instead
+(`excolor.colour.kind_colour`), so the key's frame comes back as the key.
 `HostColourWork` does that in numpy and OpenColorIO in row bands over the host's cores
 (`excolor.colour.bands`); `excolor.colour.work_graphs.GraphColourWork` as ONNX graphs on the network's
 device. The node picks one when it is made and then calls it without asking which it is.
@@ -20,6 +23,7 @@ import numpy as np
 from ..timing import StageTimer
 from .bands import BandPool
 from .cielab import lab_planes_to_srgb, srgb_lightness
+from .kind_colour import kind_colour
 from .resample import resize
 
 
@@ -71,15 +75,17 @@ class ColourWork(Protocol):
         (content_h, content_w) float32 numpy: its display L resized to the network's content)."""
 
     def finish(self, plate: FullPlate, l_low: np.ndarray, ab_low: np.ndarray,
-               confidence_low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               confidence_low: np.ndarray, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The frame's chroma at a smaller size than the plate's (the history size of a plate
         beyond the history cap): l_low (h, w) the plate's L at that size, ab_low (2, h, w) and
         confidence_low (h, w) -> (image (H, W, C) float32: the plate's luma with ab_low
         upsampled under the plate's L, edge-aware, channels beyond RGB copied; confidence
-        (H, W) float32 in 0..1, resized to the plate)."""
+        (H, W) float32 in 0..1, resized to the plate). kind: the shot's luma kind
+        (excolor.colour.luma.LUMA_KINDS; plates in display sRGB only), or None: the chroma on
+        the plate's CIE L, recombined on the config's luma."""
 
-    def finish_full(self, plate: FullPlate, ab_full: np.ndarray,
-                    confidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def finish_full(self, plate: FullPlate, ab_full: np.ndarray, confidence: np.ndarray,
+                    kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """`finish` for chroma already at the plate's size: ab_full (2, H, W) and confidence
         (H, W) are used as they are (no upsampling), so a keyframe comes back exactly."""
 
@@ -104,15 +110,19 @@ class HostColourWork:
         self._bands.run(lambda rgb: srgb_lightness(self._colour.to_display(rgb)), l_full, (rgb, 0))
         return FullPlate(plate, rgb, l_full), resize(l_full, content_h, content_w)
 
-    def finish(self, plate, l_low, ab_low, confidence_low):
+    def finish(self, plate, l_low, ab_low, confidence_low, kind=None):
         with self._timer.stage("chroma"):
             ab_full = self._upsampler(plate.l_full, l_low, ab_low)
-        return self.finish_full(plate, ab_full, resize(confidence_low, plate.height, plate.width))
+        return self.finish_full(plate, ab_full, resize(confidence_low, plate.height, plate.width), kind)
 
-    def finish_full(self, plate, ab_full, confidence):
+    def finish_full(self, plate, ab_full, confidence, kind=None):
         with self._timer.stage("colour_out"):
             image = plate.plate.copy()
-            self._bands.run(lambda l, ab, rgb: self._colour.recombine(rgb, lab_planes_to_srgb(l, ab)),
-                            image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.rgb, 0))
+            if kind is None:
+                self._bands.run(lambda l, ab, rgb: self._colour.recombine(rgb, lab_planes_to_srgb(l, ab)),
+                                image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.rgb, 0))
+            else:
+                self._bands.run(lambda l, ab, rgb: kind_colour(rgb, l, ab, kind),
+                                image[..., :3], (plate.l_full, 0), (ab_full, 1), (plate.rgb, 0))
             confidence = np.clip(confidence, 0.0, 1.0)
         return image, confidence

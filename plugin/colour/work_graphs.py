@@ -15,6 +15,9 @@ numpy path beside it):
   display sRGB and `ColourConverter.recombine` with its gamut limit -> image RGB (H, W, 3); and
   the confidence resized to the plate. `finish_full`: the same for chroma already at the
   plate's size, without the upsampling (the recombine graph).
+- With a shot's luma kind (`excolor.colour.kind_colour`), the chroma is upsampled by the
+  upsampler's graph and the colour out is the host's, on the plate and its L brought back: that
+  convention solves for L per pixel, which no shipped graph does.
 
 The graphs hold the same formulas as `excolor.colour.cielab` and `excolor.colour.management` (tests keep
 them to float32 rounding of each other), for the case where those are fixed arithmetic: the
@@ -43,8 +46,9 @@ from ..ort.sessions import (
     run_session,
 )
 from ..timing import StageTimer
+from .kind_colour import kind_colour
 from .resample import resize_matrix
-from .upsample import UpsampleSettings
+from .upsample import GuidedChromaUpsampler, UpsampleSettings
 from .work import FullPlate
 
 LIGHTNESS_OUTPUTS = ("l_full", "l_content")
@@ -101,6 +105,8 @@ class GraphColourWork:
         self._recombine = graph_session(recombine_graph_name(converter.display_referred), providers,
                                         finish_options)
         self.providers = self._lightness.get_providers()
+        self._graph_args = (providers, session_options)
+        self._upsampler = None  # made on a shot with a luma kind's first frame beyond the history cap
 
     def lightness(self, plate, content_h, content_w):
         """plate (H, W, C >= 3) float32 -> (FullPlate, l_content (content_h, content_w) numpy)."""
@@ -114,9 +120,19 @@ class GraphColourWork:
                                         LIGHTNESS_OUTPUTS, self._device, keep=("l_full",))
         return FullPlate(plate, rgb, l_full), l_content
 
-    def finish(self, plate, l_low, ab_low, confidence_low):
+    def finish(self, plate, l_low, ab_low, confidence_low, kind=None):
         """FullPlate, l_low (h, w), ab_low (2, h, w), confidence_low (h, w) ->
-        (image (H, W, C), confidence (H, W)) float32 numpy; channels beyond RGB are the plate's."""
+        (image (H, W, C), confidence (H, W)) float32 numpy; channels beyond RGB are the plate's.
+        kind: the shot's luma kind, or None (module doc)."""
+        if kind is not None:
+            if self._upsampler is None:
+                providers, options = self._graph_args
+                self._upsampler = GuidedChromaUpsampler(providers, self.settings, options)
+            with self._timer.stage("chroma"):
+                ab_full = self._upsampler(plate.lightness_on_host(), l_low, ab_low)
+            rows_up, _ = _resize_factors(confidence_low.shape[0], plate.height)
+            _, columns_up = _resize_factors(confidence_low.shape[1], plate.width)
+            return self.finish_full(plate, ab_full, rows_up @ confidence_low @ columns_up, kind)
         with self._timer.stage("colour_out"):  # the guided upsampling included
             rows_up, _ = _resize_factors(confidence_low.shape[0], plate.height)
             _, columns_up = _resize_factors(confidence_low.shape[1], plate.width)
@@ -134,8 +150,13 @@ class GraphColourWork:
             rgb, confidence = run_session(finish, feeds, FINISH_OUTPUTS, self._device)
             return plate.with_rgb(rgb), confidence
 
-    def finish_full(self, plate, ab_full, confidence):
+    def finish_full(self, plate, ab_full, confidence, kind=None):
         """`finish` for ab_full (2, H, W) already at the plate's size (no upsampling)."""
+        if kind is not None:
+            with self._timer.stage("colour_out"):
+                rgb = plate.rgb if isinstance(plate.rgb, np.ndarray) else plate.rgb.numpy()
+                image = kind_colour(rgb, plate.lightness_on_host(), np.asarray(ab_full, np.float32), kind)
+                return plate.with_rgb(image), np.clip(confidence, 0.0, 1.0).astype(np.float32)
         with self._timer.stage("colour_out"):
             feeds = {"l_full": plate.l_full, "plate_rgb": plate.rgb,
                      "ab_full": np.ascontiguousarray(ab_full, dtype=np.float32)[None]}

@@ -4,7 +4,9 @@ A pinned keyframe is law at its frame and is carried from there to the frames ar
 chroma at the plate's size (what its frame returns) and at the history size (what motion
 carries), with the lightness of the plate at its frame (what that motion is estimated against).
 Every keyframe, pinned or not, also gives the global candidate its table: the picture's chroma
-by lightness (excolor.engine.global_colour).
+by lightness (excolor.engine.global_colour). Pinned keyframes also tell how their shot's gray
+plates were made (`KeyChromas.luma_kind`), the convention the finish puts chroma on the plate
+with (excolor.colour.kind_colour), so that a key's frame comes back as the key.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from ..colour.cielab import srgb_to_lab
+from ..colour.luma import LUMA_KINDS, lightness_gaps, told_apart
 from ..colour.resample import resize
 from .global_colour import LightnessChroma
 from .optical_flow import history_size
@@ -53,15 +56,33 @@ def key_chroma(display_rgb, plate_height, plate_width, where):
     return KeyChroma(ab_plate, np.ascontiguousarray(ab_history, dtype=np.float32))
 
 
-class KeyChromas:
-    """Per keyframe, made once: its KeyChroma per plate size (see `key_chroma`) and the
-    LightnessChroma of its picture (the global candidate's table, pinned or not).
+# How far a gray plate's channels may stray from each other (display sRGB 0..1): a gray decoded
+# from a video's 4:2:0 YUV lands within a code value or two of neutral.
+GRAY_SPREAD = 2.5 / 255
 
-    references: the node's excolor.engine.references.ReferenceBank (the keyframe's display image).
+
+def is_gray(plate):
+    """Whether `plate` (H, W, C >= 3 float, display sRGB) is gray: its RGB channels within
+    GRAY_SPREAD of each other at 99 % of its pixels (a few stray pixels of a graded scan do not
+    make it colour)."""
+    rgb = np.asarray(plate[..., :3], np.float32)
+    spread = rgb.max(axis=-1) - rgb.min(axis=-1)
+    return float(np.percentile(spread, 99)) <= GRAY_SPREAD
+
+
+class KeyChromas:
+    """Per keyframe, made once: its KeyChroma per plate size (see `key_chroma`), the
+    LightnessChroma of its picture (the global candidate's table, pinned or not) and, pinned,
+    how far each luma kind of its picture is from its frame's plate (`luma_kind`).
+
+    references: the node's excolor.engine.references.ReferenceBank (the keyframe's display image);
+    display_plates: the plates are display sRGB (the node's ColourConverter works in the model
+    space), the only plates a luma kind is told for.
     """
 
-    def __init__(self, references):
+    def __init__(self, references, display_plates):
         self._references = references
+        self._display_plates = display_plates
         self._made = {}  # (id of the keyframe, what) -> (the keyframe, what was made)
 
     def _display_lab(self, keyframe):
@@ -88,6 +109,32 @@ class KeyChromas:
             made = (keyframe, LightnessChroma.from_lab(self._display_lab(keyframe)))
             self._made[made_as] = made
         return made[1]
+
+    def luma_kind(self, shot, plate_at):
+        """The luma kind (excolor.colour.luma.LUMA_KINDS) the shot's gray plates were made with,
+        as its pinned keyframes tell it together (`told_apart` of their gaps summed), or None:
+        no pinned keyframe, kinds not told apart, plates that are not display sRGB, or a key's
+        plate that is not gray (colour plates coloured again were made with no luma). None
+        keeps the finish's CIE L convention. plate_at(frame) -> the Plate of a frame
+        (excolor.engine.plates), pulled once per pinned keyframe for its full-size lightness.
+        """
+        pinned = [keyframe for keyframe in shot.keyframes if keyframe.frame is not None]
+        if not pinned or not self._display_plates:
+            return None
+        totals = dict.fromkeys(LUMA_KINDS, 0.0)
+        for keyframe in pinned:
+            made_as = (id(keyframe), "luma gaps")
+            made = self._made.get(made_as)
+            if made is None or made[0] is not keyframe:
+                _, display = self._references.display(keyframe)
+                full = plate_at(keyframe.frame).full
+                made = (keyframe, lightness_gaps(display, full.lightness_on_host()) if is_gray(full.plate) else None)
+                self._made[made_as] = made
+            if made[1] is None:
+                return None
+            for kind, gap in made[1].items():
+                totals[kind] += gap
+        return told_apart(totals)
 
     def clear(self):
         self._made.clear()

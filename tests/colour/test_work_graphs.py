@@ -103,3 +103,23 @@ def test_node_with_colour_graphs_renders_what_the_host_path_renders(model_dir, i
 def test_node_refuses_colour_graphs_for_scene_linear_plates(model_dir):
     with pytest.raises(UsageError, match="host colour path"):
         ColorizeNode(model_dir, device="cpu", input_kind="scene_linear", tuning=NodeTuning(colour_graphs=True))
+
+
+@pytest.mark.parametrize("io_binding", [False, True])
+@pytest.mark.parametrize("kind", ["rec709", "rec601", "cie_l"])
+def test_graphs_with_a_luma_kind_finish_as_the_host_does(kind, io_binding):
+    """A shot's luma kind: the graph path upsamples on its graph and finishes on the host's
+    kind_colour, so both paths give the same image, upsampled or at the plate's size."""
+    from excolor.colour.kind_colour import kind_colour
+
+    converter = ColourConverter()
+    plate, ab_low, confidence_low = gray_plate_and_colour("coffee", (96, 128))
+    l_full, l_low, _, confidence = host_path(converter, plate, ab_low, confidence_low)
+    ab_full = GuidedChromaUpsampler()(l_full, l_low, ab_low)
+    work = GraphColourWork(converter, io_binding=io_binding)
+    on_device, l_content = work.lightness(plate, 96, 128)
+    got_image, got_confidence = work.finish(on_device, l_content, ab_low, confidence_low, kind)
+    np.testing.assert_allclose(got_image, kind_colour(plate, l_full, ab_full, kind), atol=2e-4)
+    np.testing.assert_allclose(got_confidence, confidence, atol=1e-6)
+    full_image, _ = work.finish_full(on_device, ab_full, np.ones(plate.shape[:2], np.float32), kind)
+    np.testing.assert_allclose(full_image, kind_colour(plate, l_full, ab_full, kind), atol=2e-4)
