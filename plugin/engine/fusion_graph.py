@@ -27,26 +27,35 @@ FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_qual
 FUSION_OUTPUTS = ("ab", "weights", "matte")  # "matte": the confidence (module doc)
 
 
-def fusion_inputs(candidates):
-    """excolor.engine.fusion.Candidates -> {input name: float32 array} in the layout above."""
+def fusion_inputs(candidates, inputs=None):
+    """excolor.engine.fusion.Candidates -> {input name: float32 array} in the layout above.
+
+    inputs: a previous result for the same history size, refilled in place and returned (a
+    1080p frame's inputs are 130 MB: fresh zeroed arrays cost their page faults every frame);
+    None, or another size, makes new arrays.
+    """
     height, width = candidates.lightness.shape
     count = len(CANDIDATES)
-    ab = np.zeros((1, 2 * count, height, width), np.float32)
-    error = np.zeros((1, count, height, width), np.float32)
-    quality = np.zeros((1, count, height, width), np.float32)
-    present = np.zeros((1, count, 1, 1), np.float32)
+    if inputs is None or inputs["candidate_error"].shape != (1, count, height, width):
+        inputs = {"candidate_ab": np.empty((1, 2 * count, height, width), np.float32),
+                  "candidate_error": np.empty((1, count, height, width), np.float32),
+                  "candidate_quality": np.empty((1, count, height, width), np.float32),
+                  "present": np.empty((1, count, 1, 1), np.float32)}
+    ab, error, quality, present = (inputs[name] for name in FUSION_INPUTS[1:])
     for index, name in enumerate(CANDIDATES):
         candidate = candidates.by_name.get(name)
         if candidate is None:
+            ab[0, 2 * index:2 * index + 2] = 0.0
+            error[0, index] = 0.0
+            quality[0, index] = 0.0
+            present[0, index] = 0.0
             continue
         ab[0, 2 * index:2 * index + 2] = candidate.ab
         error[0, index] = candidate.error
         quality[0, index] = candidate.quality
         present[0, index] = 1.0
-    return {
-        "lightness": np.ascontiguousarray(candidates.lightness[None, None], dtype=np.float32),
-        "candidate_ab": ab, "candidate_error": error, "candidate_quality": quality, "present": present,
-    }
+    inputs["lightness"] = np.ascontiguousarray(candidates.lightness[None, None], dtype=np.float32)
+    return inputs
 
 
 class LearnedFusion:
@@ -55,11 +64,13 @@ class LearnedFusion:
     def __init__(self, session, settings=FusionSettings()):
         self._session = session
         self.settings = settings
+        self._inputs = None  # the last frame's input arrays, refilled for the next (fusion_inputs)
 
     def __call__(self, candidates):
         if not candidates.by_name:
             raise ValueError("fusion needs at least one candidate")
-        ab, weights, confidence = self._session.run(list(FUSION_OUTPUTS), fusion_inputs(candidates))
+        self._inputs = fusion_inputs(candidates, self._inputs)
+        ab, weights, confidence = self._session.run(list(FUSION_OUTPUTS), self._inputs)
         by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.by_name}
         return Fused(ab[0], confidence[0, 0], by_name)
 

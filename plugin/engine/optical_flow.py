@@ -17,7 +17,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import functools
-import threading
 from typing import Protocol
 
 import cv2
@@ -29,10 +28,11 @@ from ..errors import InputError
 # chroma would cost 4x the memory and flow time for detail the eye does not resolve in chroma.
 HISTORY_CAP = 2048
 
-# The smallest plate side the motion step takes: cv2's DIS flow refuses an image under 12 px on
-# a side (and crashes the process on some, e.g. 40x11), while the network pads any plate to its
-# own size. Measured: a 12x12 plate renders; 11x11, 40x11 and 12x5 do not.
-MIN_PLATE_SIDE = 12
+# The smallest plate side the motion step takes: cv2's DIS flow (OpenCV 4.11) refuses an image
+# under 12 px on a side and crashes the process on plates 12-15 px high and 40 px or more wide
+# (e.g. 40x12, 64x13, 200x14), while the network pads any plate to its own size. Measured: 16 px
+# high renders at every width tried (16 to 2048), 12x12 and 40x12 too, but not reliably.
+MIN_PLATE_SIDE = 16
 
 
 def refuse_small_plate(height, width, where):
@@ -106,14 +106,14 @@ def _pixel_grid(height, width):
     return xs, ys
 
 
-_PAIR_SUM = np.ones(2, np.float32)
-
-
 def _squared_length(vectors):
-    """(H,W,2) -> (H,W) float32 x^2 + y^2 (a matrix-vector product: numpy's reduction over a
-    last axis of 2 is ten times slower)."""
-    height, width, _ = vectors.shape
-    return ((vectors * vectors).reshape(-1, 2) @ _PAIR_SUM).reshape(height, width)
+    """(H,W,2) -> (H,W) float32 x^2 + y^2: the squares, then one add of their two strided
+    halves. Neither numpy's reduction over a last axis of 2 (ten times slower) nor a
+    matrix-vector product with (1, 1): BLAS's threads fight OpenCV's and ONNX Runtime's for
+    the cores (measured on 2 loaded cores: 18 ms against 0.2 for a 640x360 flow). All three
+    round x^2 and y^2 to float32 and then their sum once, so the bytes are the same."""
+    squares = vectors * vectors
+    return squares[..., 0] + squares[..., 1]
 
 
 def _sample(image, map_x, map_y, out=None):
@@ -166,9 +166,9 @@ class MotionEstimator(Protocol):
 class DisMotion:
     """OpenCV's DIS flow each way on the host, judged by `MotionSettings`.
 
-    workers: threads that share one `motions` call, the flows first (two a pair), then each
-    pair's judging; 1 runs them in turn. OpenCV releases the GIL and DIS's result does not
-    depend on which thread runs it (each thread has its own DIS instance), so any count gives
+    workers: threads that share one `motions` call: each distinct image's flow input, then the
+    flows (two a pair), then each pair's judging; 1 runs them in turn. OpenCV releases the GIL and DIS's result does not
+    depend on which thread runs it (each flow has its own DIS instance), so any count gives
     the same bytes.
     """
 
@@ -178,30 +178,35 @@ class DisMotion:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a positive integer, got {workers!r}")
         self.settings = settings
-        self._local = threading.local()  # a DIS instance per thread: one is not thread-safe
         self._pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
 
     def _dis(self):
-        dis = getattr(self._local, "dis", None)
-        if dis is None:
-            dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-            dis.setFinestScale(self.settings.finest_scale)
-            dis.setVariationalRefinementIterations(self.settings.refinement_iterations)
-            self._local.dis = dis
+        """A new DIS instance for each flow: an instance's result can depend on the calls it made
+        before (measured on 40 px wide images), so a reused one would make a resumed or chunked
+        render differ from one go; making one costs nothing measurable beside the flow."""
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        dis.setFinestScale(self.settings.finest_scale)
+        dis.setVariationalRefinementIterations(self.settings.refinement_iterations)
         return dis
 
-    def flow(self, target_u8, source_u8):
-        """(H,W,2) float32: for each pixel p of `target`, the offset to where it is in `source`."""
-        height, width = target_u8.shape
-        dis = self._dis()
-        size = flow_size(height, width, self.settings.flow_long_side)
-        if size is None:
-            return dis.calc(target_u8, source_u8, None)
-        small = dis.calc(cv2.resize(target_u8, size, interpolation=cv2.INTER_AREA),
-                         cv2.resize(source_u8, size, interpolation=cv2.INTER_AREA), None)
-        flow = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-        flow[..., 0] *= np.float32(width / size[0])
-        flow[..., 1] *= np.float32(height / size[1])
+    def _flow_input(self, lightness):
+        """L (H,W) 0..100 -> the uint8 image DIS sees: at the flow's working size
+        (`MotionSettings.flow_long_side`, area-averaged) where the image is larger."""
+        image = lightness_u8(lightness)
+        size = flow_size(*image.shape, self.settings.flow_long_side)
+        return image if size is None else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+    def _flow(self, target, source, height, width):
+        """(height, width, 2) float32: for each pixel p of the target, the offset to where it is
+        in the source; `target`, `source` are `_flow_input`s of (height, width) images."""
+        flow = self._dis().calc(target, source, None)
+        small_height, small_width = target.shape
+        if (small_height, small_width) == (height, width):
+            return flow
+        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
+        # Both components scaled in one contiguous pass (the same float32 products as two
+        # strided ones).
+        flow *= np.array([width / small_width, height / small_height], np.float32)
         return flow
 
     def _map(self, function, *iterables):
@@ -217,27 +222,56 @@ class DisMotion:
         return self.motions([(source_l, target_l)])[0]
 
     def motions(self, pairs):
-        """[Motion] of each (source_l, target_l) pair, the flows of all pairs in parallel first."""
-        lightness = [(lightness_u8(target_l), lightness_u8(source_l)) for source_l, target_l in pairs]
-        directions = [ends for target_u8, source_u8 in lightness
-                      for ends in ((target_u8, source_u8), (source_u8, target_u8))]
-        flows = self._map(self.flow, *zip(*directions))
-        return self._map(self._judged, [p[0] for p in pairs], [p[1] for p in pairs], flows[0::2], flows[1::2])
+        """[Motion] of each (source_l, target_l) pair, the flows of all pairs in parallel first.
+
+        Work is shared by identity: each distinct lightness array becomes a flow input once
+        (the frame's own lightness is the target of every pair: at 1080p its scaling to the
+        flow size is most of a flow's host work), and a pair given twice (the history and the
+        key are the same frame right after a pinned key) is estimated once. Each result is a
+        function of its pair's arrays alone, so sharing changes no byte.
+        """
+        pairs = [(source_l, target_l) for source_l, target_l in pairs]
+        images = {}
+        for pair in pairs:
+            for image in pair:
+                images.setdefault(id(image), image)
+        inputs = dict(zip(images, self._map(self._flow_input, images.values())))
+        distinct = list(dict.fromkeys((id(source_l), id(target_l)) for source_l, target_l in pairs))
+        sizes = [images[target].shape for _, target in distinct]
+        directions = [ends for source, target in distinct for ends in ((target, source), (source, target))]
+        flows = self._map(self._flow, [inputs[first] for first, _ in directions],
+                          [inputs[second] for _, second in directions],
+                          [size[0] for size in sizes for _ in (0, 1)], [size[1] for size in sizes for _ in (0, 1)])
+        judged = self._map(self._judged, [images[source] for source, _ in distinct],
+                           [images[target] for _, target in distinct], flows[0::2], flows[1::2])
+        by_pair = dict(zip(distinct, judged))
+        return [by_pair[id(source_l), id(target_l)] for source_l, target_l in pairs]
 
     def _judged(self, source_l, target_l, to_source, to_target):
-        """The Motion of the flow `to_source` (target -> source) judged against `to_target`."""
+        """The Motion of the flow `to_source` (target -> source) judged against `to_target`.
+
+        Temporaries are reused in place where the arithmetic stays the same float32 operations
+        in the same order (at 1080p each fresh (H,W) array is 8 MB of page faults).
+        """
         settings = self.settings
         height, width = target_l.shape
         xs, ys = _pixel_grid(height, width)
         map_x, map_y = xs + to_source[..., 0], ys + to_source[..., 1]
         carried_l = _sample(np.ascontiguousarray(source_l, np.float32), map_x, map_y)
         back_there = _sample(to_target, map_x, map_y)
-        round_trip = _squared_length(to_source + back_there)
-        bound = (settings.round_trip_relative * (_squared_length(to_source) + _squared_length(back_there))
-                 + settings.round_trip_absolute)
-        outside = (map_x < 0) | (map_x > width - 1) | (map_y < 0) | (map_y > height - 1)
-        consistent = (round_trip < bound) & ~outside
-        mismatch = np.abs(carried_l - target_l.astype(np.float32))
-        mismatch += np.float32(settings.occlusion_error) * (~consistent).astype(np.float32)
+        bound = _squared_length(to_source)
+        bound += _squared_length(back_there)
+        bound *= np.float32(settings.round_trip_relative)
+        bound += np.float32(settings.round_trip_absolute)
+        back_there += to_source
+        consistent = _squared_length(back_there) < bound
+        consistent &= map_x >= 0
+        consistent &= map_x <= width - 1
+        consistent &= map_y >= 0
+        consistent &= map_y <= height - 1
+        mismatch = np.subtract(carried_l, np.asarray(target_l, np.float32), out=carried_l)
+        np.abs(mismatch, out=mismatch)
+        # + the penalty where not consistent (+ 0 elsewhere is the same value: mismatch >= 0).
+        np.add(mismatch, np.float32(settings.occlusion_error), out=mismatch, where=~consistent)
         error = cv2.blur(mismatch, (settings.window, settings.window), borderType=cv2.BORDER_REFLECT)
         return Motion(map_x, map_y, error, consistent)

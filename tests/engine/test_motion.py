@@ -43,6 +43,19 @@ def inner(array, margin=16):
     return array[margin:-margin, margin:-margin]
 
 
+def test_dis_flows_do_not_depend_on_the_calls_before(labs):
+    """A reused DIS instance gave another flow for a 40 px wide image after other calls: a
+    resumed render (a new estimator) must give what one go gives."""
+    crops = [lab[40:80, 60:100, 0] for lab in labs]  # 40x40, real footage
+    fresh = DisMotion().motion(crops[0], crops[1])
+    used = DisMotion()
+    used.motion(crops[4][::-1].copy(), crops[2])
+    used.motion(crops[3], crops[5])
+    again = used.motion(crops[0], crops[1])
+    assert again.map_x.tobytes() == fresh.map_x.tobytes() and again.map_y.tobytes() == fresh.map_y.tobytes()
+    assert again.error.tobytes() == fresh.error.tobytes()
+
+
 def test_dis_in_parallel_gives_the_bytes_it_gives_in_turn(labs):
     pairs = [(labs[0][..., 0], labs[1][..., 0]), (labs[3][..., 0], labs[1][..., 0])]  # a history and a key
     in_turn, parallel = DisMotion().motions(pairs), DisMotion(workers=3).motions(pairs)
@@ -52,6 +65,57 @@ def test_dis_in_parallel_gives_the_bytes_it_gives_in_turn(labs):
     assert DisMotion().motion(*pairs[1]).error.tobytes() == in_turn[1].error.tobytes()
     with pytest.raises(ValueError, match="workers"):
         DisMotion(workers=0)
+
+
+def plain_judging(settings, source_l, target_l, to_source, to_target):
+    """The judging rule written out with a fresh array per operation (the rule as first written,
+    before DisMotion reused its temporaries) -> (map_x, map_y, error, consistent)."""
+    height, width = target_l.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    map_x, map_y = xs + to_source[..., 0], ys + to_source[..., 1]
+
+    def sample(image):
+        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    def squared(v):
+        return v[..., 0] * v[..., 0] + v[..., 1] * v[..., 1]
+
+    back_there = sample(to_target)
+    bound = (settings.round_trip_relative * (squared(to_source) + squared(back_there))
+             + settings.round_trip_absolute)
+    outside = (map_x < 0) | (map_x > width - 1) | (map_y < 0) | (map_y > height - 1)
+    consistent = (squared(to_source + back_there) < bound) & ~outside
+    mismatch = np.abs(sample(np.ascontiguousarray(source_l)) - target_l)
+    mismatch += np.float32(settings.occlusion_error) * (~consistent).astype(np.float32)
+    window = (settings.window, settings.window)
+    return map_x, map_y, cv2.blur(mismatch, window, borderType=cv2.BORDER_REFLECT), consistent
+
+
+@pytest.mark.parametrize("flow_long_side", [1024, 128])  # 128: flows on a smaller copy, scaled up
+def test_dis_judges_its_flows_by_the_written_rule_to_the_byte(labs, flow_long_side):
+    dis = DisMotion(MotionSettings(flow_long_side=flow_long_side))
+    source, target = labs[0][..., 0], labs[3][..., 0]  # three frames apart: occlusions and borders
+    source_in, target_in = dis._flow_input(source), dis._flow_input(target)
+    assert target_in.shape == ((105, 128) if flow_long_side == 128 else target.shape)
+    to_source, to_target = (dis._flow(*ends, *target.shape) for ends in ((target_in, source_in), (source_in, target_in)))
+    motion = dis.motion(source, target)
+    expected = plain_judging(dis.settings, source, target, to_source, to_target)
+    assert 0.02 < 1 - motion.consistent.mean() < 0.5  # the rule is exercised both ways
+    for field, value in zip(("map_x", "map_y", "error", "consistent"), expected):
+        assert getattr(motion, field).tobytes() == value.tobytes(), field
+
+
+def test_dis_shares_work_between_pairs_without_changing_a_byte(labs):
+    # The frame's own lightness is every pair's target, and right after a pinned key the
+    # history and the key are one frame: each pair's Motion is the one it gets alone.
+    frame, history, key = (labs[i][..., 0] for i in (2, 1, 0))
+    settings = MotionSettings(flow_long_side=128)
+    shared = DisMotion(settings, workers=2).motions([(history, frame), (key, frame), (history, frame)])
+    assert shared[0] is shared[2]
+    for motion, source in zip(shared, (history, key)):
+        alone = DisMotion(settings).motion(source.copy(), frame.copy())
+        for field in ("map_x", "map_y", "error", "consistent"):
+            assert getattr(motion, field).tobytes() == getattr(alone, field).tobytes()
 
 
 def test_the_graph_finds_a_known_warp_of_real_footage(labs):
@@ -90,7 +154,9 @@ def test_the_graph_carries_chroma_as_dis_does(labs):
 
 
 def test_the_graph_judges_its_flow_as_dis_flows_are_judged(labs):
-    from scipy.ndimage import map_coordinates  # not on the GPU machine, which runs this module's last test
+    from scipy.ndimage import (
+        map_coordinates,  # not on the GPU machine, which runs this module's last test
+    )
 
     source, target = labs[1][..., 0], labs[2][..., 0]
     motion = graph_motion().motion(source, target)

@@ -327,7 +327,7 @@ def test_every_clip_every_gray_every_export():
         runs["linear"] = (linear_plates(frames), srgb_encode, 0, some)
         for plate, (plates, to_display, key, exports) in runs.items():
             for miss, found in misses(frames, plates, [key], exports, to_display).items():
-                missed[number, plate, *miss] = found
+                missed[(number, plate, *miss)] = found
     assert missed == {}
     pinned = {}
     for index in range(1, len(BIKES_SHOTS) - 1):
