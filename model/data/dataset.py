@@ -17,6 +17,9 @@ from .store import load_store
 SPLITS = ("train", "val")
 
 
+MIN_SIDE = 32  # the lite network's smallest side (LiteConfig.min_side)
+
+
 class PseudoVideoDataset(Dataset):
     """Pseudo-videos with exactly known motion, drawn from the pictures of one split.
 
@@ -41,8 +44,8 @@ class PseudoVideoDataset(Dataset):
     def __init__(self, root, split="train", size=(224, 384), seed=0, config=PseudoVideoConfig()):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        if len(size) != 2 or min(int(s) for s in size) < 32:
-            raise ValueError(f"size must be (H, W) with both sides >= 32, got {size!r}")
+        if len(size) != 2 or min(int(s) for s in size) < MIN_SIDE:
+            raise ValueError(f"size must be (H, W) with both sides >= {MIN_SIDE}, got {size!r}")
         if not isinstance(config, PseudoVideoConfig):
             raise ValueError(f"config must be a PseudoVideoConfig, got {type(config).__name__}")
         self.root = Path(root)

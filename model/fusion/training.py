@@ -112,14 +112,15 @@ def run_clips(net, clips, settings=FusionSettings()):
     return outputs
 
 
-def clip_loss(net, clips, config, margin=0):
-    """(loss, {term: float}) of a batch of clips, scored `margin` pixels inside their edges
-    (a crop's history near its edge misses what moved in from outside it)."""
+def clip_loss(net, clips, config, margin=0, settings=FusionSettings()):
+    """(loss, {term: float}) of a batch of clips fused with the candidates `settings` lets a
+    run weigh (run_clips), scored `margin` pixels inside their edges (a crop's history near
+    its edge misses what moved in from outside it)."""
     inner = (Ellipsis, slice(margin, -margin or None), slice(margin, -margin or None))
     truth = _stack(clips, "truth_ab")[inner]
     chroma, matte_loss, error_sum, count = 0.0, 0.0, 0.0, 0
     beta = config.keyed_beta if bool(clips[0]["keyed"]) else config.unkeyed_beta
-    for t, ab, matte, _ in run_clips(net, clips):
+    for t, ab, matte, _ in run_clips(net, clips, settings):
         ab, matte = ab[inner], matte[inner]
         chroma = chroma + F.smooth_l1_loss(ab, truth[:, t], beta=beta)
         error = torch.sqrt(((ab.detach() - truth[:, t]) ** 2).sum(1, keepdim=True))
@@ -151,21 +152,22 @@ def split(paths, config):
     return paths[:-config.val_clips], paths[-config.val_clips:]
 
 
-def evaluate(net, paths):
+def evaluate(net, paths, settings=FusionSettings()):
     """Mean terms over clips `paths`, one clip at a time, without gradients."""
     totals = {}
     with torch.no_grad():
         for path in paths:
             clip = load_clip(path)
-            _, terms = clip_loss(net, [clip], FusionTrainConfig())
+            _, terms = clip_loss(net, [clip], FusionTrainConfig(), settings=settings)
             for name, value in terms.items():
                 totals[name] = totals.get(name, 0.0) + value / len(paths)
     return totals
 
 
-def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=None):
+def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=None, settings=FusionSettings()):
     """Train (or resume from out_dir/last.pt, made with the same config but for `steps`) to
-    config.steps; returns the checkpoint dict.
+    config.steps, the clips fused with the candidates `settings` lets a run weigh (a study of
+    FusionSettings.from_pinned; the node's default unless given); returns the checkpoint dict.
     `log(line)` gets the running and held-out losses, `progress(step)` each step."""
     torch.set_num_threads(1)  # per-pixel ops this small run slower split over threads
     out_dir = Path(out_dir)
@@ -197,7 +199,7 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
         step = state["step"]
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * schedule(step)
-        loss, terms = clip_loss(net, _batch(keyed, unkeyed, config, step), config, config.margin)
+        loss, terms = clip_loss(net, _batch(keyed, unkeyed, config, step), config, config.margin, settings)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -209,7 +211,7 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
             state["wall_time_s"] += time.perf_counter() - started
             started = time.perf_counter()
             if state["step"] == config.steps or state["step"] % (10 * config.checkpoint_every) == 0:
-                state["val"] = {"step": state["step"], **evaluate(net, val_paths)}
+                state["val"] = {"step": state["step"], **evaluate(net, val_paths, settings)}
                 log(f"step {state['step']}: val {state['val']}")
             saved = {"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
                      "config": dataclasses.asdict(config)}

@@ -10,6 +10,13 @@ class LossWeights:
     same-scene samples. It supervises the matching directly, which is what lets an encoder
     learned from scratch (no pretrained VGG here) find sharp matches within a short CPU run.
     Set it to 0 for the paper's objective exactly.
+
+    foreign_l1 (beyond the paper, 0 by default): L1 of the warped ab and of the predicted ab
+    against the true ab on samples whose reference is another picture. The paper gives such
+    samples only the contextual term, which rewards using the reference's colours wherever they
+    land; this term asks for the frame's true colours, which a wrong match cannot give, so the
+    matching learns to spread its attention (towards the reference's common colours) where
+    nothing in the reference matches, and the colorization learns to lean on the gray frame.
     """
 
     l1: float = 2.0
@@ -19,6 +26,7 @@ class LossWeights:
     adversarial: float = 0.2
     temporal: float = 0.02
     warped_l1: float = 1.0
+    foreign_l1: float = 0.0
 
     @classmethod
     def parse(cls, text):
@@ -43,6 +51,9 @@ class TrainConfig:
     previous_zero_probability: how often a clip's first frame gets an all-zero previous frame
         (the node's unpinned start) instead of its own true colours (a pinned keyframe start).
     contextual_level_weights: per feature level, coarse last (heavier, as the paper).
+    reference_shares: probabilities of the pseudo-videos' reference kinds (self view, similar
+        picture, far frame: excolor.model.data.PseudoVideoConfig.p_reference); more "similar"
+        trains matching across pictures, the setting of a reference from another shot.
     """
 
     steps: int = 2000
@@ -59,6 +70,7 @@ class TrainConfig:
     previous_zero_probability: float = 0.5
     contextual_level_weights: tuple = (0.25, 0.5, 1.0)
     adversarial_start: int = 0  # generator ignores the GAN term before this step
+    reference_shares: tuple = (0.6, 0.2, 0.2)
 
     def __post_init__(self):
         height, width = self.size
@@ -68,6 +80,9 @@ class TrainConfig:
             raise ValueError(f"precision must be fp32, bf16 or fp16, got {self.precision!r}")
         if self.precision != "fp32" and not self.device.startswith("cuda"):
             raise ValueError(f"--precision {self.precision} needs --device cuda (autocast on GPU)")
+        if len(self.reference_shares) != 3 or min(self.reference_shares) < 0 \
+                or abs(sum(self.reference_shares) - 1.0) > 1e-6:
+            raise ValueError(f"reference shares must be 3 probabilities summing to 1, got {self.reference_shares}")
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1:
             raise ValueError("steps, batch size and checkpoint interval must be >= 1")
 

@@ -7,6 +7,7 @@ COLUMNS = (
     "temporal", "adversarial", "discriminator", "d_real", "d_fake", "l1_ab_units",
     "warped_l1_ab_units",
     "temporal_ab_units", "contextual_0", "contextual_1", "contextual_2",
+    "foreign_l1", "foreign_l1_ab_units",
 )
 
 

@@ -83,12 +83,17 @@ class Objective:
         w = self.weights
         terms = {}
         frames = len(run.predicted)
+        foreign = 1.0 - run.same_scene
         for t in range(frames):
             predicted_ab = run.predicted[t][:, 1:].float()
             true_ab = run.truth[t][:, 1:].float()
             styled_ab = run.styled[t][:, 1:].float()
             _add(terms, "l1", losses.l1_ab(predicted_ab, styled_ab, run.same_scene), frames)
             _add(terms, "warped_l1", losses.l1_ab(run.warped[t].float(), styled_ab, run.same_scene), frames)
+            if w.foreign_l1 > 0:
+                # Both outputs: the node uses the prediction, which mostly copies the match.
+                _add(terms, "foreign_l1", losses.l1_ab(predicted_ab, true_ab, foreign), 2 * frames)
+                _add(terms, "foreign_l1", losses.l1_ab(run.warped[t].float(), true_ab, foreign), 2 * frames)
             _add(terms, "smoothness", losses.smoothness(predicted_ab, true_ab), frames)
         if self.feature_net is not None:
             reference_features = [f.float() for f in self.feature_net(run.reference)]
@@ -111,7 +116,7 @@ class Objective:
         total = sum(getattr(w, name) * value for name, (value, _) in terms.items())
         metrics = {name: float(value.detach()) for name, (value, _) in terms.items()}
         for name, (_, extra) in terms.items():
-            # Extra figures keep their own names, except the shared "l1_ab_units" of the two
+            # Extra figures keep their own names, except the shared "l1_ab_units" of the
             # L1 terms, which is reported per term.
             metrics.update({(f"{name}_ab_units" if key == "l1_ab_units" else key): v for key, v in extra.items()})
         metrics["total"] = float(total.detach())

@@ -1,11 +1,11 @@
 """`excolor train DATA_ROOT OUT_DIR`: train the lite model from scratch on pseudo-videos."""
 import argparse
 import sys
-from pathlib import Path
 
 from tqdm import tqdm
 
 from ..errors import UsageError
+from .training_dirs import writable_training_dir
 
 DESCRIPTION = """\
 Train the lite colorization model from scratch on pseudo-videos made from the pictures in
@@ -30,6 +30,8 @@ examples:
   excolor train data runs/lite --steps 6000          # extend / resume the same training
   excolor train data runs/gpu --device cuda --precision bf16 --batch-size 32 --size 256x448
   excolor train data runs/ablation --feature-net discriminator --weights adversarial=0
+  excolor train data runs/cross --init model/lite/default.pt --weights foreign_l1=1 \\
+      --reference-kinds self=0.3,similar=0.5,far=0.2     # continue, matching across pictures
   excolor export runs/lite/last.pt my-model
 """
 
@@ -40,6 +42,25 @@ def _size(text):
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"size must be HxW, e.g. 128x192; got {text!r}") from error
     return height, width
+
+
+REFERENCE_KIND_NAMES = ("self", "similar", "far")
+
+
+def _reference_shares(text):
+    """'self=0.3,similar=0.5,far=0.2' -> (0.3, 0.5, 0.2); kinds left out get 0."""
+    shares = dict.fromkeys(REFERENCE_KIND_NAMES, 0.0)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        try:
+            if name not in shares:
+                raise ValueError
+            shares[name] = float(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(
+                f"bad reference share {item!r}: use KIND=P with KIND in {', '.join(REFERENCE_KIND_NAMES)}"
+            ) from error
+    return tuple(shares[name] for name in REFERENCE_KIND_NAMES)
 
 
 def add_parser(sub):
@@ -65,7 +86,12 @@ def add_parser(sub):
                         help="features for the perceptual and contextual losses (default random; see docs)")
     parser.add_argument("--weights", default="", metavar="NAME=V,...",
                         help="override loss weights, e.g. 'adversarial=0,warped_l1=0' (names: l1, perceptual, "
-                             "contextual, smoothness, adversarial, temporal, warped_l1)")
+                             "contextual, smoothness, adversarial, temporal, warped_l1, foreign_l1)")
+    parser.add_argument("--reference-kinds", type=_reference_shares, default=(0.6, 0.2, 0.2),
+                        metavar="KIND=P,...",
+                        help="shares of the clips' reference kinds: self (another view of the frame's "
+                             "picture), similar (another picture that looks alike), far (a distant "
+                             "frame of the clip); default self=0.6,similar=0.2,far=0.2")
     parser.add_argument("--adversarial-start", type=int, default=0, metavar="STEP",
                         help="the generator ignores the adversarial term before this step (default 0)")
     parser.add_argument("--init", default=None, metavar="CHECKPOINT",
@@ -87,12 +113,11 @@ def run(args):
 
     torch = require_torch("excolor train")
     from excolor.model.data import PseudoVideoConfig, PseudoVideoDataset, data_record
-    from excolor.model.data.recipe import missing_root
+    from excolor.model.data.recipe import require_root
     from excolor.model.lite import LiteConfig
     from excolor.model.training import LossWeights, TrainConfig, Trainer
 
-    if not Path(args.data_root).is_dir():
-        raise missing_root(args.data_root)
+    require_root(args.data_root)
     if args.frames < 2:
         raise UsageError(f"--frames must be >= 2 (the temporal loss needs pairs), got {args.frames}")
     if args.threads is not None:
@@ -103,7 +128,7 @@ def run(args):
             steps=args.steps, batch_size=args.batch_size, size=args.size, learning_rate=args.lr,
             seed=args.seed, checkpoint_every=args.checkpoint_every, device=args.device,
             precision=args.precision, feature_net=args.feature_net, weights=weights,
-            adversarial_start=args.adversarial_start,
+            adversarial_start=args.adversarial_start, reference_shares=args.reference_kinds,
         )
         changes = {"default_long_side": args.long_side, "temperature": args.temperature}
         model_config = LiteConfig(**{k: v for k, v in changes.items() if v is not None})
@@ -111,13 +136,15 @@ def run(args):
         raise UsageError(str(error)) from error
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError("--device cuda asked for, but this PyTorch sees no CUDA device")
+    out_dir = writable_training_dir(args.out_dir)
     dataset = PseudoVideoDataset(args.data_root, "train", size=args.size, seed=args.seed,
-                                 config=PseudoVideoConfig(frames=args.frames))
-    trainer = Trainer(config, dataset, args.out_dir, model_config=model_config,
+                                 config=PseudoVideoConfig(frames=args.frames,
+                                                           p_reference=config.reference_shares))
+    trainer = Trainer(config, dataset, out_dir, model_config=model_config,
                       data_record=data_record(args.data_root), init_from=args.init)
     with tqdm(total=config.steps, initial=trainer.step, unit="step", disable=not sys.stderr.isatty(),
               desc="excolor train") as progress:
         last = trainer.run(progress)
     print(f"trained {trainer.step} steps ({trainer.wall_s:.0f} s of training); checkpoint {last}; "
-          f"losses in {Path(args.out_dir) / 'losses.csv'}")
+          f"losses in {out_dir / 'losses.csv'}")
     return 0

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from ..errors import UsageError
 from ..files import file_sha256
 from .train import _size
+from .training_dirs import writable_training_dir
 
 DESCRIPTION = """\
 Train the learned fusion (the per-pixel weighing of a frame's colour candidates: the carried
@@ -75,12 +76,12 @@ def run(args):
     from excolor.engine.models import find_model
     from excolor.export.fusion import add_fusion
     from excolor.model.data import data_record
-    from excolor.model.data.recipe import missing_root
+    from excolor.model.data.dataset import MIN_SIDE
+    from excolor.model.data.recipe import require_root
     from excolor.model.fusion.clips import ClipSettings, record_clips
     from excolor.model.fusion.training import FusionTrainConfig, train
 
-    if not Path(args.data_root).is_dir():
-        raise missing_root(args.data_root)
+    require_root(args.data_root)
     if args.frames < 8:
         raise UsageError(f"--frames must be >= 8 (drift shows over longer clips), got {args.frames}")
     if args.export and Path(args.export).exists() and not args.force:
@@ -93,8 +94,10 @@ def run(args):
     config = FusionTrainConfig(steps=args.steps, decay_steps=max(1, args.decay_steps), seed=args.seed,
                                val_clips=max(1, args.clips // 10))
     base = find_model(args.base_model)
-    training_dir = Path(args.training_dir)
+    if min(args.size) < MIN_SIDE:
+        raise UsageError(f"--size must be at least {MIN_SIDE}x{MIN_SIDE}, got {args.size[0]}x{args.size[1]}")
     settings = ClipSettings(clips=args.clips, frames=args.frames, size=args.size, seed=args.seed)
+    training_dir = writable_training_dir(args.training_dir)
     quiet = not sys.stderr.isatty()
     started = time.perf_counter()
     with tqdm(total=settings.clips, unit="clip", disable=quiet, desc="recording clips") as progress:

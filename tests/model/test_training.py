@@ -131,6 +131,70 @@ def test_cli_errors_are_clear(root, tmp_path):
     assert result.returncode == 2 and "gan=1" in result.stderr
 
 
+def test_foreign_l1_asks_foreign_samples_for_the_true_colours(dataset):
+    """The term applies to samples whose reference is another picture, and to them only."""
+    torch.manual_seed(0)
+    model, discriminator = LiteColorizer(SMALL), VideoDiscriminator()
+    config = dataclasses.replace(CONFIG, feature_net="none",
+                                 weights=LossWeights(adversarial=0.0, foreign_l1=1.0))
+    objective = Objective(config, discriminator)
+    batch = collate([dataset[0], dataset[1]])
+    batch["reference_kind"] = torch.tensor([1, 0])  # a similar picture, a self view
+    with torch.no_grad():
+        run = rollout(model, batch, 0.5, torch.Generator().manual_seed(0))
+        _, metrics = objective.generator_loss(run, discriminator, batch, 0)
+        expected = sum(0.5 * ((run.predicted[t][0, 1:] - run.truth[t][0, 1:]).abs().mean()
+                              + (run.warped[t][0] - run.truth[t][0, 1:]).abs().mean())
+                       for t in range(len(run.truth))) / len(run.truth)
+        assert metrics["foreign_l1_ab_units"] == pytest.approx(float(expected), rel=1e-4)
+        batch["reference_kind"] = torch.tensor([0, 2])
+        run = rollout(model, batch, 0.5, torch.Generator().manual_seed(0))
+        _, same_scene_only = objective.generator_loss(run, discriminator, batch, 0)
+    assert same_scene_only["foreign_l1"] == 0.0
+    plain = Objective(dataclasses.replace(config, weights=LossWeights(adversarial=0.0)), discriminator)
+    assert "foreign_l1" not in plain.generator_loss(run, discriminator, batch, 0)[1]
+
+
+def test_reference_shares_reach_the_data_and_bind_a_resume(root, tmp_path):
+    result = excolor_seeded("train", root, tmp_path / "run", "--steps", 1, "--batch-size", 1,
+                            "--size", "64x128", "--threads", 1, "--reference-kinds", "similar=1",
+                            "--weights", "adversarial=0,foreign_l1=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = load_checkpoint(tmp_path / "run" / "last.pt").train_info["train_config"]
+    assert record["reference_shares"] == [0.0, 1.0, 0.0] and record["weights"]["foreign_l1"] == 1.0
+    with open(tmp_path / "run" / "losses.csv", newline="") as handle:
+        assert float(next(csv.DictReader(handle))["foreign_l1"]) > 0.0  # every clip is foreign
+    result = excolor_seeded("train", root, tmp_path / "run", "--steps", 2, "--batch-size", 1,
+                            "--size", "64x128", "--threads", 1, "--weights", "adversarial=0,foreign_l1=1",
+                            cwd=tmp_path)
+    assert result.returncode == 4 and "reference_shares" in result.stderr
+    result = excolor_seeded("train", root, tmp_path / "other", "--reference-kinds", "near=1", cwd=tmp_path)
+    assert result.returncode == 2 and "near=1" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "train-fusion"])
+def test_training_folders_and_data_roots_are_checked_before_any_work(root, tmp_path, command):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    result = excolor_seeded(command, root, taken, cwd=tmp_path)
+    assert result.returncode == 5 and f"training folder {taken} is a file" in result.stderr
+    assert taken.read_text() == "not a folder"
+    result = excolor_seeded(command, root, taken / "run", cwd=tmp_path)
+    assert result.returncode == 5 and f"cannot write training folder {taken / 'run'}" in result.stderr
+    empty = tmp_path / "empty"
+    (empty / "images").mkdir(parents=True)
+    result = excolor_seeded(command, empty, tmp_path / "run", cwd=tmp_path)
+    assert result.returncode == 3 and "holds no training pictures in images/" in result.stderr
+    assert not (tmp_path / "run").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_fusion_clip_size_is_checked_before_any_work(root, tmp_path):
+    result = excolor_seeded("train-fusion", root, tmp_path / "run", "--size", "10x10", cwd=tmp_path)
+    assert result.returncode == 2 and "--size must be at least 32x32, got 10x10" in result.stderr
+    assert not (tmp_path / "run").exists() and "Traceback" not in result.stderr
+
+
 def test_a_new_run_can_start_from_a_checkpoint(dataset, tmp_path):
     from excolor.model.lite import save_checkpoint
 
