@@ -7,6 +7,7 @@ import OpenImageIO as oiio
 import pytest
 
 from tests.support.batch import carphone_frames, excolor, write_reference, write_sequence
+from tests.support.media import mux_tone
 
 
 @pytest.fixture()
@@ -32,12 +33,7 @@ def make_clip(path, video=True, count=8):
             image.pts = n
             container.mux(stream.encode(image))
         container.mux(stream.encode(None))
-    samples = (np.sin(np.arange(48000 * count // 25) * 0.06) * 0.3).astype(np.float32)
-    for start in range(0, samples.size, 1024):
-        block = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp", layout="mono")
-        block.sample_rate, block.pts = 48000, start
-        container.mux(sound.encode(block))
-    container.mux(sound.encode(None))
+    mux_tone(container, sound, (np.sin(np.arange(48000 * count // 25) * 0.06) * 0.3).astype(np.float32))
     container.close()
     return path
 

@@ -13,6 +13,7 @@ from excolor.io.pixel_formats import choose_pixel_format
 from excolor.io.video_streams import shift_timecode
 
 from tests.support.batch import CARPHONE_REFERENCE, carphone_frames, excolor
+from tests.support.media import mux_tone
 
 
 def make_video(path, codec, pix_fmt, count=8, size=(88, 72), options=None, audio=False, timecode=None,
@@ -43,13 +44,8 @@ def make_video(path, codec, pix_fmt, count=8, size=(88, 72), options=None, audio
         container.mux(stream.encode(image.reformat(format=pix_fmt)))
     container.mux(stream.encode(None))
     if sound is not None:
-        samples = np.sin(np.arange(48000 * count // 25) * 2 * np.pi * 440 / 48000).astype(np.float32) * 0.3
-        for start in range(0, samples.size, 1024):
-            chunk = samples[None, start:start + 1024]
-            block = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            block.sample_rate, block.pts = 48000, start
-            container.mux(sound.encode(block))
-        container.mux(sound.encode(None))
+        mux_tone(container, sound,
+                 np.sin(np.arange(48000 * count // 25) * 2 * np.pi * 440 / 48000).astype(np.float32) * 0.3)
     container.close()
     return path
 
