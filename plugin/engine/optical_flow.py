@@ -30,8 +30,9 @@ HISTORY_CAP = 2048
 
 # The smallest plate side the motion step takes: cv2's DIS flow (OpenCV 4.11) refuses an image
 # under 12 px on a side and crashes the process on plates 12-15 px high and 40 px or more wide
-# (e.g. 40x12, 64x13, 200x14), while the network pads any plate to its own size. Measured: 16 px
-# high renders at every width tried (16 to 2048), 12x12 and 40x12 too, but not reliably.
+# (width x height 40x12, 64x13, 100x14, 200x13), while the network pads any plate to its own
+# size. Measured: 16 px a side renders at every other side tried (16 to 2048); a 12 px floor
+# let the crashing sizes in.
 MIN_PLATE_SIDE = 16
 
 
