@@ -11,7 +11,8 @@ this is the first module the package loads: the `excolor` script imports its ent
 package, excolor.cli and the standard modules they use) takes tens of milliseconds on a busy
 host, in which Python's handler would print a KeyboardInterrupt traceback. This module
 installs it as it loads (the first module of the package) and the package face puts Python's
-handler back when loaded (a host that imports excolor keeps its own); excolor.cli installs it again and keeps it until main() takes charge
+handler back when loaded in a host that imports excolor (which keeps its own), not in the
+excolor command itself; excolor.cli installs it again and keeps it until main() takes charge
 (main() installs `interrupted_while_loading` for the whole command), since a signal that
 arrives inside an import may be handled only when the import returns to the script. While
 installed, SIGINT inside an import, or in the launching script's own top-level lines, ends the
@@ -28,14 +29,17 @@ SIGPIPE_EXIT = 128 + 13  # ... and by SIGPIPE
 
 
 def _loading(frame):
-    """Whether `frame` (a signal handler's) is inside an import, or the top level of the script
-    the process runs (the `excolor` script's lines before main(); not an interactive prompt's)."""
-    code = frame.f_code if frame is not None else None
-    if code is not None and code.co_name == "<module>" and code.co_filename == sys.argv[0] and \
-            frame.f_globals.get("__name__") == "__main__":
-        return True
+    """Whether `frame` (a signal handler's) is inside an import, or below the top level of the
+    script the process runs (the `excolor` script's lines before main(); not an interactive
+    prompt's) with no main() of excolor.cli in between (main() handles its own Ctrl-C)."""
     while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
+        code = frame.f_code
+        if code.co_filename.startswith("<frozen importlib"):
+            return True
+        if code.co_name == "main" and frame.f_globals.get("__name__") == "excolor.cli":
+            return False
+        if code.co_name == "<module>" and code.co_filename == sys.argv[0] and \
+                frame.f_globals.get("__name__") == "__main__":
             return True
         frame = frame.f_back
     return False
@@ -63,9 +67,20 @@ def guard_loading():
         return None
 
 
+def _is_the_command():
+    """Whether this process is the `excolor` command: its console script, or `python -m
+    excolor` (argv[0] is "-m" while runpy imports the package it runs). Then the guard stays
+    until main() takes charge: the entry point is still loading when the package face is."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return name == "-m" or os.path.splitext(name)[0] == "excolor"
+
+
 def release_loading_guard():
     """Put back the handler this module's own guard_loading() replaced as it loaded, unless
-    another was installed since (the package face, once loaded)."""
+    another was installed since, or this process is the excolor command (the package face,
+    once loaded, in a host that imports excolor)."""
+    if _is_the_command():
+        return
     if _BEFORE_LOADING is not None and _signal.getsignal(_signal.SIGINT) is interrupted_while_loading:
         _signal.signal(_signal.SIGINT, _BEFORE_LOADING)
 
