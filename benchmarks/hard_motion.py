@@ -1,6 +1,6 @@
 """Hard-motion benchmark: the node's keyed path against plain flow propagation on turbulent motion.
 
-    python -m benchmarks.hard_motion --data-root /work/data   # -> benchmarks/results/hard_motion.md
+    python -m benchmarks.hard_motion --data-root DATA   # the training data's root -> results/hard_motion.md
     python -m benchmarks.hard_motion                          # scikit-image photos (no fetched data)
     python -m benchmarks.hard_motion --quick --out D          # a few tiny frames (CI: the code path)
 
