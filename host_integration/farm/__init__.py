@@ -7,7 +7,9 @@
                                    `excolor colorize` task checks itself before its first frame
     excolor.hosts.farm.found_frames references with no frame, found once for the whole job
     excolor.hosts.farm.openjd      Open Job Description template (`openjd run`), whose job
-                                   parameters are excolor.hosts.farm.openjd_parameters
+                                   parameters are excolor.hosts.farm.openjd_parameters (the
+                                   chunk size one of them: steps from the plan's chains, `colorize
+                                   --chunk-of k:{{Param.ChunkSize}}`)
     excolor.hosts.farm.deadline    AWS Deadline Cloud job bundles (one, or one per N shots:
                                    excolor.hosts.farm.split)
     excolor.hosts.farm.opencue     OpenCue outline (opencue-pyoutline) and its XML job spec

@@ -9,10 +9,14 @@ A Deadline Cloud job bundle of the same template: excolor.hosts.farm.deadline.
 
 One step per chunk, each with a single task; a step depends on the previous chunk of its chain
 (OpenJD orders steps, not the tasks inside a step, so a chain of chunks is a chain of steps).
-A last step, `cleanup`, runs `excolor clean OUTPUT` once every chain has finished.
+The chunk size is the job parameter ChunkSize, at least the job's min_chunk: each chain
+(FarmJob.spans) gets the steps its chunks need at that smallest size, step k running
+`colorize --frames FIRST-LAST --direction D --chunk-of k:{{Param.ChunkSize}}` over the chain's
+whole span, so a larger ChunkSize leaves the chain's last steps nothing to render (they finish
+at once). A last step, `cleanup`, runs `excolor clean OUTPUT` once every chain has finished.
 Each step asks for the job's threads as vCPUs (`amount.worker.vcpu`), which its
 `excolor colorize --threads` uses. Every path a task reads or writes is a PATH job parameter with
-its data flow, and the command, model and threads are editable parameters
+its data flow, and the command, model, threads and chunk size are editable parameters
 (excolor.hosts.farm.openjd_parameters), so a farm's path mapping and Deadline Cloud's job
 attachments apply and a submitter can change them. The PATH values are written beside the
 template (OpenJD allows defaults only for paths inside the template's folder). Run it on this
@@ -26,7 +30,7 @@ from pathlib import Path
 
 from excolor.files import write_atomically
 
-from .openjd_parameters import job_parameters, parameter_values, task_command, with_default
+from .openjd_parameters import CHUNK_SIZE, job_parameters, parameter_values, task_command, with_default
 
 SPECIFICATION = "jobtemplate-2023-09"
 
@@ -40,10 +44,10 @@ def job_template(job, folder, extra_parameters=()):
     """
     parameters = job_parameters(job)
     steps = []
-    for task in job.tasks:
-        command, args = task_command(task.argv, parameters)
+    for chain, k in chain_steps(job):
+        command, args = task_command(chain.chunk_argv(k, CHUNK_SIZE), parameters)
         step = {
-            "name": task.name,
+            "name": chain.step_name(k),
             "hostRequirements": {"amounts": [{"name": "amount.worker.vcpu", "min": job.threads}]},
             "script": {
                 "actions": {
@@ -57,27 +61,39 @@ def job_template(job, folder, extra_parameters=()):
                 }
             },
         }
-        if task.depends_on:
-            step["dependencies"] = [{"dependsOn": name} for name in task.depends_on]
+        if k > 1:
+            step["dependencies"] = [{"dependsOn": chain.step_name(k - 1)}]
         steps.append(step)
     steps.append(cleanup_step(job, parameters))
     return {
         "specificationVersion": SPECIFICATION,
         "name": job.name,
-        "description": f"excolor colorize, chunks of {job.chunk} frames; forward chunks of a shot in order, "
-                       "backward chunks in reverse order, shots in parallel",
+        "description": f"excolor colorize, chunks of ChunkSize frames (written {job.chunk}, at least "
+                       f"{job.min_chunk}); forward chunks of a shot in order, backward chunks in reverse order, "
+                       "shots in parallel; steps past a chain's end finish at once",
         "parameterDefinitions": [with_default(p, folder) for p in parameters] + list(extra_parameters),
         "steps": steps,
     }
 
 
+def chain_steps(job):
+    """[(FarmChain, k)] of every step of `job`'s chains in dependency order: chunks 1.. of each
+    chain, as many as its chunks of job.min_chunk frames."""
+    return [(chain, k) for chain in job.spans for k in range(1, chain.chunks(job.min_chunk) + 1)]
+
+
+def chain_ends(job):
+    """The names of the last step of every chain: what the cleanup waits for."""
+    return tuple(chain.step_name(chain.chunks(job.min_chunk)) for chain in job.spans)
+
+
 def cleanup_step(job, parameters):
     """The step that frees the run states the chunks handed on (FarmJob.cleanup), after the
-    last chunk of every chain; one core is enough for it."""
+    last step of every chain; one core is enough for it."""
     output = next(p for p in parameters if p.position == 2)
     return {
         "name": "cleanup",
-        "dependencies": [{"dependsOn": name} for name in job.chain_ends()],
+        "dependencies": [{"dependsOn": name} for name in chain_ends(job)],
         "script": {"actions": {"onRun": {"command": "{{Param.ExcolorCommand}}",
                                          "args": ["clean", output.token, *job.cleanup_args[2:]]}}},
     }

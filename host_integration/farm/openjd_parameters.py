@@ -18,12 +18,18 @@ The parameters (userInterface: the control and group a submitter shows):
     OcioConfig    PATH FILE IN           --ocio-config FILE (a built-in ocio:// config stays in
                                          the commands)
     Threads       INT >= 1               every task's --threads
+    ChunkSize     INT >= min chunk       frames per chunk: each step's `--chunk-of k:{{Param.ChunkSize}}`
+                                         (default the written --chunk, at least --min-chunk, for which
+                                         the steps are written; no maximum: past a chain's length its
+                                         first step renders it all and the rest finish at once)
     ExcolorCommand STRING                the program that runs excolor on a worker, looked up on
                                          its PATH (default `excolor`, not the submitting
                                          machine's interpreter, which no worker has)
 
-The chunk size is not a parameter: the chunks of a chain are ordered by their steps'
-dependencies, and OpenJD makes steps when the template is written, not from a parameter.
+The chunk size is a parameter although OpenJD makes steps when the template is written: the
+chunks of a chain are ordered by their steps' dependencies (OpenJD orders steps, not the tasks of
+a step), so each chain has as many steps as its chunks of the smallest allowed size, each naming
+its chunk by its index (excolor.hosts.farm.openjd).
 """
 import dataclasses
 import os
@@ -34,6 +40,7 @@ from excolor.engine.models import DEFAULT_MODEL_NAME
 GROUP_FOOTAGE = "Footage and output"
 GROUP_RENDER = "Colorize settings"
 GROUP_SOFTWARE = "Software"
+CHUNK_SIZE = "{{Param.ChunkSize}}"  # what a step's --chunk-of gets as its SIZE
 SHOT_LIST_FILTERS = [{"label": "Shot lists", "patterns": ["*.json", "*.otio", "*.edl"]},
                      {"label": "All files", "patterns": ["*"]}]
 
@@ -109,6 +116,13 @@ def job_parameters(job):
                       "userInterface": {"control": "SPIN_BOX", "label": "Threads per task",
                                         "groupLabel": GROUP_RENDER}},
                      job.threads, flag="--threads"),
+        JobParameter({"name": "ChunkSize", "type": "INT", "minValue": job.min_chunk,
+                      "description": f"frames per chunk (at least {job.min_chunk}: the job has the steps of chunks "
+                                     "that small; with larger chunks a chain's last steps have nothing to do and "
+                                     "finish at once)",
+                      "userInterface": {"control": "SPIN_BOX", "label": "Frames per chunk",
+                                        "groupLabel": GROUP_RENDER}},
+                     job.chunk),
         JobParameter({"name": "ExcolorCommand", "type": "STRING", "minLength": 1,
                       "description": "the program that runs excolor on a worker, found on its PATH",
                       "userInterface": {"control": "LINE_EDIT", "label": "excolor command",

@@ -9,6 +9,11 @@ keyframes all start runs forward (an unpinned reference, or one pinned to its fi
 no backward chain. Shots, and a shot's two chains, are independent: every task depends on at
 most the previous task of its own chain, so the graph has no cycles.
 
+The tasks are chunks of a fixed size (OpenCue, Ray). The job also holds each chain as a whole
+(FarmChain: the frames its runs span) for an engine whose chunk size is a job parameter: OpenJD
+writes each chain's steps once, for the smallest chunk allowed (FarmJob.min_chunk), each step
+naming its chunk by its index along the chain (`colorize --chunk-of K:SIZE`).
+
 Before anything is planned the tasks are checked as each would check itself before its first
 frame (excolor.hosts.farm.checks), so a job the farm would fail is refused here, with the task's
 message and exit code. A reference with no frame (auto) is found before the chains are planned,
@@ -33,7 +38,7 @@ from .checks import checked_tasks
 from .found_frames import beside_output, find_entry_frames, has_frames_to_find
 
 # Flags the job sets per task: passing them through to every task would break the chain.
-RESERVED = ("--frames", "--direction", "--shots", "--reference", "--reference-frame", "--preroll",
+RESERVED = ("--frames", "--direction", "--chunk-of", "--shots", "--reference", "--reference-frame", "--preroll",
             "--overwrite", "--preview", "--threads")
 # Colorize flags whose value may be a path: made absolute and normal, since render nodes run elsewhere.
 PATH_FLAGS = ("--model", "--ocio-config", "--matte")
@@ -64,6 +69,36 @@ class FarmTask:
 
 
 @dataclasses.dataclass(frozen=True)
+class FarmChain:
+    """One chain of one shot as a whole, for an engine whose chunk size is a parameter (OpenJD):
+    the frames its runs span, first..last, and its chunk k of `size` frames as a command
+    (`--frames first-last --direction D --chunk-of k:size`, excolor.render.frames.chunk_frames).
+    name: the chain's, engine-safe ("shot001-fwd"); step_name(k) its chunk k's ("shot001-fwd-3")."""
+
+    shot: int  # 1-based position in the shot list
+    direction: str  # "forward" | "backward"
+    first: int
+    last: int
+    argv: tuple  # the chunks' command up to their --frames
+
+    @property
+    def name(self):
+        return f"shot{self.shot:03d}-{self.direction[0]}wd"  # fwd / bwd
+
+    def step_name(self, k):
+        return f"{self.name}-{k}"
+
+    def chunks(self, size):
+        """How many chunks of `size` frames the chain has (ceil(length / size))."""
+        return -(-(self.last - self.first + 1) // size)
+
+    def chunk_argv(self, k, size):
+        """The command of chunk k (1-based); `size` a number or a parameter's token."""
+        return (*self.argv, "--frames", f"{self.first}-{self.last}", "--direction", self.direction,
+                "--chunk-of", f"{k}:{size}")
+
+
+@dataclasses.dataclass(frozen=True)
 class FarmJob:
     """Everything an engine needs: the tasks in an order that respects every dependency."""
 
@@ -79,6 +114,10 @@ class FarmJob:
     shot_name: str = ""  # the one shot the job renders (plan_job's `shot`): its name in SHOTS, or shotNNN
     excolor: tuple = ()  # the command (argv prefix) that runs excolor on the render nodes
     every_shot: bool = True  # the job renders every shot of SHOTS (not one shot, not a split part)
+    # The chains as a whole (FarmChain), in the tasks' order, and the smallest chunk an engine
+    # whose chunk size is a parameter (OpenJD's ChunkSize) must allow: its steps are written for it.
+    spans: tuple = ()
+    min_chunk: int = 0
 
     def task(self, name):
         for task in self.tasks:
@@ -121,8 +160,10 @@ def default_excolor():
 
 
 def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=None, threads=1,
-             found_shots=None, replace=True, job_files=(), shot=None):
-    """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob.
+             found_shots=None, replace=True, job_files=(), shot=None, min_chunk=None):
+    """Split every shot of SHOTS into chunks of `chunk` frames -> FarmJob (its tasks), and say
+    what each chain spans (its spans: OpenJD writes a chain's steps from those, for chunks of
+    `min_chunk` frames or more; default `chunk`; 1..chunk, else UsageError).
 
     input/output: as for `excolor colorize` (OUTPUT must be an image sequence: chunks on many
     machines write frames, a video is one file). shots: SHOTS.json, .otio or .edl.
@@ -147,6 +188,10 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     """
     if chunk < 1:
         raise UsageError(f"--chunk {chunk}: must be at least 1 frame")
+    min_chunk = chunk if min_chunk is None else min_chunk
+    if not 1 <= min_chunk <= chunk:
+        raise UsageError(f"--min-chunk {min_chunk}: the smallest chunk size a submitter may set, 1 to --chunk "
+                         f"({chunk}) frames")
     if threads < 1:
         raise UsageError(f"--threads {threads}: must be at least 1")
     if io.describe_kind(output) != "sequence":
@@ -186,12 +231,15 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
         entries = [_one_shot(entries, str(shot))]
         shot_name = entries[0].name or f"shot{entries[0].number:03d}"
     common = (input, output, "--shots", shots, *flags, "--threads", str(threads))
-    tasks = []
+    tasks, chains = [], []
     for entry in sorted(entries, key=lambda e: e.first):
         runs = plan_runs(node_shot(entry))
         bounds = [(a, min(a + chunk - 1, entry.last)) for a in range(entry.first, entry.last + 1, chunk)]
         for direction, word in CHAINS:
             spans = [(min(r.start, r.end), max(r.start, r.end)) for r in runs if r.direction == direction]
+            if spans:  # the chain's runs, first..last: a backward chain's chunks count from its last
+                chains.append(FarmChain(entry.number, word, min(lo for lo, _ in spans), max(hi for _, hi in spans),
+                                        (*prefix, "colorize", *common)))
             chunks = [(a, b) for a, b in bounds if any(a <= hi and lo <= b for lo, hi in spans)]
             if direction == BACKWARD:  # its chunks continue from the state after them
                 chunks.reverse()
@@ -205,7 +253,7 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
     references = tuple(sorted({_normal(image) for entry in entries
                                for image, _frame in entry.keyframes if image is not None}))
     return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found, shot_name,
-                   excolor=prefix, every_shot=shot is None)
+                   excolor=prefix, every_shot=shot is None, spans=tuple(chains), min_chunk=min_chunk)
 
 
 def _one_shot(entries, shot):

@@ -21,6 +21,7 @@ def split_by_shots(job, shots_per_job):
     for start in range(0, len(numbers), shots_per_job):
         group = numbers[start:start + shots_per_job]
         tasks = tuple(task for task in job.tasks if task.shot in group)
+        spans = tuple(chain for chain in job.spans if chain.shot in group)
         parts.append(dataclasses.replace(job, name=f"{job.name}-shots-{group[0]:03d}-{group[-1]:03d}", tasks=tasks,
-                                         every_shot=False))
+                                         spans=spans, every_shot=False))
     return parts

@@ -103,6 +103,15 @@ def add_parser(sub):
     frames.add_argument("--direction", choices=("both", "forward", "backward"), default="both",
                         help="render only forward or only backward runs (two chains of farm chunks "
                              "where keyframes meet; default both)")
+    frames.add_argument("--chunk-of", metavar="K:SIZE",
+                        help="with --frames LO-HI and --direction forward|backward (a chain's frames): render "
+                             "only its K-th chunk (1-based) of SIZE frames, counted in the direction's order: "
+                             "forward from LO up (chunk K is LO+(K-1)*SIZE..LO+K*SIZE-1), backward from HI "
+                             "down (HI-K*SIZE+1..HI-(K-1)*SIZE), the last chunk cut at the chain's end; e.g. "
+                             "--frames 1001-1100 --direction backward --chunk-of 2:40 renders 1021-1060. The "
+                             "chunk is then --frames of its frames (state chain, resume, exit 6). A K past the "
+                             "end renders nothing and exits 0: farm steps written once whose frames follow a "
+                             "chunk-size parameter (excolor farm openjd)")
     frames.add_argument("--preroll", type=int, default=0, metavar="N",
                         help="independent chunks: start each run crossing into --frames fresh N frames "
                              "before it (rendered, not written) instead of from the previous chunk's "

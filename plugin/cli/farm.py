@@ -38,6 +38,12 @@ engines (each needs its extra: pip install 'excolor[ENGINE]', or 'excolor[farm]'
   openjd           write an Open Job Description template (-o job.yaml) and its parameter
                    values (job.params.json); run it here with
                    'openjd run job.yaml -p file://job.params.json'         [openjd]
+                   The chunk size is its job parameter ChunkSize (default --chunk, at least
+                   --min-chunk): '-p ChunkSize=100', or the bundle's form. OpenJD orders steps,
+                   not the tasks of a step, so each chain gets the steps of its chunks of
+                   --min-chunk frames, step k rendering chunk k of ChunkSize frames
+                   ('colorize --chunk-of k:SIZE'); with a larger ChunkSize the last steps of a
+                   chain have nothing to render and finish at once
   deadline-bundle  write an AWS Deadline Cloud job bundle into a folder (-o DIR): template.yaml,
                    parameter_values.yaml, asset_references.yaml; submit it with
                    'deadline bundle submit DIR'                             [openjd]
@@ -58,6 +64,9 @@ shot of SHOTS. deadline-bundle --split-shots N: one bundle per N shots (DIR/NAME
 examples:
   excolor farm openjd plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 -o job.yaml
   openjd run job.yaml -p file://job.params.json
+  excolor farm openjd plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 --min-chunk 10 \\
+      -o job.yaml
+  openjd run job.yaml -p file://job.params.json -p ChunkSize=100
   excolor farm deadline-bundle plates/a.####.exr out/a.####.exr --shots shots.json --chunk 50 \\
       --threads 4 -o bundle/
   excolor farm opencue plates/a.####.exr out/a.####.exr --shots cut.otio --chunk 50 -o job.xml
@@ -90,7 +99,11 @@ def add_parser(sub):
     parser.add_argument("output", metavar="OUTPUT", help="image sequence to write (name.####.ext)")
     parser.add_argument("--shots", metavar="SHOTS", required=True,
                         help="shot list: SHOTS.json, an OpenTimelineIO .otio or a CMX 3600 .edl")
-    parser.add_argument("--chunk", type=int, required=True, metavar="N", help="frames per task")
+    parser.add_argument("--chunk", type=int, required=True, metavar="N",
+                        help="frames per task (openjd, deadline-bundle: the ChunkSize parameter's default)")
+    parser.add_argument("--min-chunk", type=int, metavar="M",
+                        help="openjd, deadline-bundle: the smallest ChunkSize a submitter may set, 1 to N "
+                             "(default N); the job has a step for each chunk of M frames of each chain")
     parser.add_argument("-o", "--job", metavar="FILE|DIR",
                         help="openjd/opencue: the job file to write; deadline-bundle: the bundle's folder")
     parser.add_argument("--overwrite", action="store_true",
@@ -240,6 +253,9 @@ def run(args):
         raise UsageError(f"excolor farm {args.engine}: give the job to write with {what}")
     if args.split_shots and args.engine != "deadline-bundle":
         raise UsageError(f"--split-shots: splits a deadline-bundle job; not for excolor farm {args.engine}")
+    if args.min_chunk is not None and args.engine not in ("openjd", "deadline-bundle"):
+        raise UsageError(f"--min-chunk: the smallest ChunkSize of an OpenJD job (openjd, deadline-bundle); "
+                         f"excolor farm {args.engine} runs chunks of --chunk frames")
     # A farm's render nodes run excolor from their PATH; Ray's workers run this Python.
     excolor = shlex.split(args.excolor) if args.excolor else (None if args.engine == "ray" else ["excolor"])
     with warnings.catch_warnings():
@@ -248,13 +264,20 @@ def run(args):
         warnings.showwarning = _show_warning
         job = plan_job(args.input, args.output, args.shots, args.chunk, colorize_flags(args),
                        excolor=excolor, name=args.name, threads=args.threads, found_shots=_found_shots(args),
-                       replace=args.overwrite, job_files=_job_files(args), shot=args.shot)
+                       replace=args.overwrite, job_files=_job_files(args), shot=args.shot,
+                       min_chunk=args.min_chunk)
     for line in job.found:
         _say(f"excolor farm: {line}")
     if job.found:
         _say(f"excolor farm: wrote {job.shots}, the shot list with those frames, which the tasks read")
-    _say(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
-         f"{args.chunk} frames, {job.threads} thread(s) each")
+    if args.engine in ("openjd", "deadline-bundle"):
+        from ..hosts.farm.openjd import chain_steps
+
+        _say(f"excolor farm: {len(chain_steps(job))} step(s) in {len(job.spans)} chain(s), for chunks of "
+             f"ChunkSize frames (default {job.chunk}, at least {job.min_chunk}), {job.threads} thread(s) each")
+    else:
+        _say(f"excolor farm: {len(job.tasks)} task(s) in {len(job.chains())} chain(s) of chunks of "
+             f"{args.chunk} frames, {job.threads} thread(s) each")
     if args.engine == "openjd":
         from ..hosts.farm import openjd
 

@@ -1,10 +1,12 @@
 """Which frames a render job colours: its shots (a shot list, or `--reference`'s one shot) and
-`--frames`, checked against INPUT and against the frames on disk before anything renders."""
+`--frames` (or its `--chunk-of` chunk: chunk_frames), checked against INPUT and against the
+frames on disk before anything renders."""
+import re
 import warnings
 
 from .. import io
 from ..errors import InputError, UsageError
-from ..shotlists.entries import FrameRange, check_shots, load_shot_list, single_shot
+from ..shotlists.entries import FrameRange, check_shots, load_shot_list, parse_frame_range, single_shot
 
 
 def check_frames(options, reader, frames):
@@ -43,3 +45,28 @@ def check_frames(options, reader, frames):
 def _frame_path(reader, frame):
     pattern = getattr(reader, "pattern", None)
     return pattern.path(frame) if pattern is not None else reader.name
+
+
+def chunk_frames(options):
+    """The frames of `--frames LO-HI --direction D --chunk-of K:SIZE` as "A-B": the K-th
+    (1-based) run of SIZE frames of LO-HI in D's order (forward: from LO up; backward: from HI
+    down), or None when it starts past the chain's end (nothing to render). UsageError naming
+    --chunk-of when its value or the flags it needs are wrong."""
+    text = options.chunk_of
+    match = re.fullmatch(r"\s*(-?\d+)\s*:\s*(-?\d+)\s*", text)
+    if not match:
+        raise UsageError(f"--chunk-of '{text}': expected K:SIZE, the K-th chunk (1, 2, ...) of SIZE frames, "
+                         "e.g. 3:50")
+    k, size = int(match.group(1)), int(match.group(2))
+    if k < 1 or size < 1:
+        what = f"chunk {k}: chunks are numbered from 1" if k < 1 else f"size {size}: at least 1 frame"
+        raise UsageError(f"--chunk-of {text}: {what}")
+    if options.frames is None or options.direction == "both":
+        raise UsageError(f"--chunk-of {text}: numbers chunks along one chain: give the chain's frames and "
+                         "direction, --frames LO-HI --direction forward|backward")
+    low, high = parse_frame_range(options.frames)
+    if options.direction == "forward":
+        first, last = low + (k - 1) * size, min(low + k * size - 1, high)
+    else:
+        first, last = max(high - k * size + 1, low), high - (k - 1) * size
+    return f"{first}-{last}" if first <= last else None

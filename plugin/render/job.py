@@ -37,7 +37,7 @@ from ..threads import limit_threads
 from .batch import Batch, delivery_order, waiting_error
 from .confidence_report import WithSummaries, report_data, report_lines, shot_confidences, write_report
 from .encoder import check_encoder, encode_settings, video_writer
-from .frames import check_frames
+from .frames import check_frames, chunk_frames
 from .matte import Matte
 from .node_shots import node_shot
 from .options import DIRECTIONS, JobOptions, check_options, option_words
@@ -95,6 +95,13 @@ def colorize(options):
 def _colorize(options):
     output_kind = io.describe_kind(options.output)
     check_options(options, output_kind)
+    if options.chunk_of is not None:  # from here on the chunk is `--frames A-B` of its frames
+        chunk = chunk_frames(options)
+        if chunk is None:
+            say(f"--chunk-of {options.chunk_of}: past the end of frames {options.frames} "
+                f"({options.direction}); nothing to render")
+            return 0
+        options = dataclasses.replace(options, frames=chunk, chunk_of=None)
     frames = parse_frame_range(options.frames) if options.frames is not None else None  # "" is refused
     reader = io.open_input(options.input)
     try:

@@ -42,6 +42,7 @@ class JobOptions:
     shots: Path | None
     frames: str | None  # "A-B" as given: parsed after the checks that come before it
     direction: Literal["both", "forward", "backward"]  # one of DIRECTIONS
+    chunk_of: str | None = None  # --chunk-of "K:SIZE" as given: a chunk of --frames (excolor.render.frames)
     preroll: int
     state_every: int
     model: str | None

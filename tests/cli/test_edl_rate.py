@@ -111,9 +111,9 @@ def test_a_farm_chunk_reads_the_edl_at_the_rate_given(cut, request, tmp_path, li
                    "--chunk", "3", "--model", lite_model_dir, "-o", job)
     assert made.returncode == 0, made.stderr
     steps = yaml.safe_load(job.read_text())["steps"]
-    assert [step["name"] for step in steps] == [f"shot001-fwd-{first}-{first + 2}", f"shot001-fwd-{first + 3}-{last}",
-                                                "cleanup"]
+    assert [step["name"] for step in steps] == ["shot001-fwd-1", "shot001-fwd-2", "cleanup"]
     args = steps[0]["script"]["actions"]["onRun"]["args"]
+    assert args[-6:] == ["--frames", f"{first}-{last}", "--direction", "forward", "--chunk-of", "1:{{Param.ChunkSize}}"]
     # The rate as typed travels as the exact rate it means.
     assert args[args.index("--edl-rate") + 1] == ("25" if rate == "25" else "24000/1001")
     run = subprocess.run([OPENJD, "run", str(job), "-p", f"file://{tmp_path / 'job.params.json'}",

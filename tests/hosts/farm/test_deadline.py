@@ -37,7 +37,7 @@ def _values(bundle):
 
 def test_bundle_is_valid_and_runs_with_its_values(clip, tmp_path, lite_model_dir):
     bundle, out, mattes = tmp_path / "bundle", tmp_path / "out", tmp_path / "mattes"
-    made = _bundle(clip, out, bundle, "--model", lite_model_dir, "--matte", mattes / "m.####.png")
+    made = _bundle(clip, out, bundle, "--model", lite_model_dir, "--matte", mattes / "m.####.png", "--min-chunk", "2")
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in bundle.iterdir()) == ["asset_references.yaml", "parameter_values.yaml",
                                                         "template.yaml"]
@@ -50,10 +50,13 @@ def test_bundle_is_valid_and_runs_with_its_values(clip, tmp_path, lite_model_dir
     assert flows == {"InputFolder": ("PATH", "DIRECTORY", "IN"), "OutputFolder": ("PATH", "DIRECTORY", "INOUT"),
                      "Shots": ("PATH", "FILE", "IN"), "MatteFolder": ("PATH", "DIRECTORY", "OUT"),
                      "Model": ("PATH", "DIRECTORY", "IN"), "Threads": ("INT", None, None),
+                     "ChunkSize": ("INT", None, None),
                      "ExcolorCommand": ("STRING", None, None), "CondaPackages": ("STRING", None, None),
                      "CondaChannels": ("STRING", None, None)}
     assert all(p["userInterface"]["control"] and p["userInterface"]["groupLabel"] for p in definitions.values())
     assert (definitions["ExcolorCommand"]["default"], definitions["Threads"]["default"]) == ("excolor", 2)
+    chunk_size = definitions["ChunkSize"]
+    assert (chunk_size["default"], chunk_size["minValue"], chunk_size["userInterface"]["control"]) == (4, 2, "SPIN_BOX")
     assert definitions["CondaPackages"]["default"] == definitions["CondaChannels"]["default"] == ""
     cleanup = template["steps"][-1]["script"]["actions"]["onRun"]
     assert cleanup == {"command": "{{Param.ExcolorCommand}}", "args": ["clean", "{{Param.OutputFolder}}/c.####.png"]}
@@ -75,10 +78,12 @@ def test_bundle_is_valid_and_runs_with_its_values(clip, tmp_path, lite_model_dir
                                                                            "key_1013.png"]
     assert assets["outputs"]["directories"] == [str(out), str(mattes)]
 
-    # The bundle's values, as `openjd run` takes them (Threads edited), render a chunk with
-    # `excolor` from the PATH and the model of the Model parameter.
-    run = subprocess.run([OPENJD, "run", str(bundle / "template.yaml"), "-p", json.dumps({**values, "Threads": 1}),
-                          "--step", "shot002-fwd-1011-1014", "--no-run-dependencies"],
+    # The bundle's values, as `openjd run` takes them (Threads and ChunkSize edited), render a
+    # chunk with `excolor` from the PATH and the model of the Model parameter: shot 2's forward
+    # chain is 1013-1016, its first chunk of 2 frames 1013-1014.
+    run = subprocess.run([OPENJD, "run", str(bundle / "template.yaml"), "-p",
+                          json.dumps({**values, "Threads": 1, "ChunkSize": 2}),
+                          "--step", "shot002-fwd-1", "--no-run-dependencies"],
                          capture_output=True, text=True, cwd=tmp_path, env=worker_env())
     assert run.returncode == 0, run.stdout[-3000:]
     assert f"excolor colorize: model {Path(lite_model_dir).resolve()} on cpu" in run.stdout

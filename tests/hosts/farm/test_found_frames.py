@@ -54,9 +54,9 @@ def test_the_job_reads_the_shot_list_with_the_frames_found(clip, tmp_path):
     shots_parameter = next(p for p in template["parameterDefinitions"] if p["name"] == "Shots")
     assert (shots_parameter["dataFlow"], shots_parameter["default"]) == ("IN", "job.shots.json")
     assert json.loads((tmp_path / "job.params.json").read_text())["Shots"] == str(found)
+    # (chains 1008-1010 forward, 1001-1008 backward; shot 2: 1011-1016 forward)
     assert [step["name"] for step in template["steps"]] == [
-        "shot001-fwd-1005-1008", "shot001-fwd-1009-1010", "shot001-bwd-1005-1008", "shot001-bwd-1001-1004",
-        "shot002-fwd-1011-1014", "shot002-fwd-1015-1016", "cleanup"]
+        "shot001-fwd-1", "shot001-bwd-1", "shot001-bwd-2", "shot002-fwd-1", "shot002-fwd-2", "cleanup"]
     for step in template["steps"][:-1]:  # the chunks; the last, cleanup, reads no shot list
         args = step["script"]["actions"]["onRun"]["args"]
         assert args[args.index("--shots") + 1] == "{{Param.Shots}}"
@@ -97,7 +97,7 @@ def test_a_chunk_reads_the_frames_found_and_equals_one_go(clip, tmp_path, lite_m
     made = _farm(clip, tmp_path / "out", tmp_path / "job.yaml", "--model", lite_model_dir)
     assert made.returncode == 0, made.stderr
     run = subprocess.run([OPENJD, "run", str(tmp_path / "job.yaml"), "-p", f"file://{tmp_path / 'job.params.json'}",
-                          "--step", "shot001-bwd-1005-1008", "--no-run-dependencies"],
+                          "--step", "shot001-bwd-1", "--no-run-dependencies"],  # frames 1005-1008
                          capture_output=True, text=True, cwd=tmp_path, env=worker_env())
     assert run.returncode == 0, run.stdout[-3000:]
     assert "similarity" not in run.stdout  # the chunk did not scan

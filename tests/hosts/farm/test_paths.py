@@ -44,7 +44,7 @@ def _run_step(studio, step, cwd, job="job.yaml"):
 
 @pytest.mark.slow
 def test_relative_paths_and_ocio_travel_with_the_job(studio, tmp_path):
-    made = _make_job(studio, env={"OCIO": "studio.ocio"})
+    made = _make_job(studio, "job.yaml", "--chunk", "2", env={"OCIO": "studio.ocio"})
     assert made.returncode == 0, made.stderr
     # The model folder and the config are PATH parameters, with absolute values beside the job.
     args = [a for step in _template(studio)["steps"] for a in step["script"]["actions"]["onRun"]["args"]]
@@ -55,7 +55,7 @@ def test_relative_paths_and_ocio_travel_with_the_job(studio, tmp_path):
     # Run from another folder, with another $OCIO on the "render node": the chunk renders.
     elsewhere = tmp_path / "render-node"
     elsewhere.mkdir()
-    first = _run_step(studio, "shot002-fwd-1011-1014", elsewhere)
+    first = _run_step(studio, "shot002-fwd-1", elsewhere)  # shot 2's forward chain: 1013-1014, then 1015-1016
     assert first.returncode == 0, first.stdout[-3000:]
     assert (studio / "out" / "c.1014.png").is_file()
     fingerprint = json.loads((studio / "out" / ".excolor" / "c.####.png" / "fingerprint.json").read_text())
@@ -65,7 +65,7 @@ def test_relative_paths_and_ocio_travel_with_the_job(studio, tmp_path):
     # colours on top of the first chunk's.
     with open(studio / "studio.ocio", "a") as handle:
         handle.write("\n# edited after the first chunk\n")
-    second = _run_step(studio, "shot002-fwd-1015-1016", elsewhere)
+    second = _run_step(studio, "shot002-fwd-2", elsewhere)
     assert second.returncode != 0
     assert "ocio config" in second.stdout and "changed" in second.stdout
     assert not (studio / "out" / "c.1015.png").exists()

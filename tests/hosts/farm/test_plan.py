@@ -55,11 +55,38 @@ def test_plan_follows_the_state_chain(clip, tmp_path):
     # A job of some shots of OUTPUT cleans only their runs: other jobs may still be rendering.
     one = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"], shot=2)
     assert one.cleanup[-2:] == ("--shots", "2-2")
+
+
+def test_openjd_steps_are_written_for_the_smallest_chunk(clip, tmp_path):
+    """Each chain as a whole (the frames its runs span) gets the steps of its chunks of
+    --min-chunk frames, step k rendering chunk k of ChunkSize frames along the chain, after step
+    k-1; the cleanup after every chain's last step; ChunkSize an INT parameter, at least the
+    smallest chunk, the written --chunk by default."""
+    job = plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--model", "default"], min_chunk=2)
+    # Shot 1 keyed at 1001 and 1008: forward runs 1001-1010, the backward run 1008 -> 1002;
+    # shot 2 pinned at 1013: forward 1013-1016, backward 1013 -> 1011.
+    assert [(c.name, c.first, c.last, c.chunks(2)) for c in job.spans] == [
+        ("shot001-fwd", 1001, 1010, 5), ("shot001-bwd", 1002, 1008, 4),
+        ("shot002-fwd", 1013, 1016, 2), ("shot002-bwd", 1011, 1013, 2)]
     template = job_template(job, tmp_path)
-    assert template["steps"][-1] == {
-        "name": "cleanup", "dependencies": [{"dependsOn": name} for name in job.chain_ends()],
+    steps = {step["name"]: step for step in template["steps"]}
+    assert list(steps) == [f"shot001-fwd-{k}" for k in range(1, 6)] + [f"shot001-bwd-{k}" for k in range(1, 5)] + [
+        "shot002-fwd-1", "shot002-fwd-2", "shot002-bwd-1", "shot002-bwd-2", "cleanup"]
+    assert "dependencies" not in steps["shot001-bwd-1"]
+    assert steps["shot001-bwd-3"]["dependencies"] == [{"dependsOn": "shot001-bwd-2"}]
+    args = steps["shot001-bwd-3"]["script"]["actions"]["onRun"]["args"]
+    assert args[-6:] == ["--frames", "1002-1008", "--direction", "backward", "--chunk-of", "3:{{Param.ChunkSize}}"]
+    assert steps["cleanup"] == {
+        "name": "cleanup", "dependencies": [{"dependsOn": name} for name in ("shot001-fwd-5", "shot001-bwd-4",
+                                                                              "shot002-fwd-2", "shot002-bwd-2")],
         "script": {"actions": {"onRun": {"command": "{{Param.ExcolorCommand}}",
                                          "args": ["clean", "{{Param.OutputFolder}}/o.####.png"]}}}}
+    (chunk_size,) = [p for p in template["parameterDefinitions"] if p["name"] == "ChunkSize"]
+    assert (chunk_size["type"], chunk_size["default"], chunk_size["minValue"]) == ("INT", 4, 2)
+    assert chunk_size["userInterface"]["control"] == "SPIN_BOX" and chunk_size["userInterface"]["groupLabel"]
+    # Without --min-chunk the steps are the written chunk's.
+    assert [c.chunks(4) for c in plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4).spans] == [
+        3, 2, 1, 1]
 
 
 def test_plan_refusals(clip, tmp_path):
@@ -67,32 +94,55 @@ def test_plan_refusals(clip, tmp_path):
         plan_job(clip["pattern"], tmp_path / "o.mp4", clip["shots"], 4)
     with pytest.raises(UsageError, match="--frames: set by the farm job"):
         plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--frames", "1-2"])
+    with pytest.raises(UsageError, match="--chunk-of: set by the farm job"):
+        plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, ["--chunk-of", "1:2"])
     with pytest.raises(UsageError, match="--chunk 0"):
         plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 0)
+    for smallest in (0, 5):
+        with pytest.raises(UsageError, match=f"--min-chunk {smallest}: .* 1 to --chunk \\(4\\)"):
+            plan_job(clip["pattern"], tmp_path / "o.####.png", clip["shots"], 4, min_chunk=smallest)
+    ray = excolor("farm", "ray", clip["pattern"], tmp_path / "o.####.png", "--shots", clip["shots"], "--chunk", "4",
+                  "--min-chunk", "2")
+    assert ray.returncode == 2 and "--min-chunk: the smallest ChunkSize of an OpenJD job" in ray.stderr
 
 
 @pytest.mark.slow
-def test_openjd_template_checked_and_run_locally_equals_one_go(clip, one_go, tmp_path, lite_model_dir):
-    out = tmp_path / "out"
+def test_openjd_job_run_at_its_chunk_size_and_a_larger_one_equals_one_go(clip, one_go, tmp_path, lite_model_dir):
+    """`--chunk 4 --min-chunk 3`: `openjd check` passes; `openjd run` at the written ChunkSize
+    and at 7 (into another OutputFolder) renders every frame of both shots, both chains, byte
+    for byte as one go (at 7 the chains' last steps have nothing to render); ChunkSize 2 is
+    refused by openjd's parameter check, before any step runs."""
     job_file = tmp_path / "job.yaml"
-    made = excolor("farm", "openjd", clip["pattern"], out / "c.####.png", "--shots", clip["shots"],
-                   "--chunk", "4", "--model", lite_model_dir, "--state-every", "2", "-o", job_file)
+    made = excolor("farm", "openjd", clip["pattern"], tmp_path / "out" / "c.####.png", "--shots", clip["shots"],
+                   "--chunk", "4", "--min-chunk", "3", "--model", lite_model_dir, "--state-every", "2", "-o", job_file)
     assert made.returncode == 0, made.stderr
-    assert "8 task(s) in 4 chain(s)" in made.stderr
+    assert "10 step(s) in 4 chain(s), for chunks of ChunkSize frames (default 4, at least 3)" in made.stderr
     check = subprocess.run([OPENJD, "check", str(job_file)], capture_output=True, text=True)
     assert check.returncode == 0 and "passes validation" in check.stdout, check.stdout + check.stderr
-    values = f"file://{tmp_path / 'job.params.json'}"
-    run = subprocess.run([OPENJD, "run", str(job_file), "-p", values], capture_output=True, text=True,
-                         cwd=tmp_path, env=worker_env())
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "Session ended successfully" in run.stdout
+
+    def run(*params):
+        return subprocess.run([OPENJD, "run", str(job_file), "-p", f"file://{tmp_path / 'job.params.json'}", *params],
+                              capture_output=True, text=True, cwd=tmp_path, env=worker_env())
+
+    too_small = run("-p", f"OutputFolder={tmp_path / 'small'}", "-p", "ChunkSize=2")
+    assert too_small.returncode != 0
+    assert "Value (2) for parameter ChunkSize must be at least 3" in too_small.stdout + too_small.stderr
+    assert not (tmp_path / "small").exists()
+    runs = {}
+    for out, params in ((tmp_path / "out", ()), (tmp_path / "larger", ("-p", f"OutputFolder={tmp_path / 'larger'}",
+                                                                      "-p", "ChunkSize=7"))):
+        runs[out.name] = result = run(*params)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert "Session ended successfully" in result.stdout
+        assert frames_bytes(out) == frames_bytes(one_go)
+        # The last step, after every chain: the run states the chunks handed on are gone, the
+        # records stay (the same command says the output is complete).
+        assert list((out / ".excolor").rglob("done/*")) and not list((out / ".excolor").rglob("*.npz"))
     # The chunks report their progress in the lines an OpenJD session parses (a chunk whose
     # frames all come from the other chain's runs has no frames of its own to count).
-    assert "openjd_progress: 50.0" in run.stdout and "openjd_progress: 100.0" in run.stdout
-    assert frames_bytes(out) == frames_bytes(one_go)
-    # The last step, after every chain: the run states the chunks handed on are gone, the
-    # records stay (the same command says the output is complete).
-    assert list((out / ".excolor").rglob("done/*")) and not list((out / ".excolor").rglob("*.npz"))
+    assert "openjd_progress: 50.0" in runs["out"].stdout and "openjd_progress: 100.0" in runs["out"].stdout
+    # At 7, shot 1's backward chain (7 frames) is its first step's; its other two finish at once.
+    assert "--chunk-of 3:7: past the end of frames 1002-1008 (backward); nothing to render" in runs["larger"].stdout
 
 
 def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
@@ -103,7 +153,7 @@ def test_openjd_template_refuses_a_broken_chain(clip, tmp_path, lite_model_dir):
                    "--chunk", "4", "--model", lite_model_dir, "-o", job_file)
     assert made.returncode == 0, made.stderr
     run = subprocess.run([OPENJD, "run", str(job_file), "-p", f"file://{tmp_path / 'job.params.json'}",
-                          "--step", "shot001-fwd-1005-1008",
+                          "--step", "shot001-fwd-2",
                           "--no-run-dependencies"], capture_output=True, text=True, cwd=tmp_path, env=worker_env())
     assert run.returncode != 0
     assert "waits for the chunk that renders frame 1004" in run.stdout
