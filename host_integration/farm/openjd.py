@@ -14,8 +14,9 @@ The chunk size is the job parameter ChunkSize, at least the job's min_chunk: eac
 `colorize --frames FIRST-LAST --direction D --chunk-of k:{{Param.ChunkSize}}` over the chain's
 whole span, so a larger ChunkSize leaves the chain's last steps nothing to render (they finish
 at once). A last step, `cleanup`, runs `excolor clean OUTPUT` once every chain has finished.
-Each step asks for the job's threads as vCPUs (`amount.worker.vcpu`), which its
-`excolor colorize --threads` uses. Every path a task reads or writes is a PATH job parameter with
+Each step asks for the job parameter Threads as vCPUs (`amount.worker.vcpu`), which its
+`excolor colorize --threads` uses: a parameter there needs the OpenJD extension FEATURE_BUNDLE_1
+(EXTENSIONS), so an edited Threads changes the request with the threads. Every path a task reads or writes is a PATH job parameter with
 its data flow, and the command, model, threads and chunk size are editable parameters
 (excolor.hosts.farm.openjd_parameters), so a farm's path mapping and Deadline Cloud's job
 attachments apply and a submitter can change them. The PATH values are written beside the
@@ -33,6 +34,9 @@ from excolor.files import write_atomically
 from .openjd_parameters import CHUNK_SIZE, job_parameters, parameter_values, task_command, with_default
 
 SPECIFICATION = "jobtemplate-2023-09"
+# FEATURE_BUNDLE_1 lets a host requirement's amount be a job parameter (the steps' vCPUs follow
+# Threads); without it OpenJD 2023-09 takes only a number there.
+EXTENSIONS = ("FEATURE_BUNDLE_1",)
 
 
 def job_template(job, folder, extra_parameters=()):
@@ -48,7 +52,7 @@ def job_template(job, folder, extra_parameters=()):
         command, args = task_command(chain.chunk_argv(k, CHUNK_SIZE), parameters)
         step = {
             "name": chain.step_name(k),
-            "hostRequirements": {"amounts": [{"name": "amount.worker.vcpu", "min": job.threads}]},
+            "hostRequirements": {"amounts": [{"name": "amount.worker.vcpu", "min": "{{Param.Threads}}"}]},
             "script": {
                 "actions": {
                     "onRun": {
@@ -67,6 +71,7 @@ def job_template(job, folder, extra_parameters=()):
     steps.append(cleanup_step(job, parameters))
     return {
         "specificationVersion": SPECIFICATION,
+        "extensions": list(EXTENSIONS),
         "name": job.name,
         "description": f"excolor colorize, chunks of ChunkSize frames (written {job.chunk}, at least "
                        f"{job.min_chunk}); forward chunks of a shot in order, backward chunks in reverse order, "
@@ -133,4 +138,4 @@ def check_template(path):
 
     text = Path(path).read_text()
     data = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.safe_load(text)
-    return decode_job_template(template=data)
+    return decode_job_template(template=data, supported_extensions=list(EXTENSIONS))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from excolor.hosts.farm.openjd import check_template
+from openjd.model import create_job, preprocess_job_parameters
 
 from tests.support.batch import excolor
 from tests.support.farm import make_clip, worker_env
@@ -61,7 +63,7 @@ def test_bundle_is_valid_and_runs_with_its_values(clip, tmp_path, lite_model_dir
     cleanup = template["steps"][-1]["script"]["actions"]["onRun"]
     assert cleanup == {"command": "{{Param.ExcolorCommand}}", "args": ["clean", "{{Param.OutputFolder}}/c.####.png"]}
     for step in template["steps"][:-1]:
-        assert step["hostRequirements"] == {"amounts": [{"name": "amount.worker.vcpu", "min": 2}]}
+        assert step["hostRequirements"] == {"amounts": [{"name": "amount.worker.vcpu", "min": "{{Param.Threads}}"}]}
         action = step["script"]["actions"]["onRun"]
         assert action["command"] == "{{Param.ExcolorCommand}}"
         args = action["args"]
@@ -73,6 +75,13 @@ def test_bundle_is_valid_and_runs_with_its_values(clip, tmp_path, lite_model_dir
     values = _values(bundle)
     assert values == {"InputFolder": str(clip["folder"]), "OutputFolder": str(out), "Shots": str(clip["shots"]),
                       "MatteFolder": str(mattes), "Model": str(Path(lite_model_dir).resolve())}
+    # The vCPU request is the Threads parameter: a job made from the template with Threads 3
+    # asks for 3 vCPUs in every chunk step (openjd-model resolves it as a scheduler does).
+    decoded = check_template(bundle / "template.yaml")
+    resolved = preprocess_job_parameters(job_template=decoded, job_parameter_values={**values, "Threads": "3"},
+                                         job_template_dir=bundle, current_working_dir=tmp_path)
+    job = create_job(job_template=decoded, job_parameter_values=resolved)
+    assert [float(step.hostRequirements.amounts[0].min) for step in job.steps[:-1]] == [3.0] * (len(job.steps) - 1)
     assets = yaml.safe_load((bundle / "asset_references.yaml").read_text())["assetReferences"]
     assert sorted(Path(f).name for f in assets["inputs"]["filenames"]) == ["key_1001.png", "key_1008.png",
                                                                            "key_1013.png"]
