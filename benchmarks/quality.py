@@ -3,6 +3,7 @@
     python -m benchmarks.quality                 # full run, writes benchmarks/results/quality*
     python -m benchmarks.quality --quick --out D # a few tiny frames (CI checks the pipeline)
     python -m benchmarks.quality --official DIR  # also the official architecture's model dir
+    python -m benchmarks.quality --motion graph --out D  # the node with the motion graph
 
 (from the repository root, like every benchmark: `benchmarks` is a package).
 
@@ -40,6 +41,7 @@ import cv2
 import numpy as np
 
 from excolor.colour.cielab import srgb_to_lab
+from excolor.engine.tuning import MOTIONS, NodeTuning
 
 from . import quality_floor
 from . import quality_methods as qm
@@ -117,15 +119,16 @@ def build_methods(args):
                "floor": quality_floor.floor_method}
     models = {}
     if not args.no_model:
-        node = qm.NodeMethod(args.model, args.device, args.network_long_side)
+        tuning = NodeTuning(motion=args.motion)
+        node = qm.NodeMethod(args.model, args.device, args.network_long_side, tuning=tuning)
         methods["excolor"] = node
         models["excolor"] = node.model_dir
         for candidate in ABLATIONS:
             methods[f"excolor_{candidate}"] = qm.NodeMethod(args.model, args.device, args.network_long_side,
-                                                            candidates=(candidate,))
+                                                            candidates=(candidate,), tuning=tuning)
         # The same candidates weighed by the hand-set rule instead of the model's learned fusion.
         methods["excolor_hand_set"] = qm.NodeMethod(args.model, args.device, args.network_long_side,
-                                                    rule="hand-set")
+                                                    rule="hand-set", tuning=tuning)
         methods["warped_ab"] = qm.WarpedAbMethod(node)
     if args.official:
         official = qm.NodeMethod(args.official, args.device, args.network_long_side)
@@ -200,6 +203,9 @@ def parse_args(argv=None):
     parser.add_argument("--official", default=None, help="model dir of the official architecture")
     parser.add_argument("--no-model", action="store_true", help="baselines only (no model installed)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+    parser.add_argument("--motion", default="dis", choices=MOTIONS,
+                        help="the node's motion estimator: OpenCV DIS on the host, or the motion graph "
+                             "on the node's device (excolor.engine.motion_graph)")
     parser.add_argument("--network-long-side", type=int, default=None)
     parser.add_argument("--long-side", type=int, default=448)
     parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))

@@ -148,13 +148,15 @@ class NodeMethod:
     ones: frames the node pinned a key to are not fused), and `scan` [{frame, found,
     best_frame, similarity}] for each key given with no frame: the frame it is the true colour
     of (None: another shot's), where the node's scan pinned it (None: kept unpinned), and its
-    best match.
+    best match. tuning: the node's NodeTuning (its motion estimator: DIS or the motion graph).
     """
 
-    def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None, rule="learned"):
+    def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None, rule="learned",
+                 tuning=None):
         fusion = FusionSettings(rule=rule) if candidates is None else FusionSettings(
             candidates=tuple(candidates), from_pinned=tuple(candidates), rule=rule)
-        self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion)
+        self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion,
+                                 tuning=tuning)
         self.mattes, self.usage, self.usage_frames, self.scan = {}, {}, 0, []
 
     @property

@@ -93,6 +93,7 @@ def header(args, models, wall):
         "machine": f"{platform.machine()} {os.cpu_count()} CPU threads, {platform.system()}, "
                    f"onnxruntime {onnxruntime.__version__}",
         "device": args.device,
+        "motion": args.motion,
         "quick": bool(args.quick),
         "models": {k: model_record(v) for k, v in models.items()},
         "wall_seconds": round(wall, 1),
@@ -102,7 +103,7 @@ def header(args, models, wall):
 def markdown(head, results):
     lines = ["# Quality benchmark: excolor against no-learning baselines", ""]
     lines.append(f"- date: {head['date']}; commit {head['commit']} (benchmarks/ {head['tree']})")
-    lines.append(f"- machine: {head['machine']}; node device {head['device']}; wall {head['wall_seconds']} s")
+    lines.append(f"- machine: {head['machine']}; node device {head['device']}, motion {head['motion']}; wall {head['wall_seconds']} s")
     for key, rec in head["models"].items():
         trained = f", trained {rec['training_steps']} steps" if rec.get("training_steps") is not None else ""
         fusion = rec.get("fusion_steps")
