@@ -34,7 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
+from excolor.colour.cielab import srgb_to_lab
 from excolor.engine import node as node_module
 from excolor.engine import optical_flow
 from excolor.engine.candidates import carried_candidates
@@ -44,6 +44,7 @@ from excolor.engine.optical_flow import Motion, _pixel_grid, _sample
 
 from . import quality
 from . import quality_methods as qm
+from . import quality_metrics as metrics
 from . import quality_report
 from .quality_protocols import PROTOCOLS
 
@@ -175,13 +176,6 @@ def pan(photo, plate, frames):
     return np.stack(out)
 
 
-def chroma_psnr(output, truth):
-    """PSNR of `output` (H,W,3 float sRGB) with its L replaced by `truth`'s (H,W,3 float 0..1)."""
-    lab = srgb_to_lab(np.clip(output, 0.0, 1.0))
-    lab[..., 0] = srgb_to_lab(truth)[..., 0]
-    return float(10 * np.log10(1.0 / np.mean((np.clip(lab_to_srgb(lab), 0.0, 1.0) - truth) ** 2)))
-
-
 def render_pan(truth8, cap):
     """(s/frame, mean chroma PSNR of frames 1..) of the node on `truth8`'s gray, frame 0's
     true colour pinned, the history capped at `cap`."""
@@ -195,7 +189,9 @@ def render_pan(truth8, cap):
         start = time.perf_counter()
         outputs = [node.render_result(n).image[..., :3] for n in range(len(truth))]
         seconds = (time.perf_counter() - start) / len(truth)
-    return seconds, float(np.mean([chroma_psnr(outputs[n], truth[n]) for n in range(1, len(truth))]))
+    truth_l = srgb_to_lab(truth)[..., 0]
+    scores = [metrics.psnr(metrics.with_true_l(outputs[n], truth_l[n]), truth[n]) for n in range(1, len(truth))]
+    return seconds, float(np.mean(scores))
 
 
 def pan_rows(data, plate, frames, caps):

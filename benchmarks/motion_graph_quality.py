@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
+
+from .quality_report import fmt
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TOLERANCE_DB = 0.3
@@ -42,10 +43,6 @@ def compared_rows(dis, graph):
             continue
         rows.append((key, dis_result, graph[key], graph[key]["psnr"] - dis_result["psnr"]))
     return rows
-
-
-def fmt(value, digits=2):
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
 def markdown(dis_head, graph_head, rows):
