@@ -29,15 +29,20 @@ SIGPIPE_EXIT = 128 + 13  # ... and by SIGPIPE
 
 
 def _loading(frame):
-    """Whether `frame` (a signal handler's) is inside an import, or below the top level of the
-    script the process runs (the `excolor` script's lines before main(); not an interactive
-    prompt's) with no main() of excolor.cli in between (main() handles its own Ctrl-C)."""
+    """Whether `frame` (a signal handler's) is inside an import, in main() of excolor.cli but
+    not inside the command it runs (its own lines, before its `try` is in place: Python checks
+    for signals as a function starts), or below the top level of the script the process runs
+    (the `excolor` script's lines before main(); not an interactive prompt's). Inside the
+    command (excolor.cli's _main()), main() handles Ctrl-C itself."""
     while frame is not None:
         code = frame.f_code
         if code.co_filename.startswith("<frozen importlib"):
             return True
-        if code.co_name == "main" and frame.f_globals.get("__name__") == "excolor.cli":
-            return False
+        if frame.f_globals.get("__name__") == "excolor.cli":
+            if code.co_name == "_main":
+                return False
+            if code.co_name == "main":
+                return True
         if code.co_name == "<module>" and code.co_filename == sys.argv[0] and \
                 frame.f_globals.get("__name__") == "__main__":
             return True
