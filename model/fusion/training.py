@@ -38,6 +38,9 @@ class FusionTrainConfig:
     large beta is a squared error, which pays for hedging between candidates that may both be
     wrong, as an unpinned reference's exemplar and global colour are; a small one keeps a
     keyed run's carried colours sharp),
+    global_floor_weight (unkeyed clips: the weight of a frame's excess of ab error over the
+    global candidate's own, so that a reference whose exemplar match is wrong costs no more
+    than the colour by lightness alone; 0: no such term),
     val_clips (the last clips of the folder, held out), crop (side of the square window each
     step trains on, the same through a clip), margin (pixels inside a crop's edges not
     scored), checkpoint_every, seed, net."""
@@ -49,12 +52,18 @@ class FusionTrainConfig:
     matte_weight: float = 0.1
     keyed_beta: float = 2.0
     unkeyed_beta: float = 12.0
+    global_floor_weight: float = 0.0
     val_clips: int = 24
     crop: int = 112
     margin: int = 12
     checkpoint_every: int = 50
     seed: int = 0
     net: FusionNetConfig = FusionNetConfig()
+
+
+# Settings added after checkpoints were first written, with the value those checkpoints were
+# trained with (they resume only under it).
+SETTINGS_BEFORE_THEY_WERE_RECORDED = {"global_floor_weight": 0.0}
 
 
 def load_clip(path):
@@ -118,11 +127,20 @@ def clip_loss(net, clips, config, margin=0, settings=FusionSettings()):
     its edge misses what moved in from outside it)."""
     inner = (Ellipsis, slice(margin, -margin or None), slice(margin, -margin or None))
     truth = _stack(clips, "truth_ab")[inner]
+    keyed = bool(clips[0]["keyed"])
+    floor_weight = 0.0 if keyed else config.global_floor_weight
+    if floor_weight:
+        global_ab = _stack(clips, "global_ab")[inner]
     chroma, matte_loss, error_sum, count = 0.0, 0.0, 0.0, 0
-    beta = config.keyed_beta if bool(clips[0]["keyed"]) else config.unkeyed_beta
+    beta = config.keyed_beta if keyed else config.unkeyed_beta
     for t, ab, matte, _ in run_clips(net, clips, settings):
         ab, matte = ab[inner], matte[inner]
         chroma = chroma + F.smooth_l1_loss(ab, truth[:, t], beta=beta)
+        if floor_weight:
+            # Per clip: the fused frame's mean ab error beyond the global candidate's.
+            fused_error = torch.sqrt(((ab - truth[:, t]) ** 2).sum(1) + 1e-6).mean(dim=(1, 2))
+            floor = torch.sqrt(((global_ab[:, t] - truth[:, t]) ** 2).sum(1) + 1e-6).mean(dim=(1, 2))
+            chroma = chroma + floor_weight * F.relu(fused_error - floor).mean()
         error = torch.sqrt(((ab.detach() - truth[:, t]) ** 2).sum(1, keepdim=True))
         right = (error <= MATTE_THRESHOLD).float()
         matte_loss = matte_loss + F.binary_cross_entropy(matte.clamp(1e-6, 1 - 1e-6), right)
@@ -183,7 +201,8 @@ def train(clip_paths, out_dir, config=FusionTrainConfig(), log=print, progress=N
     if checkpoint_path.exists():
         saved = torch.load(checkpoint_path, weights_only=False)
         asked = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as the saved lists
-        differing = sorted(k for k in asked if k != "steps" and saved["config"].get(k) != asked[k])
+        trained_with = {**SETTINGS_BEFORE_THEY_WERE_RECORDED, **saved["config"]}
+        differing = sorted(k for k in asked if k != "steps" and trained_with.get(k) != asked[k])
         if differing:
             raise CheckpointError(f"{checkpoint_path}: the training there used other settings "
                                   f"({', '.join(differing)}); resume it with the same settings or "

@@ -57,6 +57,11 @@ def add_parser(sub):
                         help="the learning rate falls (cosine) to 5%% over N steps, then stays: "
                              "a training extended past N keeps its schedule (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of clips, weights and batches (default 0)")
+    parser.add_argument("--global-floor-weight", type=float, default=0.0, metavar="W",
+                        help="charge each fused frame of an unpinned clip W times its mean ab error beyond "
+                             "the global colour's: a reference of another shot falls back to the colour by "
+                             "lightness, at the cost of the exemplar where it is right and of colourfulness "
+                             "(benchmarks/results/fusion_global_floor.md; default 0, as shipped)")
     parser.add_argument("--export", default=None, metavar="MODEL_DIR",
                         help="after training, write the base model with this fusion to MODEL_DIR")
     parser.add_argument("--force", action="store_true", help="replace MODEL_DIR if it exists")
@@ -91,8 +96,10 @@ def run(args):
                          f"or two unkeyed clips), got {args.clips}")
     if args.steps < 1:
         raise UsageError(f"--steps must be >= 1, got {args.steps}")
+    if args.global_floor_weight < 0:
+        raise UsageError(f"--global-floor-weight must be >= 0, got {args.global_floor_weight}")
     config = FusionTrainConfig(steps=args.steps, decay_steps=max(1, args.decay_steps), seed=args.seed,
-                               val_clips=max(1, args.clips // 10))
+                               val_clips=max(1, args.clips // 10), global_floor_weight=args.global_floor_weight)
     base = find_model(args.base_model)
     if min(args.size) < MIN_SIDE:
         raise UsageError(f"--size must be at least {MIN_SIDE}x{MIN_SIDE}, got {args.size[0]}x{args.size[1]}")

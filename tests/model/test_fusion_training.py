@@ -18,7 +18,7 @@ from excolor.engine.node import ColorizeNode, Keyframe, Shot
 from excolor.engine.optical_flow import DisMotion
 from excolor.errors import CheckpointError, ModelError
 from excolor.model.fusion.clips import ClipSettings, record_clips
-from excolor.model.fusion.training import FusionTrainConfig, load_clip, run_clips, train
+from excolor.model.fusion.training import FusionTrainConfig, clip_loss, load_clip, run_clips, train
 
 from tests.support.batch import excolor_seeded
 from tests.support.data_root import make_root
@@ -81,6 +81,45 @@ def test_the_history_is_the_networks_own_output_carried(clips):
     assert [t for t, *_ in outputs] == list(range(1, 8))
     # Frame 2's history is frame 1's output carried: here the history itself, carried twice.
     assert torch.abs(seen[1]).sum() > 0 and not torch.equal(seen[0], seen[1])
+
+
+def test_the_global_floor_charges_an_unkeyed_frame_only_its_excess_over_the_global_colour(clips):
+    unkeyed, keyed = load_clip(clips[0]), load_clip(clips[1])
+    plain, floored = (dataclasses.replace(TRAIN, global_floor_weight=weight) for weight in (0.0, 4.0))
+
+    def fusing_to(offset):
+        """A net whose fused ab is the global candidate plus `offset` (ab units, on a)."""
+        def net(lightness, candidate_ab, *_rest):
+            ab = candidate_ab[:, 6:8].clone()
+            ab[:, 0] += offset
+            return ab, torch.full_like(candidate_ab[:, :4], 0.25), torch.full_like(lightness, 0.5)
+        return net
+
+    # Fused as the global colour: no excess, so the term adds nothing.
+    assert clip_loss(fusing_to(0.0), [unkeyed], floored)[0] == clip_loss(fusing_to(0.0), [unkeyed], plain)[0]
+    # 30 ab units off everywhere: the excess is each frame's extra mean error, weighted.
+    truth, global_ab = unkeyed["truth_ab"], unkeyed["global_ab"]
+    moved = global_ab.clone()
+    moved[:, 0] += 30.0
+    excess = (torch.sqrt(((moved - truth) ** 2).sum(1) + 1e-6).mean(dim=(1, 2))
+              - torch.sqrt(((global_ab - truth) ** 2).sum(1) + 1e-6).mean(dim=(1, 2))).clamp(min=0)
+    added = clip_loss(fusing_to(30.0), [unkeyed], floored)[0] - clip_loss(fusing_to(30.0), [unkeyed], plain)[0]
+    assert float(excess.mean()) > 5.0
+    assert float(added) == pytest.approx(4.0 * float(excess.mean()), rel=1e-4)
+    # A keyed clip has its key: no floor.
+    assert clip_loss(fusing_to(30.0), [keyed], floored)[0] == clip_loss(fusing_to(30.0), [keyed], plain)[0]
+
+
+def test_a_checkpoint_from_before_the_global_floor_resumes_as_trained_without_it(clips, tmp_path):
+    unfloored = dataclasses.replace(TRAIN, global_floor_weight=0.0)
+    train(clips, tmp_path / "run", dataclasses.replace(unfloored, steps=2), log=lambda _line: None)
+    saved = torch.load(tmp_path / "run" / "last.pt", weights_only=False)
+    del saved["config"]["global_floor_weight"]  # as written before the setting existed
+    torch.save(saved, tmp_path / "run" / "last.pt")
+    assert train(clips, tmp_path / "run", unfloored, log=lambda _line: None)["state"]["step"] == 4
+    with pytest.raises(CheckpointError, match="global_floor_weight"):
+        train(clips, tmp_path / "run", dataclasses.replace(unfloored, steps=6, global_floor_weight=1.0),
+              log=lambda _line: None)
 
 
 @pytest.mark.slow
