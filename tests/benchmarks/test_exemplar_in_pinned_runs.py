@@ -11,28 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from excolor.model.fusion.clips import ClipSettings, record_clips
 
 from benchmarks import exemplar_in_pinned_runs as study
-from tests.support.data_root import make_root
-from tests.support.node import shared_test_model
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = {("bigbuckbunny.mp4", "first"), ("bigbuckbunny.mp4", "mid"), ("bigbuckbunny.mp4", "two_keys"),
          ("bikes.mp4", "first"), ("bikes.mp4", "mid")}
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def clips_dir(tmp_path_factory, model_dir):
-    folder = tmp_path_factory.mktemp("clips")
-    record_clips(make_root(tmp_path_factory.mktemp("data")), folder, model_dir,
-                 ClipSettings(clips=4, frames=8, size=(64, 96)))
-    return folder
 
 
 def run_study(model_dir, clips_dir, folder, methods):

@@ -14,7 +14,6 @@ from benchmarks import hard_motion
 from benchmarks import hard_motion_clips as clips
 from benchmarks import hard_motion_report
 from benchmarks.quality_metrics import dis_flow, warp_backward
-from tests.support.node import shared_test_model
 
 SIZE = (60, 80)  # (height, width) of the solver checks
 
@@ -75,11 +74,6 @@ def test_frame_t_is_frame_t_minus_1_carried_along_the_known_flow():
         # closer than no motion, than the same flow 0.3 px off, and than DIS's estimate.
         assert carried < 2.0 and carried < 0.2 * still, (t, carried, still)
         assert carried < 0.5 * off and carried < 0.8 * estimated, (t, carried, off, estimated)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 @pytest.mark.slow

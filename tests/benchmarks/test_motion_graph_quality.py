@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.node import shared_test_model
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 def quick_quality(model_dir, out, motion):

@@ -15,15 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.node import shared_test_model
 
 ROOT = Path(__file__).resolve().parents[2]
 LATER_CHUNK = (5, 6, 7, 8)  # the quick mode's second chunk of 4 (frames numbered from 1)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

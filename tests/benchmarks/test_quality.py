@@ -22,14 +22,8 @@ from benchmarks import quality_floor
 from benchmarks import quality_methods as qm
 from benchmarks import quality_metrics as metrics
 from benchmarks import quality_targets as targets
-from tests.support.node import shared_test_model
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 @pytest.mark.slow

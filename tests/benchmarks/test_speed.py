@@ -12,14 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.node import carphone_frames, shared_test_model
+from tests.support.node import carphone_frames
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return shared_test_model(tmp_path_factory)
 
 
 def _finite(value):
