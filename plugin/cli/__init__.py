@@ -86,8 +86,9 @@ def main(argv=None):
     # ignoring it. The handler raises KeyboardInterrupt, so that a render saves its state and
     # exits 130, except inside an import: commands import their heavy libraries (PyAV, ONNX
     # Runtime, OpenImageIO) as they start, and an interrupt raised inside an extension's import
-    # comes out as a chained ImportError traceback, or leaves a half-initialised module; there
-    # the process ends at once with one line (nothing is written yet, every file is atomic).
+    # comes out as a chained ImportError traceback, or leaves a half-initialised module; there,
+    # and in main()'s own lines around the command (before its `try` is in place, or once the
+    # command has returned), the process ends at once with one line (every file is atomic).
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) in (signal.default_int_handler, interrupted_while_loading):
         previous = signal.signal(signal.SIGINT, interrupted_while_loading)
