@@ -71,21 +71,21 @@ def shipped_train_config():
     return FusionTrainConfig(**{**record, "net": FusionNetConfig(**record["net"])})
 
 
-def train_and_export(method, clip_paths, work, base, config):
-    """Train `method`'s fusion (TRAINED) into WORK/method (resumed) and export it on `base`'s
-    graphs as WORK/method_model -> (model dir, training record)."""
+def train_and_export(name, clip_paths, work, base, config, settings=FusionSettings(), about=None):
+    """Train a fusion with `config` and `settings` (the candidates a run weighs) into WORK/name
+    (resumed) and export it on `base`'s graphs as WORK/name_model -> (model dir, training record:
+    `about` ({setting: value} saying what the study varies), then steps, time, clips, config,
+    held-out terms and the checkpoint's hash)."""
     from excolor.export.fusion import add_fusion
     from excolor.model.fusion.training import train
 
-    settings = TRAINED[method]
-    log.info("training %s (from_pinned %s), %d steps", method, settings.from_pinned, config.steps)
-    checkpoint = train(clip_paths, work / method, config, log=log.info, settings=settings)
+    log.info("training %s (%s), %d steps", name, about, config.steps)
+    checkpoint = train(clip_paths, work / name, config, log=log.info, settings=settings)
     state = checkpoint["state"]
-    record = {"steps": state["step"], "training_wall_time_s": round(state["wall_time_s"], 1),
-              "from_pinned": list(settings.from_pinned), "clips": len(clip_paths),
-              "train_config": checkpoint["config"], "held_out": state["val"],
-              "checkpoint_sha256": file_sha256(work / method / "last.pt")}
-    model = add_fusion(base.path, checkpoint, work / f"{method}_model", parity_clip=clip_paths[-1],
+    record = {**(about or {}), "steps": state["step"], "training_wall_time_s": round(state["wall_time_s"], 1),
+              "clips": len(clip_paths), "train_config": checkpoint["config"], "held_out": state["val"],
+              "checkpoint_sha256": file_sha256(work / name / "last.pt")}
+    model = add_fusion(base.path, checkpoint, work / f"{name}_model", parity_clip=clip_paths[-1],
                        training_record=record, force=True)
     return model.path, record
 
@@ -107,7 +107,9 @@ def build_methods(names, args, base):
     for fusion in sorted({RUNS[name][0] for name in names} - {"shipped"}):
         if not clip_paths:
             raise SystemExit(f"{fusion} trains a fusion: pass --clips-dir with recorded clips (clip_*.npz)")
-        models[fusion], records[fusion] = train_and_export(fusion, clip_paths, Path(args.work), base, config)
+        settings = TRAINED[fusion]
+        models[fusion], records[fusion] = train_and_export(fusion, clip_paths, Path(args.work), base, config, settings,
+                                                           {"from_pinned": list(settings.from_pinned)})
     methods = {}
     for name in names:
         fusion, candidates = RUNS[name]

@@ -35,11 +35,11 @@ import numpy as np
 
 from excolor.engine.fusion import CANDIDATES
 from excolor.engine.models import find_model
-from excolor.files import file_sha256, write_atomically
+from excolor.files import write_atomically
 
 from . import quality
 from . import quality_methods as qm
-from .exemplar_in_pinned_runs import QUICK_TRAINING, score, shipped_train_config
+from .exemplar_in_pinned_runs import QUICK_TRAINING, score, shipped_train_config, train_and_export
 from .quality_targets import fmt
 from .repository import without_machine_paths
 
@@ -50,25 +50,6 @@ JSON_NAME = "fusion_global_floor.json"
 
 def floor_name(weight):
     return f"floor_{weight:g}"
-
-
-def train_and_export(weight, clip_paths, work, base, config):
-    """Train the shipped setting with `weight` into WORK/floor_<w> (resumed) and export it on
-    `base`'s graphs -> (model dir, checkpoint path, training record)."""
-    from excolor.export.fusion import add_fusion
-    from excolor.model.fusion.training import train
-
-    name = floor_name(weight)
-    config = dataclasses.replace(config, global_floor_weight=weight)
-    log.info("training %s, %d steps", name, config.steps)
-    checkpoint = train(clip_paths, work / name, config, log=log.info)
-    state = checkpoint["state"]
-    record = {"global_floor_weight": weight, "steps": state["step"],
-              "training_wall_time_s": round(state["wall_time_s"], 1), "clips": len(clip_paths),
-              "held_out": state["val"], "checkpoint_sha256": file_sha256(work / name / "last.pt")}
-    model = add_fusion(base.path, checkpoint, work / f"{name}_model", parity_clip=clip_paths[-1],
-                       training_record=record, force=True)
-    return model.path, work / name / "last.pt", record
 
 
 def load_net(checkpoint_path):
@@ -87,21 +68,19 @@ def errors_by_kind(clip_paths, nets, clip_settings):
     exemplar and global candidates alone and each of `nets` ({name: FusionNet}) fusing them."""
     import torch
 
+    from excolor.model.fusion.clips import unkeyed_draw
     from excolor.model.fusion.training import load_clip, run_clips
-    from excolor.model.fusion.unkeyed_references import draw_kind
 
     def error(ab, truth):
         return float(torch.sqrt(((ab - truth) ** 2).sum(-3)).mean())
 
-    shares = dict(clip_settings.unkeyed_references)
     sums = {}
     for path in clip_paths:
         clip = load_clip(path)
         if bool(clip["keyed"]):
             continue
         index = int(Path(path).stem.split("_")[1])
-        # The kind record_clips drew for this clip (a pure function of its index and seed).
-        kind = draw_kind(np.random.default_rng([clip_settings.seed, index, 1]), shares)
+        _, kind = unkeyed_draw(clip_settings, index)  # as record_clips drew it
         truth = clip["truth_ab"]
         row = {"exemplar": error(clip["exemplar_ab"], truth), "global": error(clip["global_ab"], truth)}
         with torch.no_grad():
@@ -182,7 +161,10 @@ def main(argv=None):
     records = {}
     for weight in args.weights:
         name = floor_name(weight)
-        model_dir, checkpoints[name], records[name] = train_and_export(weight, clip_paths, args.work, base, config)
+        model_dir, records[name] = train_and_export(name, clip_paths, args.work, base,
+                                                    dataclasses.replace(config, global_floor_weight=weight),
+                                                    about={"global_floor_weight": weight})
+        checkpoints[name] = args.work / name / "last.pt"
         methods[name] = qm.NodeMethod(model_dir, args.device)
     rows = score(methods, argparse.Namespace(quick=args.quick, long_side=args.long_side, clips=args.clips,
                                              protocols=args.protocols))

@@ -137,6 +137,13 @@ def clip_path(folder, index):
     return Path(folder) / f"clip_{index:05d}.npz"
 
 
+def unkeyed_draw(settings, index):
+    """(rng, kind) of unkeyed clip `index` of a recording with `settings` (ClipSettings): the
+    kind of its reference (UNKEYED_REFERENCES) and the generator its reference draws on from there."""
+    rng = np.random.default_rng([settings.seed, index, 1])
+    return rng, draw_kind(rng, dict(settings.unkeyed_references))
+
+
 def record_clips(data_root, folder, model=None, settings=ClipSettings(), progress=None):
     """Record settings.clips clips into `folder` (skipping those already there, so a stopped
     recording resumes); returns the paths. `progress(done, total)` is called after each clip."""
@@ -147,7 +154,6 @@ def record_clips(data_root, folder, model=None, settings=ClipSettings(), progres
     recorder = RecordingFusion()
     node = ColorizeNode(model, device="cpu", fusion=recorder, tuning=NodeTuning(threads=1))
     share = settings.keyed_fraction
-    shares = dict(settings.unkeyed_references)
     paths = []
     for index in range(settings.clips):
         path = clip_path(folder, index)
@@ -156,8 +162,7 @@ def record_clips(data_root, folder, model=None, settings=ClipSettings(), progres
             item = dataset.sample(index)
             reference = None
             if int((index + 1) * share) <= int(index * share):  # keyed clips spread evenly
-                rng = np.random.default_rng([settings.seed, index, 1])
-                kind = draw_kind(rng, shares)
+                rng, kind = unkeyed_draw(settings, index)
                 other = None
                 if kind == "other picture":
                     # Item i shows picture i % pictures: an offset of 1..pictures-1 is another picture.
