@@ -109,7 +109,8 @@ class FarmJob:
     chunk: int
     tasks: tuple
     threads: int = 1  # cores each task uses (`--threads`), and so what an engine reserves for it
-    references: tuple = ()  # every keyframe image of the shot list, absolute and normal (a bundle's inputs)
+    # Each shot's keyframe images, absolute and normal: ((shot number, (image, ...)), ...) (a bundle's inputs).
+    shot_references: tuple = ()
     found: tuple = ()  # one line per reference whose frame was looked for (`shots` holds the answers)
     shot_name: str = ""  # the one shot the job renders (plan_job's `shot`): its name in SHOTS, or shotNNN
     excolor: tuple = ()  # the command (argv prefix) that runs excolor on the render nodes
@@ -118,6 +119,11 @@ class FarmJob:
     # whose chunk size is a parameter (OpenJD's ChunkSize) must allow: its steps are written for it.
     spans: tuple = ()
     min_chunk: int = 0
+
+    @property
+    def references(self):
+        """Every keyframe image the job's shots read, sorted, each once."""
+        return tuple(sorted({image for _shot, images in self.shot_references for image in images}))
 
     def task(self, name):
         for task in self.tasks:
@@ -250,9 +256,10 @@ def plan_job(input, output, shots, chunk, colorize_args=(), excolor=None, name=N
                 tasks.append(FarmTask(task_name, entry.number, word, a, b,
                                       (previous,) if previous else (), argv))
                 previous = task_name
-    references = tuple(sorted({_normal(image) for entry in entries
-                               for image, _frame in entry.keyframes if image is not None}))
-    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, references, found, shot_name,
+    shot_references = tuple((entry.number, tuple(sorted({_normal(image) for image, _frame in entry.keyframes
+                                                         if image is not None})))
+                            for entry in sorted(entries, key=lambda e: e.number))
+    return FarmJob(job_name, input, output, shots, chunk, tuple(tasks), threads, shot_references, found, shot_name,
                    excolor=prefix, every_shot=shot is None, spans=tuple(chains), min_chunk=min_chunk)
 
 

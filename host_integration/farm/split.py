@@ -22,6 +22,7 @@ def split_by_shots(job, shots_per_job):
         group = numbers[start:start + shots_per_job]
         tasks = tuple(task for task in job.tasks if task.shot in group)
         spans = tuple(chain for chain in job.spans if chain.shot in group)
+        references = tuple((shot, images) for shot, images in job.shot_references if shot in group)
         parts.append(dataclasses.replace(job, name=f"{job.name}-shots-{group[0]:03d}-{group[-1]:03d}", tasks=tasks,
-                                         spans=spans, every_shot=False))
+                                         spans=spans, shot_references=references, every_shot=False))
     return parts

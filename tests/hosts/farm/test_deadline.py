@@ -130,6 +130,11 @@ def test_split_shots_writes_one_valid_bundle_per_shot(clip, tmp_path):
             "clean", "{{Param.OutputFolder}}/c.####.png", "--shots", f"{number}-{number}"]
     assert steps == {"excolor-SHOTS-shots-001-001": {"shot001", "cleanup"},
                      "excolor-SHOTS-shots-002-002": {"shot002", "cleanup"}}
+    # Each part declares as inputs the reference images its own shots read, not the whole cut's.
+    inputs = {part.name: sorted(Path(f).name for f in yaml.safe_load((part / "asset_references.yaml").read_text())
+                                ["assetReferences"]["inputs"]["filenames"]) for part in bundles.iterdir()}
+    assert inputs == {"excolor-SHOTS-shots-001-001": ["key_1001.png", "key_1008.png"],
+                      "excolor-SHOTS-shots-002-002": ["key_1013.png"]}
     again = _bundle(clip, tmp_path / "out", bundles, "--split-shots", "1")
     assert again.returncode == 5 and "--overwrite" in again.stderr
     other_engine = excolor("farm", "openjd", clip["pattern"], tmp_path / "o" / "c.####.png", "--shots", clip["shots"],
