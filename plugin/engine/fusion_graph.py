@@ -15,26 +15,44 @@ absent candidate:
 Outputs: ab (1,2,H,W), weights (1,K,H,W) (0 where absent, summing to 1), matte (1,1,H,W): the
 confidence. These tensor names are the shipped graphs' and their manifests' own; the engine's
 names (Fused.confidence) start at this module's boundary.
+
+The graph is fed at most FusionSettings.graph_long_side on the long side: a larger history
+(720p and up) is point-sampled by the smallest whole step that fits (`graph_step`), as the
+graph itself samples its signals for the weights, and the weights and confidence it returns
+are brought back to the history size bilinearly (which keeps them convex) and weigh the
+full-size candidates on the host. The weights are smooth where the fused chroma is sharp, so
+the chroma keeps the history's detail while the graph's cost stops growing with the plate.
 """
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 
-from .fusion import CANDIDATES, Fused, FusionSettings, HandSetFusion
+from .fusion import CANDIDATES, Fused, FusionSettings, HandSetFusion, weighted_sum
 
 FUSION_GRAPH = "fusion"
 FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_quality", "present")
 FUSION_OUTPUTS = ("ab", "weights", "matte")  # "matte": the confidence (module doc)
 
 
-def fusion_inputs(candidates, inputs=None):
-    """excolor.engine.fusion.Candidates -> {input name: float32 array} in the layout above.
+def graph_step(height, width, long_side):
+    """The whole sampling step that brings a (height, width) history to at most `long_side`
+    on its long side: 1 where it fits."""
+    return max(1, math.ceil(max(height, width) / long_side))
 
-    inputs: a previous result for the same history size, refilled in place and returned (a
-    1080p frame's inputs are 130 MB: fresh zeroed arrays cost their page faults every frame);
-    None, or another size, makes new arrays.
+
+def fusion_inputs(candidates, inputs=None, step=1):
+    """excolor.engine.fusion.Candidates -> {input name: float32 array} in the layout above,
+    every `step`-th row and column of the history.
+
+    inputs: a previous result for the same size, refilled in place and returned (a 1080p
+    frame's inputs are 130 MB at full size: fresh zeroed arrays cost their page faults every
+    frame); None, or another size, makes new arrays.
     """
-    height, width = candidates.lightness.shape
+    lightness = candidates.lightness[::step, ::step]
+    height, width = lightness.shape
     count = len(CANDIDATES)
     if inputs is None or inputs["candidate_error"].shape != (1, count, height, width):
         inputs = {"candidate_ab": np.empty((1, 2 * count, height, width), np.float32),
@@ -50,12 +68,17 @@ def fusion_inputs(candidates, inputs=None):
             quality[0, index] = 0.0
             present[0, index] = 0.0
             continue
-        ab[0, 2 * index:2 * index + 2] = candidate.ab
-        error[0, index] = candidate.error
-        quality[0, index] = candidate.quality
+        ab[0, 2 * index:2 * index + 2] = candidate.ab[:, ::step, ::step]
+        error[0, index] = candidate.error[::step, ::step]
+        quality[0, index] = candidate.quality[::step, ::step]
         present[0, index] = 1.0
-    inputs["lightness"] = np.ascontiguousarray(candidates.lightness[None, None], dtype=np.float32)
+    inputs["lightness"] = np.ascontiguousarray(lightness[None, None], dtype=np.float32)
     return inputs
+
+
+def _to_size(plane, height, width):
+    """A (h, w) float32 plane brought to (height, width) bilinearly (pixel centres aligned)."""
+    return cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 class LearnedFusion:
@@ -69,10 +92,15 @@ class LearnedFusion:
     def __call__(self, candidates):
         if not candidates.by_name:
             raise ValueError("fusion needs at least one candidate")
-        self._inputs = fusion_inputs(candidates, self._inputs)
+        height, width = candidates.lightness.shape
+        step = graph_step(height, width, self.settings.graph_long_side)
+        self._inputs = fusion_inputs(candidates, self._inputs, step)
         ab, weights, confidence = self._session.run(list(FUSION_OUTPUTS), self._inputs)
         by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.by_name}
-        return Fused(ab[0], confidence[0, 0], by_name)
+        if step == 1:
+            return Fused(ab[0], confidence[0, 0], by_name)
+        by_name = {name: _to_size(weight, height, width) for name, weight in by_name.items()}
+        return Fused(weighted_sum(candidates.by_name, by_name), _to_size(confidence[0, 0], height, width), by_name)
 
 
 def make_fusion(settings, sessions):

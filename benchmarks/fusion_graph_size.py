@@ -1,0 +1,144 @@
+"""The learned fusion on large plates: its graph fed the whole history, or a sampled copy.
+
+    python -m benchmarks.fusion_graph_size --data-root DATA    # -> results/fusion_graph_size.md
+    python -m benchmarks.fusion_graph_size --quick --out D     # tiny plates (the test's run)
+
+The fusion's graph estimates its weights at half the size it is fed. Fed the whole history, its
+cost grows with the plate (at 1080p it was a third of a pinned frame); the node now feeds it at
+most FusionSettings.graph_long_side (1024) on the long side and weighs the full-size candidates
+with its weights brought back up (excolor.engine.fusion_graph). Histories of 1024 px or less,
+everything the quality benchmark and the fusion's training see, are fused as before, so this
+measures what the sampling does where it applies: the node (shipped model and fusion, DIS
+motion) on gray plates, the true colour of frame 0 pinned to it, each frame's output scored by
+chroma PSNR on the true L (as benchmarks/quality.py scores), with the graph fed at most each of
+GRAPH_SIDES px (`graph 1024` is the default) or the whole history (`whole`), and the fusion
+stage's time per frame. Clips: bikes at 640x272 (its own size), bigbuckbunny at 640x360,
+1280x720 (its own size) and upscaled to 1920x1080, and the hard-motion clips
+(benchmarks/hard_motion_clips.py: turbulent non-rigid motion over real pictures) at 1920 on the
+long side.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from excolor.colour.cielab import srgb_to_lab
+from excolor.engine.fusion import FusionSettings
+from excolor.engine.node import ColorizeNode, Keyframe, Shot
+
+from . import hard_motion_clips
+from . import quality
+from . import quality_metrics as metrics
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FRAMES = 24
+LONG_SIDES = (640, 1280, 1920)
+GRAPH_SIDES = (512, 1024)
+QUICK = {"frames": 3, "long_sides": (96,), "graph_sides": (48,), "hard_clips": 1}
+
+
+def variants(graph_sides):
+    """{variant: FusionSettings}: the graph fed at most each of `graph_sides`, or the whole history."""
+    return {**{f"graph {side}": FusionSettings(graph_long_side=side) for side in graph_sides},
+            "whole": FusionSettings(graph_long_side=1 << 16)}
+
+
+def render(truth8, fusion):
+    """(mean chroma PSNR of frames 1.., fusion seconds per fused frame, seconds per frame) of the
+    node on `truth8`'s gray with frame 0's true colour pinned."""
+    def gray(n):
+        return np.repeat(cv2.cvtColor(truth8[n], cv2.COLOR_RGB2GRAY)[..., None], 3, -1).astype(np.float32) / 255.0
+
+    def truth(n):
+        return truth8[n].astype(np.float32) / 255.0
+
+    node = ColorizeNode(device="cpu", fusion=fusion)
+    node.source = gray
+    node.shots = [Shot(0, len(truth8) - 1, keyframes=[Keyframe(truth(0), frame=0)])]
+    seconds, scores = 0.0, []
+    # Each frame scored as it comes (a 1920 px clip's outputs kept whole would be gigabytes).
+    for n in range(len(truth8)):
+        start = time.perf_counter()
+        output = node.render_result(n).image[..., :3]
+        seconds += time.perf_counter() - start
+        if n:
+            true = truth(n)
+            scores.append(metrics.psnr(metrics.with_true_l(output, srgb_to_lab(true)[..., 0]), true))
+    fusion_time = node.timings["fusion"]
+    return float(np.mean(scores)), fusion_time.seconds / fusion_time.calls, seconds / len(truth8)
+
+
+def clips(data_root, frames, long_sides, hard_clips):
+    """(name, (N,H,W,3) uint8) in turn, each made when asked for (a 1920 px hard-motion clip
+    comes with gigabytes of exact flows): bikes at its own size where 640 is among `long_sides`,
+    bigbuckbunny at each long side, then the hard-motion clips at the largest (clip i under
+    seed i, as benchmarks/hard_motion.py makes them)."""
+    if 640 in long_sides:
+        yield "bikes 640", quality.load_clip("bikes.mp4", 640, frames - 1)
+    for long_side in long_sides:
+        yield f"bigbuckbunny {long_side}", quality.load_clip("bigbuckbunny.mp4", long_side, frames - 1)
+    for index, name in enumerate(hard_motion_clips.picture_names(data_root)[:hard_clips]):
+        picture = hard_motion_clips.read_picture(name, data_root)
+        yield f"hard motion {name}", hard_motion_clips.render_clip(name, picture, index, frames, long_sides[-1]).frames
+
+
+def measure(data_root, frames, long_sides, graph_sides, hard_clips):
+    """[{clip, plate, variant, psnr, fusion_ms, frame_s}], variants in turn on each clip."""
+    rows = []
+    for name, truth8 in clips(data_root, frames, long_sides, hard_clips):
+        for variant, fusion in variants(graph_sides).items():
+            psnr, fusion_s, frame_s = render(truth8, fusion)
+            rows.append({"clip": name, "plate": list(truth8.shape[1:3]), "frames": len(truth8), "variant": variant,
+                         "psnr": psnr, "fusion_ms": 1000 * fusion_s, "frame_s": frame_s})
+            print(f"{name} {variant}: {psnr:.2f} dB, fusion {1000 * fusion_s:.0f} ms", flush=True)
+    return rows
+
+
+def markdown(rows):
+    lines = ["# The fusion's graph fed a sampled history on large plates", "",
+             f"- machine: {platform.machine()}, {os.cpu_count()} CPU threads, {platform.system()}; node device cpu; "
+             f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+             f"- `graph N`: the graph fed at most N px on the long side (the node's default: "
+             f"{FusionSettings.graph_long_side}); `whole`: the whole history. The shipped model and fusion, DIS motion, "
+             "frame 0's true colour pinned; PSNR: mean chroma PSNR of frames 1.. on the true L", "",
+             "| clip | plate | frames | variant | PSNR dB | - whole | fusion ms/frame | s/frame |",
+             "|---|---|---:|---|---:|---:|---:|---:|"]
+    whole = {row["clip"]: row for row in rows if row["variant"] == "whole"}
+    for row in rows:
+        height, width = row["plate"]
+        lines.append(f"| {row['clip']} | {width}x{height} | {row['frames']} | {row['variant']} | {row['psnr']:.2f} | "
+                     f"{row['psnr'] - whole[row['clip']]['psnr']:+.2f} | {row['fusion_ms']:.0f} | {row['frame_s']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="training data root (its images/): the hard-motion pictures; default: scikit-image photos")
+    parser.add_argument("--quick", action="store_true", help="tiny plates, the graph fed half of them (for the test)")
+    parser.add_argument("--frames", type=int, default=FRAMES)
+    parser.add_argument("--hard-clips", type=int, default=3, help="how many hard-motion clips")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        settings = dict(QUICK)
+    else:
+        settings = {"frames": args.frames, "long_sides": LONG_SIDES, "graph_sides": GRAPH_SIDES,
+                    "hard_clips": args.hard_clips}
+    rows = measure(args.data_root, **settings)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "fusion_graph_size.md"
+    path.write_text(markdown(rows))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
