@@ -63,6 +63,11 @@ def finite_colour(rgb):
     """(H, W, 3) float colour -> (the same with every NaN/inf value set to 0, how many pixels
     held any). Renders and grades produce such values, and one would spread through the
     matching, the motion step and every frame after it; the caller warns in its own words."""
+    # A sum is NaN or inf wherever the plate holds one: a finite sum clears the plate at a
+    # fraction of the per-pixel test's cost (a sum that overflows only sends it to that test).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(rgb)):
+            return rgb, 0
     broken = int(np.count_nonzero(~np.isfinite(rgb).all(axis=-1)))
     if not broken:
         return rgb, 0
