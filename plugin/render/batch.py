@@ -164,9 +164,11 @@ class Batch:
                 if self._position(run, frame) % self.state_every == 0 or frame == last:
                     # Frames written behind finish first: a saved state's frames are on disk,
                     # so a rerun after a kill resumes right after them (one pipeline drain per
-                    # state, every state_every frames).
+                    # state, every state_every frames). The state itself is compressed and
+                    # written behind too, while the next frames render (the next drain, or the
+                    # batch's end, waits for it; it lands whole or not at all).
                     self._writes.flush()
-                    self.workspace.save_state(state)
+                    self._writes.call(self.workspace.state_saver(state))
         except KeyboardInterrupt:
             # Keep what was done: the next render resumes right after the last delivered frame.
             if safe.frame != run.start - run.direction and not self.preroll:

@@ -112,6 +112,15 @@ class WriteBehind:
         self._reap(block=len(self._in_flight) >= self._limit)
         self._in_flight.append(self._pool.submit(self._job, frame, image))
 
+    def call(self, function):
+        """Run `function()` on a writer thread like a write: after the writes submitted before
+        it have started, waited for by `flush`, its failure raised like theirs."""
+        if self._pool is None:
+            function()
+            return
+        self._reap(block=len(self._in_flight) >= self._limit)
+        self._in_flight.append(self._pool.submit(function))
+
     def _reap(self, block):
         """Collect finished writes (waiting for the oldest if `block`); re-raise a failure."""
         while self._in_flight and (block or self._in_flight[0].done()):

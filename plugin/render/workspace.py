@@ -25,6 +25,7 @@ either the old file or the new one. Nothing is written outside this folder and O
 `excolor clean` (excolor.render.cleaning) removes what a finished job no longer needs.
 """
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -230,8 +231,13 @@ class Workspace:
         return self.root / "states" / f"{run_name}.{frame}.npz"
 
     def save_state(self, state):
-        self._save_arrays(self.state_path(state.run_name, state.frame), state.to_arrays(),
-                          self.run_digest(state.run_name))
+        self.state_saver(state)()
+
+    def state_saver(self, state):
+        """A callable that saves `state` as it is now (its arrays taken here, on the caller's
+        thread: the run may step on and a device may reuse its buffers), for a writer thread."""
+        path, arrays, digest = self.state_path(state.run_name, state.frame), state.to_arrays(), self.run_digest(state.run_name)
+        return functools.partial(self._save_arrays, path, arrays, digest)
 
     def state_frames(self, run_name):
         """Frames at which `run_name` has a saved state."""

@@ -108,6 +108,32 @@ def test_write_behind_marks_a_frame_done_only_after_its_write_and_reports_failur
     assert 6 not in done
 
 
+def test_a_call_written_behind_runs_off_the_callers_thread_and_flush_waits_for_it():
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def save():
+        started.set()
+        release.wait(5)
+        ran.append(threading.current_thread().name)
+
+    behind = WriteBehind(lambda frame, image: None, workers=1)
+    behind.call(save)
+    assert started.wait(5) and not ran  # running behind: the caller went on
+    release.set()
+    behind.flush()
+    assert ran and ran[0].startswith("excolor-write")
+
+    def fail():
+        raise OSError("no space left for the state (test)")
+
+    behind.call(fail)
+    with pytest.raises(OSError, match="no space left"):
+        behind.close()
+    inline = []
+    WriteBehind(lambda frame, image: None, workers=0).call(lambda: inline.append(threading.current_thread().name))
+    assert inline == [threading.current_thread().name]
+
+
 @pytest.mark.slow
 def test_overlapped_render_writes_the_same_video_as_one_thing_at_a_time(tmp_path, lite_model_dir):
     outputs = {}
