@@ -4,15 +4,15 @@
     python -m benchmarks.fusion_graph_size --quick --out D     # tiny plates (the test's run)
 
 The fusion's graph estimates its weights at half the size it is fed. Fed the whole history, its
-cost grows with the plate (at 1080p it was a third of a pinned frame); the node now feeds it at
-most FusionSettings.graph_long_side (1024) on the long side and weighs the full-size candidates
-with its weights brought back up (excolor.engine.fusion_graph). Histories of 1024 px or less,
-everything the quality benchmark and the fusion's training see, are fused as before, so this
-measures what the sampling does where it applies: the node (shipped model and fusion, DIS
-motion) on gray plates, the true colour of frame 0 pinned to it, each frame's output scored by
-chroma PSNR on the true L (as benchmarks/quality.py scores), with the graph fed at most each of
-GRAPH_SIDES px (`graph 1024` is the default) or the whole history (`whole`), and the fusion
-stage's time per frame. Clips: bikes at 640x272 (its own size), bigbuckbunny at 640x360,
+cost grows with the plate (at 1080p it was a third of a pinned frame); the node now feeds it
+every other pixel of a history longer than FusionSettings.graph_sampled_above (512 px) and
+weighs the full-size candidates with its weights brought back up (excolor.engine.fusion_graph).
+Histories of 512 px or less, everything the quality benchmark (448 px) and the fusion's
+training see, are fused as before, so this measures what the sampling does where it applies:
+the node (shipped model and fusion, DIS motion) on gray plates, the true colour of frame 0
+pinned to it, each frame's output scored by chroma PSNR on the true L (as
+benchmarks/quality.py scores), with the graph fed every other pixel (`sampled`, the default)
+or the whole history (`whole`), and the fusion stage's time per frame. Clips: bikes at 640x272 (its own size), bigbuckbunny at 640x360,
 1280x720 (its own size) and upscaled to 1920x1080, and the hard-motion clips
 (benchmarks/hard_motion_clips.py: turbulent non-rigid motion over real pictures) at 1920 on the
 long side.
@@ -40,14 +40,14 @@ from . import quality_metrics as metrics
 RESULTS = Path(__file__).resolve().parent / "results"
 FRAMES = 24
 LONG_SIDES = (640, 1280, 1920)
-GRAPH_SIDES = (512, 1024)
-QUICK = {"frames": 3, "long_sides": (96,), "graph_sides": (48,), "hard_clips": 1}
+QUICK = {"frames": 3, "long_sides": (96,), "sampled_above": 48, "hard_clips": 1}
 
 
-def variants(graph_sides):
-    """{variant: FusionSettings}: the graph fed at most each of `graph_sides`, or the whole history."""
-    return {**{f"graph {side}": FusionSettings(graph_long_side=side) for side in graph_sides},
-            "whole": FusionSettings(graph_long_side=1 << 16)}
+def variants(sampled_above):
+    """{variant: FusionSettings}: the graph fed every other pixel of a history longer than
+    `sampled_above`, or the whole history."""
+    return {"sampled": FusionSettings(graph_sampled_above=sampled_above),
+            "whole": FusionSettings(graph_sampled_above=1 << 16)}
 
 
 def render(truth8, fusion):
@@ -89,11 +89,11 @@ def clips(data_root, frames, long_sides, hard_clips):
         yield f"hard motion {name}", hard_motion_clips.render_clip(name, picture, index, frames, long_sides[-1]).frames
 
 
-def measure(data_root, frames, long_sides, graph_sides, hard_clips):
+def measure(data_root, frames, long_sides, sampled_above, hard_clips):
     """[{clip, plate, variant, psnr, fusion_ms, frame_s}], variants in turn on each clip."""
     rows = []
     for name, truth8 in clips(data_root, frames, long_sides, hard_clips):
-        for variant, fusion in variants(graph_sides).items():
+        for variant, fusion in variants(sampled_above).items():
             psnr, fusion_s, frame_s = render(truth8, fusion)
             rows.append({"clip": name, "plate": list(truth8.shape[1:3]), "frames": len(truth8), "variant": variant,
                          "psnr": psnr, "fusion_ms": 1000 * fusion_s, "frame_s": frame_s})
@@ -101,13 +101,14 @@ def measure(data_root, frames, long_sides, graph_sides, hard_clips):
     return rows
 
 
-def markdown(rows):
+def markdown(rows, sampled_above):
     lines = ["# The fusion's graph fed a sampled history on large plates", "",
              f"- machine: {platform.machine()}, {os.cpu_count()} CPU threads, {platform.system()}; node device cpu; "
              f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-             f"- `graph N`: the graph fed at most N px on the long side (the node's default: "
-             f"{FusionSettings.graph_long_side}); `whole`: the whole history. The shipped model and fusion, DIS motion, "
-             "frame 0's true colour pinned; PSNR: mean chroma PSNR of frames 1.. on the true L", "",
+             f"- `sampled`: the graph fed every other pixel of a history longer than {sampled_above} px"
+             f"{' (the default)' if sampled_above == FusionSettings.graph_sampled_above else ''}; `whole`: the whole "
+             "history. The shipped model and fusion, DIS motion, frame 0's true colour pinned; PSNR: mean chroma PSNR "
+             "of frames 1.. on the true L", "",
              "| clip | plate | frames | variant | PSNR dB | - whole | fusion ms/frame | s/frame |",
              "|---|---|---:|---|---:|---:|---:|---:|"]
     whole = {row["clip"]: row for row in rows if row["variant"] == "whole"}
@@ -122,7 +123,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", type=Path, default=None,
                         help="training data root (its images/): the hard-motion pictures; default: scikit-image photos")
-    parser.add_argument("--quick", action="store_true", help="tiny plates, the graph fed half of them (for the test)")
+    parser.add_argument("--quick", action="store_true", help="tiny plates, sampled past 48 px (for the test)")
     parser.add_argument("--frames", type=int, default=FRAMES)
     parser.add_argument("--hard-clips", type=int, default=3, help="how many hard-motion clips")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -130,12 +131,12 @@ def main(argv=None):
     if args.quick:
         settings = dict(QUICK)
     else:
-        settings = {"frames": args.frames, "long_sides": LONG_SIDES, "graph_sides": GRAPH_SIDES,
-                    "hard_clips": args.hard_clips}
+        settings = {"frames": args.frames, "long_sides": LONG_SIDES,
+                    "sampled_above": FusionSettings.graph_sampled_above, "hard_clips": args.hard_clips}
     rows = measure(args.data_root, **settings)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "fusion_graph_size.md"
-    path.write_text(markdown(rows))
+    path.write_text(markdown(rows, settings["sampled_above"]))
     print(f"wrote {path}")
     return 0
 

@@ -149,13 +149,12 @@ class NodeMethod:
     best_frame, similarity}] for each key given with no frame: the frame it is the true colour
     of (None: another shot's), where the node's scan pinned it (None: kept unpinned), and its
     best match. tuning: the node's NodeTuning (its motion estimator: DIS or the motion graph).
-    graph_long_side: FusionSettings.graph_long_side, the longest history the fusion's graph is fed.
     """
 
     def __init__(self, model=None, device="cpu", network_long_side=None, candidates=None, rule="learned",
-                 tuning=None, graph_long_side=FusionSettings.graph_long_side):
-        fusion = FusionSettings(rule=rule, graph_long_side=graph_long_side) if candidates is None else FusionSettings(
-            candidates=tuple(candidates), from_pinned=tuple(candidates), rule=rule, graph_long_side=graph_long_side)
+                 tuning=None):
+        fusion = FusionSettings(rule=rule) if candidates is None else FusionSettings(
+            candidates=tuple(candidates), from_pinned=tuple(candidates), rule=rule)
         self.node = ColorizeNode(model=model, device=device, network_long_side=network_long_side, fusion=fusion,
                                  tuning=tuning)
         self.mattes, self.usage, self.usage_frames, self.scan = {}, {}, 0, []

@@ -16,16 +16,14 @@ Outputs: ab (1,2,H,W), weights (1,K,H,W) (0 where absent, summing to 1), matte (
 confidence. These tensor names are the shipped graphs' and their manifests' own; the engine's
 names (Fused.confidence) start at this module's boundary.
 
-The graph is fed at most FusionSettings.graph_long_side on the long side: a larger history
-(720p and up) is point-sampled by the smallest whole step that fits (`graph_step`), as the
-graph itself samples its signals for the weights, and the weights and confidence it returns
-are brought back to the history size bilinearly (which keeps them convex) and weigh the
-full-size candidates on the host. The weights are smooth where the fused chroma is sharp, so
-the chroma keeps the history's detail while the graph's cost stops growing with the plate.
+A history longer than FusionSettings.graph_sampled_above on its long side is fed to the graph
+every other pixel (`graph_step`), as the graph itself samples its signals for the weights; the
+weights and confidence it returns are brought back to the history size bilinearly (which
+keeps them convex) and weigh the full-size candidates on the host. The weights are smooth
+where the fused chroma is sharp, so the chroma keeps the history's detail for a quarter of the
+graph's work (the history is at most optical_flow.HISTORY_CAP, so the graph at most half that).
 """
 from __future__ import annotations
-
-import math
 
 import cv2
 import numpy as np
@@ -37,10 +35,10 @@ FUSION_INPUTS = ("lightness", "candidate_ab", "candidate_error", "candidate_qual
 FUSION_OUTPUTS = ("ab", "weights", "matte")  # "matte": the confidence (module doc)
 
 
-def graph_step(height, width, long_side):
-    """The whole sampling step that brings a (height, width) history to at most `long_side`
-    on its long side: 1 where it fits."""
-    return max(1, math.ceil(max(height, width) / long_side))
+def graph_step(height, width, sampled_above):
+    """The step at which a (height, width) history is fed to the graph: every other pixel where
+    its long side is over `sampled_above`, else every pixel."""
+    return 2 if max(height, width) > sampled_above else 1
 
 
 def fusion_inputs(candidates, inputs=None, step=1):
@@ -93,7 +91,7 @@ class LearnedFusion:
         if not candidates.by_name:
             raise ValueError("fusion needs at least one candidate")
         height, width = candidates.lightness.shape
-        step = graph_step(height, width, self.settings.graph_long_side)
+        step = graph_step(height, width, self.settings.graph_sampled_above)
         self._inputs = fusion_inputs(candidates, self._inputs, step)
         ab, weights, confidence = self._session.run(list(FUSION_OUTPUTS), self._inputs)
         by_name = {name: weights[0, CANDIDATES.index(name)] for name in candidates.by_name}

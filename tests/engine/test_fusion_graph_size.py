@@ -13,8 +13,8 @@ from excolor.engine.node import ColorizeNode, Keyframe, Shot
 from tests.engine.test_candidates_fusion_inputs import frame_candidates
 from tests.support.node import carphone_frames
 
-LARGE = (900, 1100)  # height, width: past the default graph_long_side of 1024
-UNBOUNDED = FusionSettings(graph_long_side=4096)
+LARGE = (500, 600)  # height, width: past the default graph_sampled_above of 512
+UNBOUNDED = FusionSettings(graph_sampled_above=4096)
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +32,15 @@ def large_frames():
     return [cv2.resize(f, LARGE[::-1], interpolation=cv2.INTER_CUBIC).clip(0, 1) for f in carphone_frames(4)]
 
 
-def test_graph_step_is_the_smallest_that_fits():
-    assert graph_step(576, 1024, 1024) == 1
-    assert graph_step(577, 1025, 1024) == 2
-    assert graph_step(1080, 1920, 1024) == 2
-    assert graph_step(1152, 2048, 1024) == 2
-    assert graph_step(2160, 3840, 1024) == 4
+def test_every_other_pixel_past_the_threshold():
+    assert graph_step(448, 252, 512) == 1
+    assert graph_step(512, 512, 512) == 1
+    assert graph_step(272, 513, 512) == 2
+    assert graph_step(1152, 2048, 512) == 2  # the largest history (optical_flow.HISTORY_CAP)
 
 
 def test_a_history_within_the_long_side_is_fused_exactly_as_the_graph_gives_it(fusion_session, large_frames):
-    candidates = frame_candidates(cv2.resize(large_frames[0], (640, 520)), ("history", "keyframe", "global"))
+    candidates = frame_candidates(cv2.resize(large_frames[0], (512, 416)), ("history", "keyframe", "global"))
     default = LearnedFusion(fusion_session)(candidates)
     unbounded = LearnedFusion(fusion_session, UNBOUNDED)(candidates)
     assert default.ab.tobytes() == unbounded.ab.tobytes()
@@ -62,7 +61,7 @@ def test_a_larger_history_is_weighed_at_full_size_by_sampled_weights(fusion_sess
     assert 0 <= fused.confidence.min() and fused.confidence.max() <= 1
     # Close to the graph fed the whole history: the weights are smooth where the chroma is not.
     assert np.abs(fused.ab - whole.ab).mean() < 0.05
-    assert np.abs(fused.confidence - whole.confidence).mean() < 0.02
+    assert np.abs(fused.confidence - whole.confidence).mean() < 0.03
 
 
 def test_a_pinned_render_past_the_long_side_stays_with_the_whole_graphs_render(large_frames):
