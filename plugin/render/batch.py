@@ -151,6 +151,7 @@ class Batch:
             return
         needed = set(needed)
         safe = state  # the latest state whose frame is fully delivered
+        handed = None  # the frame of the latest state handed to the writers
         self.reads.plan(range(state.frame + run.direction, last + run.direction, run.direction))
         try:
             while state.frame != last:
@@ -169,9 +170,11 @@ class Batch:
                     # batch's end, waits for it; it lands whole or not at all).
                     self._writes.flush()
                     self._writes.call(self.workspace.state_saver(state))
+                    handed = state.frame
         except KeyboardInterrupt:
-            # Keep what was done: the next render resumes right after the last delivered frame.
-            if safe.frame != run.start - run.direction and not self.preroll:
+            # Keep what was done: the next render resumes right after the last delivered frame
+            # (unless that state is already with the writers: two writes of one file would race).
+            if safe.frame not in (run.start - run.direction, handed) and not self.preroll:
                 self.workspace.save_state(safe)
             raise
 

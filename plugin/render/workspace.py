@@ -236,8 +236,8 @@ class Workspace:
     def state_saver(self, state):
         """A callable that saves `state` as it is now (its arrays taken here, on the caller's
         thread: the run may step on and a device may reuse its buffers), for a writer thread."""
-        path, arrays, digest = self.state_path(state.run_name, state.frame), state.to_arrays(), self.run_digest(state.run_name)
-        return functools.partial(self._save_arrays, path, arrays, digest)
+        return functools.partial(self._save_arrays, self.state_path(state.run_name, state.frame), state.to_arrays(),
+                                 self.run_digest(state.run_name))
 
     def state_frames(self, run_name):
         """Frames at which `run_name` has a saved state."""
