@@ -1,4 +1,4 @@
-"""The learned fusion on large plates: its graph fed the whole history, or a sampled copy.
+"""The learned fusion on large plates: its graph fed the whole history, or every other pixel.
 
     python -m benchmarks.fusion_graph_size --data-root DATA    # -> results/fusion_graph_size.md
     python -m benchmarks.fusion_graph_size --quick --out D     # tiny plates (the test's run)
@@ -12,10 +12,10 @@ training see, are fused as before, so this measures what the sampling does where
 the node (shipped model and fusion, DIS motion) on gray plates, the true colour of frame 0
 pinned to it, each frame's output scored by chroma PSNR on the true L (as
 benchmarks/quality.py scores), with the graph fed every other pixel (`sampled`, the default)
-or the whole history (`whole`), and the fusion stage's time per frame. Clips: bikes at 640x272 (its own size), bigbuckbunny at 640x360,
-1280x720 (its own size) and upscaled to 1920x1080, and the hard-motion clips
-(benchmarks/hard_motion_clips.py: turbulent non-rigid motion over real pictures) at 1920 on the
-long side.
+or the whole history (`whole`), and the fusion stage's time per frame. Clips: bikes at 640x272
+(its own size), bigbuckbunny at 640x360, 1280x720 (its own size) and upscaled to 1920x1080, and
+the hard-motion clips (benchmarks/hard_motion_clips.py: turbulent non-rigid motion over real
+pictures) at 1920 on the long side.
 """
 from __future__ import annotations
 
