@@ -26,16 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from excolor.colour.cielab import srgb_to_lab
 from excolor.engine.fusion import FusionSettings
-from excolor.engine.node import ColorizeNode, Keyframe, Shot
+from excolor.engine.node import ColorizeNode
 
 from . import hard_motion_clips
 from . import quality
-from . import quality_metrics as metrics
+from . import quality_methods as qm
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FRAMES = 24
@@ -52,27 +48,11 @@ def variants(sampled_above):
 
 def render(truth8, fusion):
     """(mean chroma PSNR of frames 1.., fusion seconds per fused frame, seconds per frame) of the
-    node on `truth8`'s gray with frame 0's true colour pinned."""
-    def gray(n):
-        return np.repeat(cv2.cvtColor(truth8[n], cv2.COLOR_RGB2GRAY)[..., None], 3, -1).astype(np.float32) / 255.0
-
-    def truth(n):
-        return truth8[n].astype(np.float32) / 255.0
-
+    node with `fusion` on `truth8`'s gray with frame 0's true colour pinned."""
     node = ColorizeNode(device="cpu", fusion=fusion)
-    node.source = gray
-    node.shots = [Shot(0, len(truth8) - 1, keyframes=[Keyframe(truth(0), frame=0)])]
-    seconds, scores = 0.0, []
-    # Each frame scored as it comes (a 1920 px clip's outputs kept whole would be gigabytes).
-    for n in range(len(truth8)):
-        start = time.perf_counter()
-        output = node.render_result(n).image[..., :3]
-        seconds += time.perf_counter() - start
-        if n:
-            true = truth(n)
-            scores.append(metrics.psnr(metrics.with_true_l(output, srgb_to_lab(true)[..., 0]), true))
+    psnr, seconds = qm.first_key_render(node, truth8)
     fusion_time = node.timings["fusion"]
-    return float(np.mean(scores)), fusion_time.seconds / fusion_time.calls, seconds / len(truth8)
+    return psnr, fusion_time.seconds / fusion_time.calls, seconds
 
 
 def clips(data_root, frames, long_sides, hard_clips):

@@ -28,23 +28,20 @@ import contextlib
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from excolor.colour.cielab import srgb_to_lab
 from excolor.engine import node as node_module
 from excolor.engine import optical_flow
 from excolor.engine.candidates import carried_candidates
 from excolor.engine.fusion import Candidate
-from excolor.engine.node import ColorizeNode, Keyframe, Shot
+from excolor.engine.node import ColorizeNode
 from excolor.engine.optical_flow import Motion, _pixel_grid, _sample
 
 from . import quality
 from . import quality_methods as qm
-from . import quality_metrics as metrics
 from . import quality_report
 from .quality_protocols import PROTOCOLS
 
@@ -179,19 +176,9 @@ def pan(photo, plate, frames):
 def render_pan(truth8, cap):
     """(s/frame, mean chroma PSNR of frames 1..) of the node on `truth8`'s gray, frame 0's
     true colour pinned, the history capped at `cap`."""
-    gray = np.repeat(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in truth8])[..., None], 3, -1)
-    gray = gray.astype(np.float32) / 255.0
-    truth = truth8.astype(np.float32) / 255.0
     with history_cap(cap):
-        node = ColorizeNode(device="cpu")
-        node.source = lambda n: gray[n]
-        node.shots = [Shot(0, len(truth) - 1, keyframes=[Keyframe(truth[0], frame=0)])]
-        start = time.perf_counter()
-        outputs = [node.render_result(n).image[..., :3] for n in range(len(truth))]
-        seconds = (time.perf_counter() - start) / len(truth)
-    truth_l = srgb_to_lab(truth)[..., 0]
-    scores = [metrics.psnr(metrics.with_true_l(outputs[n], truth_l[n]), truth[n]) for n in range(1, len(truth))]
-    return seconds, float(np.mean(scores))
+        psnr, seconds = qm.first_key_render(ColorizeNode(device="cpu"), truth8)
+    return seconds, psnr
 
 
 def pan_rows(data, plate, frames, caps):

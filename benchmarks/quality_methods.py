@@ -27,7 +27,9 @@ next key.
 from __future__ import annotations
 
 import dataclasses
+import time
 
+import cv2
 import numpy as np
 
 from excolor.colour.cielab import lab_to_srgb, srgb_to_lab
@@ -38,6 +40,7 @@ from excolor.colour.resample import pad_edge, resize, resize_hwc
 from excolor.engine.graph_runtime import GraphRuntime
 from excolor.colour.upsample import GuidedChromaUpsampler
 
+from . import quality_metrics as metrics
 from .quality_metrics import dis_flow, warp_backward
 
 
@@ -188,6 +191,31 @@ class NodeMethod:
         return [{"frame": frame, "found": found.frame, "best_frame": found.match.best_frame,
                  "similarity": float(found.match.similarity)}
                 for (_, frame), found in zip(task.keys, findings, strict=True)]
+
+
+def first_key_render(node, truth8):
+    """(mean chroma PSNR of frames 1.. on the true L, render seconds per frame) of `node` (a
+    ColorizeNode; its source and shots are set here) on the OpenCV gray of `truth8` (N,H,W,3)
+    uint8 sRGB, frame 0's true colour pinned to it: the studies' one scoring of a clip keyed at
+    its first frame. Each frame is scored as it comes (a 1920 px clip's outputs kept whole would
+    be gigabytes); the render time leaves the scoring out."""
+    def gray(n):
+        return np.repeat(cv2.cvtColor(truth8[n], cv2.COLOR_RGB2GRAY)[..., None], 3, -1).astype(np.float32) / 255.0
+
+    def truth(n):
+        return truth8[n].astype(np.float32) / 255.0
+
+    node.source = gray
+    node.shots = [Shot(0, len(truth8) - 1, keyframes=[Keyframe(truth(0), frame=0)])]
+    seconds, scores = 0.0, []
+    for n in range(len(truth8)):
+        start = time.perf_counter()
+        output = node.render_result(n).image[..., :3]
+        seconds += time.perf_counter() - start
+        if n:
+            true = truth(n)
+            scores.append(metrics.psnr(metrics.with_true_l(output, srgb_to_lab(true)[..., 0]), true))
+    return float(np.mean(scores)), seconds / len(truth8)
 
 
 class WarpedAbMethod:
